@@ -1,0 +1,125 @@
+"""Database engine, declarative base and the base tables every room relies on.
+
+Imports SQLAlchemy, the standard library, ``config`` and ``errors``. SQLite connections get
+the pragmas of ARCHITECTURE.md ("Databases") on every connect, and :func:`assert_pragmas`
+proves at start-up that they hold (REL-1, SD-14). PostgreSQL is reached with
+``postgresql+psycopg://``. Nothing here keeps per-process state that two app processes on one
+PostgreSQL database would disagree on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import Annotated, Any
+
+from sqlalchemy import DateTime, Engine, LargeBinary, MetaData, String, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Session as Session
+
+from fallstelle.config import Settings
+from fallstelle.errors import ConfigError
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Expected SQLite pragma values, read back at start-up. auto_vacuum takes effect only on a
+#: database created with it (it is set before the first table exists).
+SQLITE_PRAGMAS: dict[str, object] = {
+    "journal_mode": "wal",
+    "synchronous": 2,  # FULL: a committed transaction survives power loss in WAL mode
+    "foreign_keys": 1,
+    "secure_delete": 1,
+    "auto_vacuum": 1,  # FULL
+    "busy_timeout": 10_000,
+}
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time in UTC (timezone-aware)."""
+    return dt.datetime.now(dt.UTC)
+
+
+UTCDateTime = Annotated[dt.datetime, mapped_column(DateTime(timezone=True))]
+Bytes = Annotated[bytes, mapped_column(LargeBinary)]
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table, with a constraint naming convention for Alembic."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class KeyCheck(Base):
+    """The key-check value of one key-encryption key (ENC-12).
+
+    It lives in the database, not beside the key, so start-up can tell whether the keys in
+    the keys directory are the ones this database was encrypted with.
+    """
+
+    __tablename__ = "key_checks"
+
+    kid: Mapped[str] = mapped_column(String(8), primary_key=True)  # 4 bytes as hex
+    kcv: Mapped[Bytes]
+    created_at: Mapped[UTCDateTime] = mapped_column(default=utcnow)
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, decide where transactions begin (SQLAlchemy's documented
+    # recipe for correct SQLite transactions); see _sqlite_on_begin.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    if cur.execute("PRAGMA page_count").fetchone()[0] == 0:
+        # Only on a new file: on an existing one the pragma is a no-op that still writes.
+        cur.execute("PRAGMA auto_vacuum = FULL")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA secure_delete = ON")
+    cur.execute(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
+    cur.close()
+
+
+def make_engine(settings: Settings) -> Engine:
+    """Create the engine for ``settings.database_url`` with the pragmas applied."""
+    # hide_parameters: a failing statement must not copy field values into the log.
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+    }
+    engine = create_engine(settings.database_url, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def assert_pragmas(engine: Engine) -> None:
+    """Read back every SQLite pragma on a pooled connection; a difference stops start-up.
+
+    Raises:
+        ConfigError: a pragma does not have its required value.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        for name, expected in SQLITE_PRAGMAS.items():
+            value = conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            if isinstance(value, str):
+                value = value.lower()
+            if value != expected:
+                raise ConfigError(f"SQLite PRAGMA {name} is {value!r}, expected {expected!r}")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Return the session factory; services receive a Session and flush, never commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)

@@ -1,0 +1,10 @@
+"""Every mapped table of the application, imported once so the metadata is complete.
+
+Used by the migrations environment and the schema test; rooms add their ``models`` here.
+"""
+
+from __future__ import annotations
+
+from fallstelle.db import Base, KeyCheck
+
+__all__ = ["Base", "KeyCheck"]

@@ -1,0 +1,227 @@
+"""Open an installation (keys + database) or create it; refuse when the two do not fit.
+
+Imports ``config``, ``db``, ``keyfiles``, ``crypto``, ``errors``, SQLAlchemy and Alembic.
+The order of :func:`open_store` is the order of SECURITY.md "Start-up refusals": everything
+that can refuse is checked with read-only access (SQLite is opened with ``mode=ro``), and
+only after every check passed may anything be written. There is never a plaintext fallback.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, insert, inspect, make_url, select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from fallstelle import crypto, db, keyfiles
+from fallstelle.config import Settings
+from fallstelle.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Store:
+    """An open installation: checked keys, an engine with asserted pragmas, a session factory."""
+
+    settings: Settings
+    keys: keyfiles.KeyMaterial
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def alembic_config(connection: Any = None) -> Config:
+    """Return the Alembic configuration of the packaged migrations."""
+    cfg = Config()
+    cfg.set_main_option("script_location", "fallstelle:migrations")
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None  # noqa: S101 - the package always ships migrations
+    return head
+
+
+def sqlite_path(settings: Settings) -> Path | None:
+    """Return the SQLite file of the settings, or None for PostgreSQL."""
+    if not settings.is_sqlite:
+        return None
+    database = make_url(settings.database_url).database
+    return Path(database) if database else None
+
+
+def _read_only_engine(settings: Settings) -> Engine:
+    path = sqlite_path(settings)
+    if path is not None:
+        # mode=ro writes nothing to the database; without a -wal file (clean shutdown) add
+        # immutable=1 so SQLite does not even create -wal/-shm: a refusal leaves no new file.
+        wal = path.with_name(path.name + "-wal")
+        uri = f"file:{path.as_posix()}?mode=ro" + ("" if wal.exists() else "&immutable=1")
+        return create_engine(
+            "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=NullPool
+        )
+    return create_engine(settings.database_url, poolclass=NullPool)
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    exists: bool
+    revision: str | None
+    key_checks: dict[str, bytes]
+
+
+def inspect_database(settings: Settings) -> DatabaseState:
+    """Look at the database without writing anything (not even creating the file).
+
+    Raises:
+        ConfigError: the database cannot be reached.
+    """
+    path = sqlite_path(settings)
+    if path is not None and (not path.is_file() or path.stat().st_size == 0):
+        return DatabaseState(False, None, {})
+    engine = _read_only_engine(settings)
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            if "alembic_version" not in tables:
+                return DatabaseState(False, None, {})
+            revision = MigrationContext.configure(conn).get_current_revision()
+            checks: dict[str, bytes] = {}
+            if "key_checks" in tables:
+                rows = conn.execute(select(db.KeyCheck.kid, db.KeyCheck.kcv))
+                checks = {kid: bytes(kcv) for kid, kcv in rows}
+            conn.rollback()
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise ConfigError(f"database not reachable: {type(exc).__name__}") from None
+    finally:
+        engine.dispose()
+    return DatabaseState(True, revision, checks)
+
+
+def check_keys_fit(keys: keyfiles.KeyMaterial, state: DatabaseState) -> None:
+    """Refuse keys that are not the ones this database was made with (ENC-12).
+
+    Raises:
+        ConfigError: a KEK without a matching key-check value, or a database KEK missing.
+    """
+    ring = keys.keyring
+    for kid, kek in ring.keks.items():
+        kcv = state.key_checks.get(kid.hex())
+        if kcv is None:
+            raise ConfigError(f"key {kid.hex()} is not a key of this database (no key-check value)")
+        if not crypto.verify_key_check_value(kek, kid, kcv):
+            raise ConfigError(f"wrong key for this database: key {kid.hex()} fails its key check")
+    for kid_hex in state.key_checks:
+        if bytes.fromhex(kid_hex) not in ring.keks:
+            raise ConfigError(f"key file missing: the database needs key {kid_hex}")
+
+
+def preflight(settings: Settings) -> tuple[keyfiles.KeyMaterial, DatabaseState]:
+    """Check keys and database without writing anything.
+
+    Raises:
+        ConfigError: any refusal of SECURITY.md "Start-up refusals".
+    """
+    keys = keyfiles.load_keys(settings.keys_dir)
+    state = inspect_database(settings)
+    if not state.exists:
+        raise ConfigError(
+            f"no database at {_where(settings)}: run `flask --app fallstelle init` to create one"
+        )
+    check_keys_fit(keys, state)
+    return keys, state
+
+
+def _where(settings: Settings) -> str:
+    path = sqlite_path(settings)
+    return str(path) if path is not None else make_url(settings.database_url).render_as_string()
+
+
+def open_store(settings: Settings, *, migrate: bool = False) -> Store:
+    """Check everything, then open the database; migrate only when asked to.
+
+    Raises:
+        ConfigError: a refusal, an unmigrated schema (with ``migrate=False``), or a pragma
+            that does not hold.
+    """
+    keys, state = preflight(settings)
+    head = head_revision()
+    engine = db.make_engine(settings)
+    if state.revision != head:
+        if not migrate:
+            engine.dispose()
+            raise ConfigError(
+                f"database schema is at {state.revision}, this version needs {head}: "
+                "run `flask --app fallstelle init`"
+            )
+        _upgrade(engine)
+    db.assert_pragmas(engine)
+    return Store(settings, keys, engine, db.make_sessionmaker(engine))
+
+
+def _upgrade(engine: Engine) -> None:
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+
+
+def initialise(settings: Settings) -> list[str]:
+    """Create what is missing (keys, database, schema) and say what was done.
+
+    Returns the lines to print; an empty list means nothing needed doing.
+
+    Raises:
+        ConfigError: a database exists but its keys do not (new keys would make its cases
+            unreadable), or any refusal of :func:`preflight`.
+    """
+    done: list[str] = []
+    state = inspect_database(settings)
+    if keyfiles.keys_present(settings.keys_dir):
+        keys = keyfiles.load_keys(settings.keys_dir)
+    elif state.exists:
+        raise ConfigError(
+            f"keys directory missing or empty: {settings.keys_dir}; the database at "
+            f"{_where(settings)} exists and new keys would not open it"
+        )
+    else:
+        keys = keyfiles.create_keys(settings.keys_dir)
+        done.append(f"created keys in {settings.keys_dir}")
+    if state.exists:
+        check_keys_fit(keys, state)
+    path = sqlite_path(settings)
+    if path is not None and not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    head = head_revision()
+    engine = db.make_engine(settings)
+    try:
+        # Schema and key-check values in one transaction: a database never exists without
+        # the values that tie it to its keys.
+        with engine.begin() as conn:
+            if state.revision != head:
+                command.upgrade(alembic_config(conn), "head")
+                done.append(
+                    f"created database at {_where(settings)}"
+                    if not state.exists
+                    else f"migrated database from {state.revision} to {head}"
+                )
+            if not state.exists:
+                conn.execute(
+                    insert(db.KeyCheck),
+                    [
+                        {"kid": kid.hex(), "kcv": crypto.key_check_value(kek, kid)}
+                        for kid, kek in keys.keyring.keks.items()
+                    ],
+                )
+        db.assert_pragmas(engine)
+    finally:
+        engine.dispose()
+    return done
