@@ -1,0 +1,22 @@
+"""The web room: request pipeline, blueprints, templates. The only room that imports Flask.
+
+Views stay thin: they parse the request, call one service function with an explicit session
+and actor, commit once, and render.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from fallstelle.config import Settings
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Wire the request pipeline in order: store, locale, CSRF, headers, errors, views."""
+    from fallstelle.web import errors, i18n, main, runtime, security
+
+    runtime.init_app(app, settings)  # first: CSRF needs the secret key from keys/
+    i18n.init_app(app)
+    security.init_app(app, settings)
+    errors.init_app(app)
+    app.register_blueprint(main.bp)

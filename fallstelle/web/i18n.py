@@ -1,0 +1,36 @@
+"""Languages: German first, English second (Flask-Babel; message ids are English).
+
+The language is German unless the user chose English with the switch in the page header
+(a cookie holding only ``de`` or ``en``); the browser's Accept-Language is deliberately not
+used, because offices in Germany often run English-language systems.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import Babel
+
+LANGUAGES = ("de", "en")
+DEFAULT = "de"
+COOKIE = "lang"
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+
+
+def select_locale() -> str:
+    choice = request.cookies.get(COOKIE, DEFAULT)
+    return choice if choice in LANGUAGES else DEFAULT
+
+
+def init_app(app: Flask) -> None:
+    app.config.update(
+        BABEL_DEFAULT_LOCALE=DEFAULT,
+        BABEL_DEFAULT_TIMEZONE="Europe/Berlin",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
+    )
+    Babel(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def _language() -> dict[str, str]:
+        return {"current_language": select_locale()}

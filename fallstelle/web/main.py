@@ -1,0 +1,54 @@
+"""Public pages of every installation: start page, language switch, health check."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import text
+from werkzeug.wrappers import Response as BaseResponse
+
+from fallstelle.web import i18n
+from fallstelle.web.runtime import db_session
+
+bp = Blueprint("main", __name__)
+LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9/_.\-]*")
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("index.html")
+
+
+@bp.post("/sprache")
+def set_language() -> BaseResponse:
+    """Remember the chosen language and return to the page it was chosen on.
+
+    ``next`` must be a path on this site; anything else goes to the start page, so the
+    switch cannot be used as an open redirect.
+    """
+    choice = request.form.get("lang", "")
+    target = request.form.get("next", "")
+    if not LOCAL_PATH.fullmatch(target):
+        target = url_for("main.index")
+    response = redirect(target, code=303)
+    if choice in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE,
+            choice,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Strict",
+            secure=request.is_secure,
+        )
+    return response
+
+
+@bp.get("/health")
+def health() -> tuple[Response, int]:
+    """Report whether the database answers; names no version and no data."""
+    try:
+        db_session().execute(text("SELECT 1"))
+    except Exception:
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok"), 200

@@ -1,0 +1,61 @@
+"""Serve fallstelle with waitress (a production WSGI server; never Flask's dev server).
+
+    python run.py [--host 127.0.0.1] [--port 5000] [--threads 8]
+
+On the very first start, with neither keys nor database, it creates both and says where.
+Otherwise it refuses to start (one line on stderr, exit code 78, nothing written) when keys
+and database do not fit together; see SECURITY.md "Start-up refusals".
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from fallstelle import create_app, keyfiles
+from fallstelle.config import Settings
+from fallstelle.errors import ConfigError
+from fallstelle.store import initialise, inspect_database
+from fallstelle.web.runtime import get_runtime
+
+
+def _first_start(settings: Settings) -> list[str]:
+    """Initialise when neither keys nor database exist yet; otherwise leave everything."""
+    if keyfiles.keys_present(settings.keys_dir) or inspect_database(settings).exists:
+        return []
+    return initialise(settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve fallstelle.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=5000, help="port to listen on")
+    parser.add_argument("--threads", type=int, default=8, help="worker threads")
+    args = parser.parse_args(argv)
+    os.umask(0o077)  # database, WAL and attachments readable by the service user only
+    try:
+        settings = Settings.from_env()
+        for line in _first_start(settings):
+            print(f"fallstelle: {line}", flush=True)
+        app = create_app(settings)
+        get_runtime(app).open(app, migrate=True)
+    except ConfigError as exc:
+        print(f"fallstelle: {exc}", file=sys.stderr, flush=True)
+        return exc.exit_code
+
+    from waitress import serve
+
+    # Logging starts only after the checks: a refusal is exactly one line on stderr.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    print(f"fallstelle: serving on http://{args.host}:{args.port}/ (Ctrl+C stops)", flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="fallstelle")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
