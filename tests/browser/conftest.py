@@ -1,0 +1,119 @@
+"""A real server (``python run.py``) and the system Chromium driven by Playwright.
+
+``playwright install`` cannot download browsers here; the tests use Debian's ``chromium``
+package through ``executable_path``. Without it they skip, except under ``CI=true``, where a
+missing browser fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if IN_CI:
+            pytest.fail("chromium is not installed (apt-get install chromium)")
+        pytest.skip("chromium is not installed")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[str]
+    output: list[str]
+    data_dir: Path
+    keys_dir: Path
+
+
+def start_server(tmp: Path, database_url: str) -> Server:
+    port = free_port()
+    env = {
+        **os.environ,
+        "FALLSTELLE_DATA_DIR": str(tmp / "data"),
+        "FALLSTELLE_KEYS_DIR": str(tmp / "keys"),
+        "FALLSTELLE_DATABASE_URL": database_url,
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            out = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"run.py exited with {process.returncode}: {out}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise AssertionError("run.py did not answer within 30 s")
+    return Server(url, process, [], tmp / "data", tmp / "keys")
+
+
+def stop_server(server: Server) -> str:
+    server.process.terminate()
+    try:
+        out, _ = server.process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        out, _ = server.process.communicate()
+    return out or ""
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
+    running = start_server(tmp_path, database_url)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

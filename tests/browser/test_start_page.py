@@ -1,0 +1,60 @@
+"""The first start of a fresh installation, seen through a real browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Server, start_server, stop_server
+
+pytestmark = pytest.mark.browser
+
+CSP = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def test_start_page_in_chromium(server: Server, browser: Any, tmp_path: Path) -> None:
+    page = browser.new_page()
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(msg.text))
+    response = page.goto(server.url + "/")
+    assert response is not None and response.status == 200
+    assert page.title() == "Start – fallstelle"
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert page.locator("h1").inner_text().replace("\u00ad", "") == (
+        "Fallverwaltung für die Antidiskriminierungsberatung"
+    )
+    headers = response.all_headers()
+    assert headers["content-security-policy"] == CSP
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["cache-control"] == "no-store"
+    # The stylesheet loaded under the CSP (no violation reported in the console).
+    assert page.evaluate("getComputedStyle(document.body).display") == "flex"
+    assert not [line for line in console if "Content Security Policy" in line]
+    page.screenshot(path=str(tmp_path / "start.png"), full_page=True)
+
+    # The language switch is a real form with a CSRF token.
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Case management for anti-discrimination counselling"
+
+
+def test_first_start_initialises_and_second_start_reuses(
+    tmp_path: Path, database_url: str
+) -> None:
+    first = start_server(tmp_path, database_url)
+    out = stop_server(first)
+    assert f"created keys in {tmp_path / 'keys'}" in out
+    assert "created database at" in out
+    keys = {p.name: p.read_bytes() for p in (tmp_path / "keys").iterdir()}
+
+    second = start_server(tmp_path, database_url)
+    out = stop_server(second)
+    assert "created" not in out
+    assert "serving on" in out
+    assert {p.name: p.read_bytes() for p in (tmp_path / "keys").iterdir()} == keys
