@@ -98,7 +98,10 @@ def make_engine(settings: Settings) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock at the start. Nearly every request writes (the
+            # audit event of a read included); a deferred transaction that reads first and
+            # writes later fails with SQLITE_BUSY_SNAPSHOT instead of waiting its turn.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -1,4 +1,4 @@
-"""Command-line interface: ``flask --app fallstelle <command>``.
+"""``flask --app fallstelle init`` and the refusal helpers every other command uses.
 
 Every command that touches data opens the store first through :func:`open_or_exit`, so it
 refuses exactly as ``run.py`` does: one line on stderr, exit code 78, nothing written.
