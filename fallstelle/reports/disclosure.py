@@ -1,0 +1,323 @@
+"""Statistical disclosure control of published tables (security.md §5, SDC-1 … SDC-5, 7, 8).
+
+Owns the suppression status of every cell of a release and the check that blocks a release
+that is not protected. Imports the standard library, :mod:`fallstelle.errors` and the
+``reports`` table and LP modules; never ``crypto`` or ``cases``.
+
+The rules, in the order :func:`suppress_release` applies them:
+
+1. **Primary suppression (SDC-1)**: a count ``1 ≤ c < k`` is hidden (``k`` defaults to 5 and
+   is never below 3, the official-statistics floor). **Zeros are published**: SDC-1 hides
+   only counts from 1 to k−1, and German official tables print "0" / "–" for empty cells.
+   Hiding zeros too would not protect anyone further (a zero discloses nothing about a
+   person), but would hide most of a sparse crosstab. Because zeros are published, an
+   attacker knows every ordinary hidden cell is at least 1; the protection audit uses that.
+2. **Withheld breakdowns (SDC-2, SDC-7)**: totals are cells too. A total below k is hidden
+   and the whole breakdown of its line is withheld (zeros included). A line whose cases all
+   share one value (some member equals the total) and whose total is below
+   ``attribute_threshold`` (default 20) has its breakdown withheld as well: otherwise
+   "all 6 cases in Kreis R concern Religion" would be published. Withheld cells may be 0,
+   so their public lower bound is 0.
+3. **Complementary suppression (SDC-3)**: every additive line (row, column, margin line;
+   its total counts as a cell of the line) with exactly one hidden cell gets one more: the
+   smallest published non-zero cell of that line, ties broken by position, so regeneration
+   gives identical output. Multi-answer lines are not additive (SDC-8) and need none.
+4. **Consistency (SDC-5)**: a cell id hidden in one table of a release is hidden in every
+   table of the release, with the same status; steps 3 and 4 run to a joint fixpoint.
+5. **Protection audit (SDC-4)**: for every hidden cell the exact feasible interval given
+   everything published in the release (:mod:`fallstelle.reports.disclosure_lp`) must
+   contain at least two values; for primary cells its width ``hi − lo`` must reach the
+   protection level (default k, as SDC-4 asks). A failing cell gets another complement
+   from one of its lines and steps 3–5 repeat. :func:`check_release` re-checks everything
+   independently and raises :class:`DisclosureError`, which blocks the release.
+
+Not covered here: the dominance rule (our counts are cases, not magnitudes), hierarchies
+other than those expressed through shared cell ids, and SDC-10's perturbative mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from fallstelle.errors import FallstelleError
+from fallstelle.reports.disclosure_lp import Interval, feasible_intervals
+from fallstelle.reports.tables import CellId, Line, Position, Table
+
+#: SDC-1: official statistics never go below three (BA, Eurostat).
+K_FLOOR = 3
+
+
+class Status(StrEnum):
+    PUBLISHED = "published"
+    PRIMARY = "primary"  # 1 ≤ count < k, or a total below k
+    SECONDARY = "secondary"  # a complement (SDC-3) or added by the audit (SDC-4)
+    WITHHELD = "withheld"  # part of a withheld breakdown (SDC-2, SDC-7); may be 0
+
+
+HIDDEN = frozenset({Status.PRIMARY, Status.SECONDARY, Status.WITHHELD})
+#: When tables disagree on a shared cell, the status that carries least attacker knowledge
+#: wins, so the audit never assumes more than the reader of the release can know.
+_RANK = {Status.SECONDARY: 1, Status.PRIMARY: 2, Status.WITHHELD: 3}
+
+
+class DisclosureError(FallstelleError):
+    """A release would let a reader recompute a hidden value; it must not be published."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Parameters of disclosure control; defaults are security.md §5's choices."""
+
+    k: int = 5
+    protection: int | None = None  # required hi − lo of a primary cell; None means k
+    attribute_threshold: int = 20  # SDC-7; 0 switches the rule off
+    percentage_base: int = 20  # SDC-9
+
+    def __post_init__(self) -> None:
+        if self.k < K_FLOOR:
+            raise ValueError(f"k = {self.k} is below the floor of {K_FLOOR} (SDC-1)")
+        if self.protection is not None and self.protection < 1:
+            raise ValueError("the protection level must be at least 1")
+        if self.percentage_base < 1 or self.attribute_threshold < 0:
+            raise ValueError("thresholds must be positive")
+
+    @property
+    def required_width(self) -> int:
+        return self.k if self.protection is None else self.protection
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A table together with the suppression status of each of its cells."""
+
+    table: Table
+    status: Mapping[Position, Status]
+    policy: Policy
+
+    def is_hidden(self, position: Position) -> bool:
+        return self.status[position] in HIDDEN
+
+    def value(self, position: Position) -> int | None:
+        """Return the published count at ``position``, or None when it is hidden."""
+        return None if self.is_hidden(position) else self.table.cell(position).value
+
+    def lower_bounds(self) -> dict[Position, int]:
+        """Return what a reader knows about each hidden cell: at least 1, or 0 if withheld."""
+        return {p: 0 if s is Status.WITHHELD else 1 for p, s in self.status.items() if s in HIDDEN}
+
+
+def primary_statuses(table: Table, policy: Policy) -> dict[Position, Status]:
+    """Return the status of each cell after primary suppression and withheld breakdowns."""
+    status = {
+        c.position: Status.PRIMARY if 0 < c.value < policy.k else Status.PUBLISHED
+        for c in table.cells()
+    }
+    changed = True
+    while changed:  # a withheld row total withholds its own row in turn
+        changed = False
+        for line in table.lines():
+            if _withhold(table, line, status, policy):
+                for p in line.members:
+                    if status[p] is Status.PUBLISHED:
+                        status[p] = Status.WITHHELD
+                        changed = True
+    return status
+
+
+def _withhold(table: Table, line: Line, status: Mapping[Position, Status], policy: Policy) -> bool:
+    total = table.cell(line.total).value
+    if status[line.total] in (Status.PRIMARY, Status.WITHHELD):
+        return True  # SDC-2
+    values = [table.cell(p).value for p in line.members]
+    return len(values) > 1 and 0 < total < policy.attribute_threshold and total in values
+
+
+def suppress(table: Table, policy: Policy | None = None) -> Suppressed:
+    """Apply disclosure control to one table (a release of one).
+
+    Raises:
+        DisclosureError: no suppression pattern protecting every hidden cell was found.
+    """
+    return suppress_release([table], policy)[0]
+
+
+def suppress_release(tables: Sequence[Table], policy: Policy | None = None) -> list[Suppressed]:
+    """Apply disclosure control jointly to every table of one release and check the result.
+
+    Raises:
+        ValueError: two tables share a key, or give different counts for one cell id.
+        DisclosureError: no suppression pattern protecting every hidden cell was found.
+    """
+    policy = policy or Policy()
+    _check_ids(tables)
+    statuses = [primary_statuses(t, policy) for t in tables]
+    while True:
+        _stabilise(tables, statuses)
+        failures = _failures(tables, statuses, policy)
+        if not failures:
+            break
+        if not _repair(tables, statuses, [cid for cid, _ in failures]):
+            raise DisclosureError(_describe(tables, [cid for cid, _ in failures]))
+    release = [
+        Suppressed(t, MappingProxyType(dict(s)), policy)
+        for t, s in zip(tables, statuses, strict=True)
+    ]
+    check_release(release)
+    return release
+
+
+def check_release(release: Sequence[Suppressed]) -> None:
+    """Verify that a suppressed release may be published; do nothing when it may.
+
+    Checks SDC-1 (every count 1…k−1 hidden), SDC-3 (no additive line with exactly one hidden
+    cell), SDC-5 (one status per cell id) and SDC-4 (feasible intervals wide enough).
+
+    Raises:
+        DisclosureError: any of these rules is broken; the message names tables and cells,
+            never a hidden value.
+    """
+    if not release:
+        return
+    policy = release[0].policy
+    problems: list[str] = []
+    seen: dict[CellId, Status] = {}
+    for pub in release:
+        if pub.policy != policy:
+            problems.append(f"{pub.table.key}: another policy than the rest of the release")
+        for cell in pub.table.cells():
+            st = pub.status[cell.position]
+            if 0 < cell.value < policy.k and st not in HIDDEN:
+                problems.append(f"{pub.table.key} {cell.position}: small count published")
+            if seen.setdefault(cell.cell_id, st) != st:
+                problems.append(f"{pub.table.key} {cell.position}: status differs across tables")
+        for line in pub.table.lines():
+            hidden = [p for p in line.positions if pub.is_hidden(p)]
+            if line.additive and len(hidden) == 1:
+                problems.append(f"{pub.table.key} {hidden[0]}: only hidden cell of its line")
+    tables = [p.table for p in release]
+    failures = _failures(tables, [dict(p.status) for p in release], policy)
+    problems += [_describe(tables, [cid]) for cid, _ in failures]
+    if problems:
+        raise DisclosureError("release blocked: " + "; ".join(problems))
+
+
+def _check_ids(tables: Sequence[Table]) -> None:
+    keys = [t.key for t in tables]
+    if len(set(keys)) != len(keys):
+        raise ValueError("two tables of the release share a key")
+    values: dict[CellId, tuple[str, int]] = {}
+    for t in tables:
+        for cell in t.cells():
+            key, value = values.setdefault(cell.cell_id, (t.key, cell.value))
+            if value != cell.value:
+                raise ValueError(
+                    f"tables {key!r} and {t.key!r} count cell {cell.cell_id} differently"
+                )
+
+
+def _complete_lines(table: Table, status: dict[Position, Status]) -> bool:
+    changed_any = False
+    changed = True
+    while changed:
+        changed = False
+        for line in table.lines():
+            if not line.additive:
+                continue
+            hidden = [p for p in line.positions if status[p] in HIDDEN]
+            if len(hidden) != 1:
+                continue
+            # Prefer a cell whose other lines already hide something (it closes a pattern
+            # instead of opening a new line that needs a complement), then the smallest.
+            candidates = [
+                (_opened_lines(table, status, p), table.cell(p).value, p)
+                for p in line.positions
+                if status[p] is Status.PUBLISHED and table.cell(p).value > 0
+            ]
+            if candidates:  # none only when the line is all zeros: nothing to protect
+                status[min(candidates)[2]] = Status.SECONDARY
+                changed = changed_any = True
+    return changed_any
+
+
+def _opened_lines(table: Table, status: Mapping[Position, Status], position: Position) -> int:
+    return sum(
+        1
+        for line in table.lines()
+        if line.additive
+        and position in line.positions
+        and not any(status[p] in HIDDEN for p in line.positions)
+    )
+
+
+def _stabilise(tables: Sequence[Table], statuses: list[dict[Position, Status]]) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for table, status in zip(tables, statuses, strict=True):
+            changed |= _complete_lines(table, status)
+        by_id: dict[CellId, Status] = {}
+        for table, status in zip(tables, statuses, strict=True):
+            for cell in table.cells():
+                st, current = status[cell.position], by_id.get(cell.cell_id)
+                if st in HIDDEN and (current is None or _RANK[st] > _RANK[current]):
+                    by_id[cell.cell_id] = st
+        for table, status in zip(tables, statuses, strict=True):
+            for cell in table.cells():
+                target = by_id.get(cell.cell_id)
+                if target is not None and status[cell.position] != target:
+                    status[cell.position] = target
+                    changed = True
+
+
+def _failures(
+    tables: Sequence[Table], statuses: Sequence[Mapping[Position, Status]], policy: Policy
+) -> list[tuple[CellId, Interval]]:
+    bounds = [
+        {p: 0 if s is Status.WITHHELD else 1 for p, s in st.items() if s in HIDDEN}
+        for st in statuses
+    ]
+    intervals = feasible_intervals(zip(tables, bounds, strict=True))
+    status_of = {
+        c.cell_id: st[c.position] for t, st in zip(tables, statuses, strict=True) for c in t.cells()
+    }
+    out: list[tuple[CellId, Interval]] = []
+    for cid in sorted(intervals):
+        iv, st = intervals[cid], status_of[cid]
+        if st is Status.WITHHELD and iv.hi == 0:
+            continue  # forced to 0 by a published zero total: the zero is public anyway
+        need = policy.required_width if st is Status.PRIMARY else 1
+        if iv.width < need:
+            out.append((cid, iv))
+    return out
+
+
+def _repair(
+    tables: Sequence[Table], statuses: list[dict[Position, Status]], failing: Iterable[CellId]
+) -> bool:
+    """Hide one more cell next to each failing cell: the smallest published one in its lines."""
+    repaired = False
+    for cid in failing:
+        candidates: list[tuple[int, int, Position]] = []
+        for ti, (table, status) in enumerate(zip(tables, statuses, strict=True)):
+            for line in table.lines():
+                if not any(table.cell(p).cell_id == cid for p in line.positions):
+                    continue
+                candidates += [
+                    (table.cell(p).value, ti, p)
+                    for p in line.positions
+                    if status[p] is Status.PUBLISHED and table.cell(p).value > 0
+                ]
+        if candidates:
+            _, ti, pos = min(candidates)
+            statuses[ti][pos] = Status.SECONDARY
+            repaired = True
+    return repaired
+
+
+def _describe(tables: Sequence[Table], cell_ids: Iterable[CellId]) -> str:
+    wanted = set(cell_ids)
+    where = [f"{t.key} {c.position}" for t in tables for c in t.cells() if c.cell_id in wanted]
+    return "hidden cell could be recomputed: " + ", ".join(where)
