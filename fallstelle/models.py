@@ -5,6 +5,14 @@ Used by the migrations environment and the schema test; rooms add their ``models
 
 from __future__ import annotations
 
+from fallstelle.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditPurge
 from fallstelle.db import Base, KeyCheck
 
-__all__ = ["Base", "KeyCheck"]
+__all__ = [
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditHead",
+    "AuditPurge",
+    "Base",
+    "KeyCheck",
+]

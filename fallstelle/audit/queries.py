@@ -1,0 +1,164 @@
+"""Read the whole log as a stream, from one consistent snapshot: verify it, export it.
+
+Imports SQLAlchemy, ``cryptography`` and this room's ``chain``. Reads never load the log
+into memory: rows come in batches from a cursor (a server-side cursor on PostgreSQL).
+
+The snapshot must not block appends. On SQLite the engine's connections begin every
+transaction with ``BEGIN IMMEDIATE`` (the write lock), so reads here use the pooled DBAPI
+connection directly with a plain (deferred) ``BEGIN``: in WAL mode that is a read snapshot
+and writers go on. On PostgreSQL a ``REPEATABLE READ READ ONLY`` transaction does the same.
+
+Export layout (read by ``tools/verify_audit_export.py``)::
+
+    events.jsonl        one event per line (``chain.row_to_json``), in seq order
+    checkpoints.jsonl   {"seq": …, "note": signed checkpoint note} per line
+    audit-signing.pub   the Ed25519 public key (PEM)
+    head.json           {"format": "fallstelle-audit-export-v1", "head_seq": …, …}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Engine
+
+from fallstelle.audit import chain
+from fallstelle.db import utcnow
+
+EXPORT_FORMAT = "fallstelle-audit-export-v1"
+BATCH = 5000
+EVENTS_SQL = (
+    "SELECT seq, epoch, time, actor_id, actor_role, action, object_type, object_id, outcome, "
+    "reason, request_id, client, prev_hash, entry_hash FROM audit_events ORDER BY seq"
+)
+CHECKPOINTS_SQL = (
+    "SELECT seq, epoch, entry_hash, signed_at, key_hint, signature "
+    "FROM audit_checkpoints ORDER BY seq"
+)
+HEAD_SQL = "SELECT seq FROM audit_head WHERE id = 1"
+
+Query = Callable[[str], Iterator[Sequence[Any]]]
+
+
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Query]:
+    """Yield a function that streams the rows of a SQL text, all from one snapshot."""
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()
+        try:
+            raw.cursor().execute("BEGIN")  # deferred: a WAL read snapshot, no write lock
+
+            def query(sql: str) -> Iterator[Sequence[Any]]:
+                cursor = raw.cursor()
+                cursor.execute(sql)
+                while batch := cursor.fetchmany(BATCH):
+                    yield from batch
+                cursor.close()
+
+            yield query
+        finally:
+            raw.rollback()
+            raw.close()
+        return
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+        def pg_query(sql: str) -> Iterator[Sequence[Any]]:
+            streamed = conn.execution_options(stream_results=True, yield_per=BATCH)
+            yield from streamed.exec_driver_sql(sql)
+
+        try:
+            yield pg_query
+        finally:
+            conn.rollback()
+
+
+def _checkpoints(query: Query) -> list[chain.Checkpoint]:
+    return [
+        chain.Checkpoint(seq, epoch, bytes(h), signed, bytes(hint), bytes(sig))
+        for seq, epoch, h, signed, hint, sig in query(CHECKPOINTS_SQL)
+    ]
+
+
+def _rows(query: Query) -> Iterator[chain.Row]:
+    for values in query(EVENTS_SQL):
+        yield chain.Row._make(values)  # both drivers return BLOB/bytea as bytes
+
+
+def _head_seq(query: Query) -> int:
+    rows = list(query(HEAD_SQL))
+    return int(rows[0][0]) if rows else 0
+
+
+def verify_database(
+    engine: Engine,
+    public_key: Ed25519PublicKey,
+    external: Sequence[tuple[str, chain.Checkpoint]] = (),
+) -> chain.Verification:
+    """Recompute the stored chain and check every checkpoint (stored and ``external``)."""
+    with read_snapshot(engine) as query:
+        checkpoints = _checkpoints(query)
+        head = _head_seq(query)
+        return chain.verify_stream(
+            _rows(query), checkpoints, public_key, external, claimed_last_seq=head
+        )
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    events: int
+    checkpoints: int
+    head_seq: int
+
+
+def _open_new(path: Path) -> Any:
+    # 0600 from the first byte: the export holds staff ids and case ids.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return os.fdopen(fd, "w", encoding="ascii", newline="\n")
+
+
+def export(engine: Engine, out_dir: Path, public_key: Ed25519PublicKey) -> ExportSummary:
+    """Write events, checkpoints, public key and head of one snapshot into ``out_dir``.
+
+    Raises:
+        FileExistsError: ``out_dir`` exists and is not empty (nothing is overwritten).
+    """
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise FileExistsError(f"{out_dir} is not empty")
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    events = 0
+    with read_snapshot(engine) as query:
+        checkpoints = _checkpoints(query)
+        head = _head_seq(query)
+        with _open_new(out_dir / "checkpoints.jsonl") as out:
+            for cp in checkpoints:
+                out.write(json.dumps({"seq": cp.seq, "note": cp.note()}, ensure_ascii=True))
+                out.write("\n")
+        with _open_new(out_dir / "events.jsonl") as out:
+            for row in _rows(query):
+                out.write(chain.row_to_json(row) + "\n")
+                events += 1
+    pem = public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    with _open_new(out_dir / "audit-signing.pub") as out:
+        out.write(pem.decode("ascii"))
+    manifest = {
+        "format": EXPORT_FORMAT,
+        "head_seq": head,
+        "events": events,
+        "checkpoints": len(checkpoints),
+        "exported_at": chain.format_time(utcnow()),
+    }
+    with _open_new(out_dir / "head.json") as out:
+        out.write(json.dumps(manifest, indent=2) + "\n")
+    return ExportSummary(events, len(checkpoints), head)

@@ -1,0 +1,309 @@
+"""Append events to the chain at commit time; sign checkpoints; roll and purge epochs.
+
+Imports SQLAlchemy, ``cryptography`` (via ``chain``), ``db`` and this room's modules.
+
+How an event reaches the table (LOG-2, issue 4 "the chain lock is held only for the
+append itself"): :func:`record` only queues the event on ``session.info``. A
+``before_commit`` listener on that session then flushes the action's own changes, takes the
+chain lock, reads the head, inserts the queued events with consecutive ``seq`` and chained
+hashes, moves the head, and lets the commit proceed. Event and action commit together or not
+at all: an append that fails makes the commit fail (fail closed), and a rollback (of the
+transaction, or of the savepoint the event was recorded in) drops the queued events.
+
+The chain lock:
+
+* PostgreSQL: ``SELECT … FROM audit_head WHERE id = 1 FOR UPDATE``. Taken after the action's
+  flush, so it is held from the append to the COMMIT only. In READ COMMITTED (the default;
+  REPEATABLE READ would fail such a commit with a serialization error instead of forking)
+  a waiter re-reads the row the holder committed, so every append sees the newest head: no
+  fork, no gap, no duplicate ``seq`` (which is also the primary key), across processes.
+* SQLite: the engine starts every transaction with ``BEGIN IMMEDIATE`` (``db.make_engine``),
+  so one writer at a time holds the database; ``FOR UPDATE`` compiles to nothing there.
+
+Checkpoints every ``every`` events are signed inside the append when the session factory was
+given the key with :func:`enable_checkpoints`; otherwise :func:`checkpoint` (the ``audit
+checkpoint`` command, e.g. daily) signs the due ones afterwards.
+
+Retention (LOG-10): the log is cut into epochs. :func:`start_epoch` signs a final checkpoint
+at the head and moves the head to the next epoch; that epoch's first event then has the
+final checkpoint's hash as its ``prev_hash``. :func:`purge_epochs` deletes whole epochs,
+oldest first, whose newest event is older than the retention period: it first inserts an
+``audit_purges`` row, the only thing the database trigger accepts as permission to DELETE
+events of that epoch (never of the current one). Checkpoints are never deleted, so a
+verifier anchors the first kept event at the purged epoch's final signed checkpoint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import astuple
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+from fallstelle.audit import chain
+from fallstelle.audit.events import Event
+from fallstelle.audit.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditHead,
+    checkpoints_table,
+    events_table,
+    head_table,
+    purges_table,
+)
+from fallstelle.db import utcnow
+
+PENDING = "fallstelle.audit.pending"
+LISTENING = "fallstelle.audit.listening"
+SIGNER = "fallstelle.audit.signer"
+DEFAULT_EVERY = 1000
+DEFAULT_RETENTION_DAYS = 3 * 365
+DEFAULT_EPOCH_DAYS = 365
+
+_Pending = list[tuple[SessionTransaction | None, Event]]
+
+
+def enable_checkpoints(
+    sessions: sessionmaker[Session], key: Ed25519PrivateKey, *, every: int = DEFAULT_EVERY
+) -> None:
+    """Let sessions of ``sessions`` sign a checkpoint at every ``every``-th event they append.
+
+    Raises:
+        ValueError: ``every`` is below 1.
+    """
+    if every < 1:
+        raise ValueError("checkpoints need every >= 1")
+    info = dict(sessions.kw.get("info") or {})
+    info[SIGNER] = (key, every)
+    sessions.configure(info=info)
+
+
+def record(session: Session, event_: Event) -> None:
+    """Queue ``event_`` to be appended to the chain when ``session`` commits.
+
+    Raises:
+        TypeError: ``event_`` is not an :class:`Event` (no dicts: validation must have run).
+    """
+    if not isinstance(event_, Event):
+        raise TypeError("record() takes a fallstelle.audit.Event")
+    if not session.info.get(LISTENING):
+        event.listen(session, "before_commit", _before_commit)
+        event.listen(session, "after_soft_rollback", _after_soft_rollback)
+        event.listen(session, "after_transaction_end", _after_transaction_end)
+        session.info[LISTENING] = True
+    if not session.in_transaction():
+        session.connection()  # begin now, so a rollback or close drops this event
+    txn = session.get_nested_transaction() or session.get_transaction()
+    pending: _Pending = session.info.setdefault(PENDING, [])
+    pending.append((txn, event_))
+
+
+def _before_commit(session: Session) -> None:
+    if session.info.get(PENDING):
+        session.flush()  # the action's own writes (and their row locks) come first
+        _append_pending(session)
+
+
+def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+    pending: _Pending = session.info.get(PENDING) or []
+    kept = [(txn, ev) for txn, ev in pending if not _inside(txn, previous)]
+    session.info[PENDING] = kept
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
+def _inside(txn: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    if outer.parent is None:
+        return True  # the whole transaction rolled back
+    while txn is not None:
+        if txn is outer:
+            return True
+        txn = txn.parent
+    return False
+
+
+def _lock_head(session: Session) -> AuditHead:
+    """Take the chain lock and return the head row (detached values, not tracked)."""
+    row = session.execute(select(head_table).where(AuditHead.id == 1).with_for_update()).one()
+    return AuditHead(**row._asdict())
+
+
+def _append_pending(session: Session) -> None:
+    pending: _Pending = session.info.get(PENDING) or []
+    session.info[PENDING] = []
+    if pending:
+        _append(session, [ev for _, ev in pending])
+
+
+def _append(session: Session, events: list[Event]) -> None:
+    """Append ``events`` under the chain lock (the caller commits)."""
+    head = _lock_head(session)
+    when = chain.format_time(utcnow())
+    rows: list[chain.Row] = []
+    prev = bytes(head.entry_hash)
+    for offset, ev in enumerate(events, start=1):
+        draft = chain.Row._make((head.seq + offset, head.epoch, when, *_columns(ev), prev, b""))
+        prev = chain.entry_hash(prev, draft)
+        rows.append(draft._replace(entry_hash=prev))
+    conn = session.connection()
+    conn.execute(insert(events_table), [row._asdict() for row in rows])
+    conn.execute(
+        update(head_table)
+        .where(AuditHead.id == 1)
+        .values(seq=rows[-1].seq, entry_hash=prev, last_time=when)
+    )
+    signer: tuple[Ed25519PrivateKey, int] | None = session.info.get(SIGNER)
+    if signer is not None:
+        key, every = signer
+        due = [r for r in rows if r.seq % every == 0]
+        _insert_checkpoints(
+            session, [chain.sign(key, r.seq, r.epoch, r.entry_hash, when) for r in due]
+        )
+
+
+def _columns(ev: Event) -> tuple[Any, ...]:
+    # Row order: actor_id, actor_role, action, object_type, object_id, outcome, reason,
+    # request_id, client. Event order: action, outcome, actor_id, actor_role, object_type,
+    # object_id, reason, request_id, client.
+    action, outcome, actor_id, actor_role, object_type, object_id, *rest = astuple(ev)
+    return (actor_id, actor_role, action, object_type, object_id, outcome, *rest)
+
+
+def _insert_checkpoints(session: Session, checkpoints: list[chain.Checkpoint]) -> None:
+    if checkpoints:
+        session.connection().execute(
+            insert(checkpoints_table),
+            [
+                {
+                    "seq": cp.seq,
+                    "epoch": cp.epoch,
+                    "entry_hash": cp.entry_hash,
+                    "signed_at": cp.signed_at,
+                    "key_hint": cp.key_hint,
+                    "signature": cp.signature,
+                }
+                for cp in checkpoints
+            ],
+        )
+
+
+def _stored_checkpoint(session: Session, seq: int) -> chain.Checkpoint | None:
+    row = session.execute(select(checkpoints_table).where(AuditCheckpoint.seq == seq)).one_or_none()
+    return None if row is None else chain.Checkpoint(**row._asdict())
+
+
+def checkpoint(
+    session: Session, key: Ed25519PrivateKey, *, every: int = DEFAULT_EVERY
+) -> chain.Checkpoint | None:
+    """Append queued events, sign every due checkpoint and one at the head; return that one.
+
+    Returns None while the log is empty. Holds the chain lock until the caller commits.
+
+    Raises:
+        ValueError: ``every`` is below 1.
+    """
+    if every < 1:
+        raise ValueError("checkpoints need every >= 1")
+    _append_pending(session)
+    head = _lock_head(session)
+    if head.seq == 0:
+        return None
+    last = session.execute(select(func.max(AuditCheckpoint.seq))).scalar() or 0
+    due = session.execute(
+        select(AuditEvent.seq, AuditEvent.epoch, AuditEvent.entry_hash)
+        .where(AuditEvent.seq > last, AuditEvent.seq % every == 0)
+        .order_by(AuditEvent.seq)
+    ).all()
+    when = chain.format_time(utcnow())
+    new = [chain.sign(key, seq, ep, bytes(h), when) for seq, ep, h in due]
+    if head.seq > last and all(cp.seq != head.seq for cp in new):
+        new.append(chain.sign(key, head.seq, head.epoch, bytes(head.entry_hash), when))
+    _insert_checkpoints(session, new)
+    return _stored_checkpoint(session, head.seq) if not new else new[-1]
+
+
+def start_epoch(session: Session, key: Ed25519PrivateKey) -> chain.Checkpoint | None:
+    """Close the current epoch with a signed checkpoint and start the next one.
+
+    Returns the final checkpoint, or None (and changes nothing) while the current epoch has
+    no events. Holds the chain lock until the caller commits.
+    """
+    final = checkpoint(session, key)
+    head = _lock_head(session)
+    if final is None or head.seq == head.epoch_base_seq:
+        return None
+    session.connection().execute(
+        update(head_table)
+        .where(AuditHead.id == 1)
+        .values(
+            epoch=head.epoch + 1,
+            epoch_started=chain.format_time(utcnow()),
+            epoch_base_seq=head.seq,
+        )
+    )
+    return final
+
+
+def start_epoch_if_due(
+    session: Session,
+    key: Ed25519PrivateKey,
+    *,
+    epoch_days: int = DEFAULT_EPOCH_DAYS,
+    now: dt.datetime | None = None,
+) -> chain.Checkpoint | None:
+    """Start a new epoch when the current one began ``epoch_days`` or more ago."""
+    head = _lock_head(session)
+    moment = now or utcnow()
+    if head.epoch_started > chain.format_time(moment - dt.timedelta(days=epoch_days)):
+        return None
+    return start_epoch(session, key)
+
+
+def purge_epochs(
+    session: Session,
+    *,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+    now: dt.datetime | None = None,
+) -> list[int]:
+    """Delete whole epochs, oldest first, whose newest event is older than the retention.
+
+    Only closed epochs with a final checkpoint go; the current epoch never does. Records an
+    ``audit.purge`` event per epoch. Holds the chain lock until the caller commits.
+
+    Raises:
+        ValueError: ``retention_days`` is below 1.
+    """
+    if retention_days < 1:
+        raise ValueError("retention needs at least one day")
+    head = _lock_head(session)
+    cutoff = chain.format_time((now or utcnow()) - dt.timedelta(days=retention_days))
+    closed = session.execute(
+        select(AuditEvent.epoch, func.max(AuditEvent.seq), func.max(AuditEvent.time))
+        .where(AuditEvent.epoch < head.epoch)
+        .group_by(AuditEvent.epoch)
+        .order_by(AuditEvent.epoch)
+    ).all()
+    purged: list[int] = []
+    for epoch, last_seq, last_time in closed:
+        final = _stored_checkpoint(session, last_seq)
+        if last_time >= cutoff or final is None or final.epoch != epoch:
+            break  # keep this epoch and every later one: only a prefix may go
+        conn = session.connection()
+        conn.execute(
+            insert(purges_table).values(
+                epoch=epoch,
+                purged_at=chain.format_time(utcnow()),
+                last_seq=last_seq,
+                last_hash=final.entry_hash,
+            )
+        )
+        conn.execute(delete(events_table).where(AuditEvent.epoch == epoch))
+        record(session, Event("audit.purge", object_type="audit_epoch", object_id=str(epoch)))
+        purged.append(epoch)
+    return purged

@@ -1,0 +1,86 @@
+"""Test helpers for the audit log: append events, lift the triggers, tamper like an attacker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import text
+
+from fallstelle.audit import Event, chain, queries, record
+from fallstelle.store import Store
+
+
+def append(store: Store, n: int, *, per_commit: int = 50, actor: str = "u-1") -> None:
+    """Record ``n`` events, ``per_commit`` to a transaction."""
+    done = 0
+    while done < n:
+        with store.sessions() as session:
+            for _ in range(min(per_commit, n - done)):
+                done += 1
+                record(session, Event("case.read", actor_id=actor, object_id=f"c-{done}"))
+            session.commit()
+
+
+def sql(store: Store, statement: str, **params: Any) -> list[Any]:
+    with store.engine.begin() as conn:
+        result = conn.execute(text(statement), params)
+        return list(result) if result.returns_rows else []
+
+
+def lift_triggers(store: Store) -> None:
+    """Do what an attacker with database access does first: switch the guards off."""
+    if store.engine.dialect.name == "sqlite":
+        names = sql(store, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        for (name,) in names:
+            sql(store, f'DROP TRIGGER "{name}"')
+    else:
+        for table in ("audit_events", "audit_checkpoints", "audit_head", "audit_purges"):
+            sql(store, f"ALTER TABLE {table} DISABLE TRIGGER USER")
+
+
+def rows(store: Store) -> list[chain.Row]:
+    with queries.read_snapshot(store.engine) as query:
+        return [chain.Row._make(r) for r in query(queries.EVENTS_SQL)]
+
+
+def rechain(store: Store, *, genesis: bytes | None = None) -> None:
+    """Recompute every entry hash from seq 1 (as an attacker who rewrote history would)."""
+    prev = genesis or chain.GENESIS
+    for row in rows(store):
+        new = chain.entry_hash(prev, row)
+        sql(
+            store,
+            "UPDATE audit_events SET prev_hash = :p, entry_hash = :e WHERE seq = :s",
+            p=prev,
+            e=new,
+            s=row.seq,
+        )
+        prev = new
+    sql(store, "UPDATE audit_head SET entry_hash = :e", e=prev)
+
+
+def resign(store: Store, key: Ed25519PrivateKey) -> None:
+    """Replace every stored checkpoint by one signed over the current rows (stolen key)."""
+    seqs = [seq for (seq,) in sql(store, "SELECT seq FROM audit_checkpoints")]
+    by_seq = {row.seq: row for row in rows(store)}
+    sql(store, "DELETE FROM audit_checkpoints")
+    for seq in seqs:
+        row = by_seq[seq]
+        cp = chain.sign(key, seq, row.epoch, row.entry_hash, row.time)
+        sql(
+            store,
+            "INSERT INTO audit_checkpoints (seq, epoch, entry_hash, signed_at, key_hint, "
+            "signature) VALUES (:s, :ep, :h, :t, :k, :sig)",
+            s=cp.seq,
+            ep=cp.epoch,
+            h=cp.entry_hash,
+            t=cp.signed_at,
+            k=cp.key_hint,
+            sig=cp.signature,
+        )
+
+
+def verify(store: Store, external: list[tuple[str, chain.Checkpoint]] | None = None) -> str:
+    public = store.keys.audit_signing_key.public_key()
+    return queries.verify_database(store.engine, public, external or []).message()
