@@ -223,6 +223,21 @@ def decrypt_text(dek: bytes, blob: bytes, ctx: FieldContext) -> str:
     return decrypt_field(dek, blob, ctx).decode("utf-8")
 
 
+def derive_key(root: bytes, purpose: str) -> bytes:
+    """Derive a 32-byte key for one named purpose from a root key (HKDF-SHA256).
+
+    Distinct purposes give independent keys, so one root file can serve several uses
+    without one use's ciphertexts being valid for another.
+    """
+    _check_key(root)
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=KEY_BYTES,
+        salt=b"fallstelle/derive/v1",
+        info=purpose.encode(),
+    ).derive(root)
+
+
 def normalise(value: str) -> str:
     """Normalise a searchable value: NFKC, case-folded, inner whitespace collapsed, trimmed."""
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())

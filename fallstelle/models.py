@@ -6,6 +6,7 @@ Used by the migrations environment and the schema test; rooms add their ``models
 from __future__ import annotations
 
 from fallstelle.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditPurge
+from fallstelle.auth import models as auth_models
 from fallstelle.db import Base, KeyCheck
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "AuditPurge",
     "Base",
     "KeyCheck",
+    "auth_models",
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 
 LANGUAGES = ("de", "en")
 DEFAULT = "de"
@@ -30,6 +31,16 @@ def init_app(app: Flask) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
     Babel(app, locale_selector=select_locale)
+
+    @app.template_filter("role_label")
+    def _role_label(role: str) -> str:
+        labels = {
+            "counsellor": _l("Counsellor"),
+            "management": _l("Management"),
+            "auditor": _l("Data protection"),
+            "admin": _l("Administration"),
+        }
+        return str(labels.get(role, role))
 
     @app.context_processor
     def _language() -> dict[str, str]:

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response as BaseResponse
 
 from fallstelle.web import i18n
+from fallstelle.web.guard import public
 from fallstelle.web.runtime import db_session
 
 bp = Blueprint("main", __name__)
 LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9/_.\-]*")
 
 
-@bp.get("/")
-def index() -> str:
-    return render_template("index.html")
-
-
 @bp.post("/sprache")
+@public
 def set_language() -> BaseResponse:
     """Remember the chosen language and return to the page it was chosen on.
 
@@ -30,7 +27,7 @@ def set_language() -> BaseResponse:
     choice = request.form.get("lang", "")
     target = request.form.get("next", "")
     if not LOCAL_PATH.fullmatch(target):
-        target = url_for("main.index")
+        target = url_for("auth.home")
     response = redirect(target, code=303)
     if choice in i18n.LANGUAGES:
         response.set_cookie(
@@ -45,6 +42,7 @@ def set_language() -> BaseResponse:
 
 
 @bp.get("/health")
+@public
 def health() -> tuple[Response, int]:
     """Report whether the database answers; names no version and no data."""
     try:

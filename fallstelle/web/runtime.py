@@ -11,8 +11,6 @@ from __future__ import annotations
 import threading
 
 from flask import Flask, current_app, g
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from fallstelle.config import Settings
@@ -80,20 +78,10 @@ def close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
-class _StoreSessionInterface(SecureCookieSessionInterface):
-    """Opens the store before the session, whose signing key comes from keys/secret.key.
-
-    Flask opens the session before any ``before_request`` hook runs, so this is the first
-    point of every request; a refusal here becomes the generic 500 page.
-    """
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        get_runtime(app).open(app)
-        return super().get_signing_serializer(app)
-
-
 def init_app(app: Flask, settings: Settings) -> None:
+    from fallstelle.web.sessions import ServerSessionInterface
+
     app.extensions[EXTENSION] = Runtime(settings)
-    app.session_interface = _StoreSessionInterface()
+    app.session_interface = ServerSessionInterface()
 
     app.teardown_appcontext(close_session)

@@ -21,13 +21,12 @@ def test_start_page_in_chromium(server: Server, browser: Any, tmp_path: Path) ->
     page = browser.new_page()
     console: list[str] = []
     page.on("console", lambda msg: console.append(msg.text))
-    response = page.goto(server.url + "/")
+    response = page.goto(server.url + "/")  # anonymous: the start page is the sign-in
     assert response is not None and response.status == 200
-    assert page.title() == "Start – fallstelle"
+    assert page.url == server.url + "/anmelden"
+    assert page.title() == "Anmelden – fallstelle"
     assert page.locator("html").get_attribute("lang") == "de"
-    assert page.locator("h1").inner_text().replace("\u00ad", "") == (
-        "Fallverwaltung für die Antidiskriminierungsberatung"
-    )
+    assert page.locator("h1").inner_text() == "Anmelden"
     headers = response.all_headers()
     assert headers["content-security-policy"] == CSP
     assert headers["x-content-type-options"] == "nosniff"
@@ -41,7 +40,8 @@ def test_start_page_in_chromium(server: Server, browser: Any, tmp_path: Path) ->
     # The language switch is a real form with a CSRF token.
     page.get_by_role("button", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("h1").inner_text() == "Case management for anti-discrimination counselling"
+    assert page.locator("h1").inner_text() == "Sign in"
+    assert page.url == server.url + "/anmelden"
 
 
 def test_first_start_initialises_and_second_start_reuses(

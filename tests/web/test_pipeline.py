@@ -9,6 +9,7 @@ from flask import Flask, abort
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from fallstelle.web.guard import public
 from fallstelle.web.security import CSP
 
 CSP_EXPECTED = (
@@ -18,8 +19,8 @@ CSP_EXPECTED = (
 
 
 def csrf_token(client: FlaskClient) -> str:
-    page = client.get("/").get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    page = client.get("/anmelden").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert match, "the start page carries a CSRF token"
     return match.group(1)
 
@@ -38,10 +39,12 @@ def abort_app(app: Flask) -> Flask:
     """The app with test-only routes that fail on purpose (there is no real 403/409/429 yet)."""
 
     @app.get("/_test/abort/<int:code>")
+    @public
     def _abort(code: int) -> str:
         abort(code)
 
     @app.get("/_test/boom")
+    @public
     def _boom() -> str:
         raise RuntimeError("secret detail /srv/fallstelle/cases.py")
 
@@ -53,25 +56,33 @@ def test_csp_constant_is_exactly_the_required_policy() -> None:
     assert CSP == CSP_EXPECTED
 
 
-def test_start_page_is_german_with_headers(client: FlaskClient) -> None:
-    response = client.get("/")
+def test_start_page_is_german_sign_in_with_headers(client: FlaskClient) -> None:
+    first = client.get("/")
+    assert first.status_code == 302 and first.headers["Location"] == "/anmelden"
+    response = client.get("/anmelden")
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert '<html lang="de">' in body
-    assert "<title>Start – fallstelle</title>" in body
+    assert "<title>Anmelden – fallstelle</title>" in body
     assert "Fallverwaltung für die Antidiskriminierungs\u00adberatung" in body
     assert_headers(response)
 
 
 def test_no_inline_script_or_style_and_no_foreign_host(client: FlaskClient) -> None:
-    body = client.get("/").get_data(as_text=True)
+    body = client.get("/anmelden").get_data(as_text=True)
     assert "<script" not in body and "style=" not in body and "<style" not in body
     assert "http://" not in body and "https://" not in body
 
 
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("/", 200), ("/health", 200), ("/static/css/fallstelle.css", 200), ("/nope", 404)],
+    [
+        ("/", 302),
+        ("/anmelden", 200),
+        ("/health", 200),
+        ("/static/css/fallstelle.css", 200),
+        ("/nope", 404),
+    ],
 )
 def test_every_kind_of_response_has_the_headers(
     client: FlaskClient, path: str, status: int
@@ -141,14 +152,15 @@ def test_post_with_a_forged_csrf_token_is_refused(client: FlaskClient) -> None:
 
 def test_language_switch_to_english_and_back(client: FlaskClient) -> None:
     token = csrf_token(client)
-    response = client.post("/sprache", data={"lang": "en", "next": "/", "csrf_token": token})
+    response = client.post(
+        "/sprache", data={"lang": "en", "next": "/anmelden", "csrf_token": token}
+    )
     assert response.status_code == 303
-    assert response.headers["Location"] == "/"
-    body = client.get("/").get_data(as_text=True)
-    assert '<html lang="en">' in body and "<title>Start – fallstelle</title>" in body
-    assert "Case management for anti-discrimination counselling" in body
+    assert response.headers["Location"] == "/anmelden"
+    body = client.get("/anmelden").get_data(as_text=True)
+    assert '<html lang="en">' in body and "<title>Sign in – fallstelle</title>" in body
     client.post("/sprache", data={"lang": "de", "csrf_token": token})
-    assert '<html lang="de">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="de">' in client.get("/anmelden").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil", "x"])
@@ -161,7 +173,7 @@ def test_language_switch_is_no_open_redirect(client: FlaskClient, target: str) -
 
 def test_unknown_language_is_ignored(client: FlaskClient) -> None:
     client.set_cookie("lang", "xx")
-    assert '<html lang="de">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="de">' in client.get("/anmelden").get_data(as_text=True)
 
 
 def test_health_reports_ok(client: FlaskClient) -> None:
@@ -174,7 +186,7 @@ def test_request_against_damaged_keys_gets_generic_500(app: Flask) -> None:
     settings = app.extensions["fallstelle"].settings
     next(settings.keys_dir.glob("kek-*.key")).write_bytes(b"\0" * 32)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = app.test_client().get("/")
+    response = app.test_client().get("/anmelden")
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "Etwas ist schiefgelaufen" in body and "Traceback" not in body

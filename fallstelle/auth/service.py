@@ -1,0 +1,281 @@
+"""Administration of offices and users, and loading the actor of a request.
+
+Every function takes an explicit session and actor, checks the permission, records its
+audit event and flushes; the caller commits. An admin never sees or sets a password: a new
+or reset account gets a one-time enrolment link (``login.issue_link``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fallstelle.audit import Event, record
+from fallstelle.auth import login, sessions
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.errors import Conflict, Invalid, NotAllowed
+from fallstelle.auth.models import (
+    VISIBILITY_OFFICE,
+    VISIBILITY_OWN,
+    Membership,
+    Office,
+    User,
+    UserRole,
+)
+from fallstelle.auth.permissions import Permission, Role
+
+OFFICE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,31}")
+
+
+def _require(actor: Actor, permission: Permission) -> None:
+    if not actor.can(permission):
+        raise NotAllowed(permission.value)
+
+
+def _audit(session: Session, actor: Actor, action: str, object_type: str, object_id: str) -> None:
+    record(
+        session,
+        Event(
+            action=action,
+            actor_id=actor.user_id,
+            actor_role=actor.audit_role,
+            object_type=object_type,
+            object_id=object_id,
+        ),
+    )
+
+
+def load_actor(session: Session, user_id: str) -> Actor | None:
+    """Return the actor of an active, enrolled user, or None."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or not user.enrolled:
+        return None
+    offices = [m.office for m in user.memberships]
+    return Actor.for_user(
+        user.id,
+        frozenset(Role(r.role) for r in user.roles),
+        frozenset(o.id for o in offices),
+        frozenset(o.id for o in offices if o.counsellors_may_report),
+    )
+
+
+def no_user_yet(session: Session) -> bool:
+    return not session.scalar(select(func.count()).select_from(User))
+
+
+def first_admin_link(session: Session, now: dt.datetime) -> str:
+    """Return a new one-time link token for creating the first admin (no account exists)."""
+    token = login.issue_link(session, now, None, login.PURPOSE_FIRST_ADMIN)
+    record(session, Event(action="auth.first_admin_link", actor_role="operator"))
+    return token
+
+
+# --- offices ------------------------------------------------------------------------------
+
+
+def list_offices(session: Session, actor: Actor) -> list[Office]:
+    _require(actor, Permission.OFFICE_MANAGE)
+    return list(session.scalars(select(Office).order_by(Office.code)))
+
+
+def _check_office_fields(name: str, visibility: str) -> None:
+    if not name.strip() or len(name) > 200:
+        raise Invalid("name", "required")
+    if visibility not in (VISIBILITY_OFFICE, VISIBILITY_OWN):
+        raise Invalid("case_visibility", "choice")
+
+
+def create_office(
+    session: Session,
+    actor: Actor,
+    code: str,
+    name: str,
+    provider: str = "",
+    case_visibility: str = VISIBILITY_OFFICE,
+    counsellors_may_report: bool = False,
+) -> Office:
+    """Create an office.
+
+    Raises:
+        NotAllowed: the actor may not manage offices.
+        Invalid: malformed or taken code, empty name.
+    """
+    _require(actor, Permission.OFFICE_MANAGE)
+    code = code.strip().upper()
+    if not OFFICE_CODE.fullmatch(code):
+        raise Invalid("code", "office_code_format")
+    if session.scalar(select(Office.id).where(Office.code == code)) is not None:
+        raise Invalid("code", "office_code_taken")
+    _check_office_fields(name, case_visibility)
+    office = Office(
+        code=code,
+        name=name.strip(),
+        provider=provider.strip()[:200],
+        case_visibility=case_visibility,
+        counsellors_may_report=counsellors_may_report,
+    )
+    session.add(office)
+    session.flush()
+    _audit(session, actor, "office.create", "office", str(office.id))
+    return office
+
+
+def update_office(
+    session: Session,
+    actor: Actor,
+    office_id: int,
+    version: int,
+    *,
+    name: str,
+    provider: str,
+    case_visibility: str,
+    counsellors_may_report: bool,
+) -> Office:
+    """Change an office's name, provider and policies.
+
+    Raises:
+        NotAllowed, Invalid, LookupError (no such office), Conflict (stale version).
+    """
+    _require(actor, Permission.OFFICE_MANAGE)
+    office = session.get(Office, office_id)
+    if office is None:
+        raise LookupError(office_id)
+    if office.version != version:
+        raise Conflict("office")
+    _check_office_fields(name, case_visibility)
+    office.name, office.provider = name.strip(), provider.strip()[:200]
+    office.case_visibility = case_visibility
+    office.counsellors_may_report = counsellors_may_report
+    session.flush()
+    _audit(session, actor, "office.update", "office", str(office.id))
+    return office
+
+
+# --- users --------------------------------------------------------------------------------
+
+
+def list_users(session: Session, actor: Actor) -> list[User]:
+    _require(actor, Permission.USER_MANAGE)
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def get_user(session: Session, actor: Actor, user_id: str) -> User:
+    """Raises: NotAllowed, LookupError."""
+    _require(actor, Permission.USER_MANAGE)
+    user = session.get(User, user_id)
+    if user is None:
+        raise LookupError(user_id)
+    return user
+
+
+def _set_roles_and_offices(
+    session: Session, user: User, roles: Iterable[str], office_ids: Iterable[int]
+) -> None:
+    wanted_roles = sorted(set(roles))
+    if not wanted_roles:
+        raise Invalid("roles", "required")
+    for role in wanted_roles:
+        if role not in {r.value for r in Role}:
+            raise Invalid("roles", "choice")
+    wanted_offices = sorted(set(office_ids))
+    known = set(session.scalars(select(Office.id).where(Office.id.in_(wanted_offices))))
+    if known != set(wanted_offices):
+        raise Invalid("offices", "choice")
+    needs_office = {Role.COUNSELLOR.value, Role.MANAGEMENT.value} & set(wanted_roles)
+    if needs_office and not wanted_offices:
+        raise Invalid("offices", "office_required")
+    user.roles = [UserRole(role=r) for r in wanted_roles]
+    user.memberships = [Membership(office_id=o) for o in wanted_offices]
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    now: dt.datetime,
+    username: str,
+    display_name: str,
+    roles: Iterable[str],
+    office_ids: Iterable[int] = (),
+) -> tuple[User, str]:
+    """Create an account and return it with its one-time enrolment token.
+
+    Raises:
+        NotAllowed, Invalid.
+    """
+    _require(actor, Permission.USER_MANAGE)
+    name = login.normalise_username(username)
+    login.validate_username(session, name)
+    if not display_name.strip() or len(display_name) > 200:
+        raise Invalid("display_name", "required")
+    user = User(username=name, display_name=display_name.strip())
+    session.add(user)
+    _set_roles_and_offices(session, user, roles, office_ids)
+    session.flush()
+    token = login.issue_link(session, now, user.id, login.PURPOSE_ENROL)
+    _audit(session, actor, "user.create", "user", user.id)
+    return user, token
+
+
+def update_user(
+    session: Session,
+    actor: Actor,
+    user_id: str,
+    version: int,
+    *,
+    display_name: str,
+    roles: Iterable[str],
+    office_ids: Iterable[int],
+    active: bool,
+) -> User:
+    """Change name, roles, offices and the active flag; disabling ends every session.
+
+    Raises:
+        NotAllowed, Invalid, LookupError, Conflict.
+    """
+    user = get_user(session, actor, user_id)
+    if user.version != version:
+        raise Conflict("user")
+    if user.id == actor.user_id and not active:
+        raise Invalid("active", "cannot_disable_self")
+    if not display_name.strip() or len(display_name) > 200:
+        raise Invalid("display_name", "required")
+    user.display_name = display_name.strip()
+    _set_roles_and_offices(session, user, roles, office_ids)
+    was_active, user.active = user.active, active
+    session.flush()
+    _audit(session, actor, "user.update", "user", user.id)
+    if was_active and not active:
+        sessions.end_for_user(session, user.id)
+        _audit(session, actor, "user.disable", "user", user.id)
+    return user
+
+
+def reset_user(session: Session, actor: Actor, now: dt.datetime, user_id: str) -> str:
+    """Clear password and 2FA, end every session, and return a new enrolment token.
+
+    Raises:
+        NotAllowed, LookupError.
+    """
+    user = get_user(session, actor, user_id)
+    user.password_hash = None
+    user.totp_secret = None
+    user.enrolled_at = None
+    sessions.end_for_user(session, user.id)
+    token = login.issue_link(session, now, user.id, login.PURPOSE_ENROL)
+    _audit(session, actor, "user.reset", "user", user.id)
+    return token
+
+
+def end_sessions(session: Session, actor: Actor, user_id: str) -> None:
+    """End every session of a user (an admin's emergency brake).
+
+    Raises:
+        NotAllowed, LookupError.
+    """
+    user = get_user(session, actor, user_id)
+    sessions.end_for_user(session, user.id)
+    _audit(session, actor, "user.end_sessions", "user", user.id)

@@ -1,0 +1,77 @@
+"""Server-side sessions (SD-8): the browser holds a random 256-bit id, the database its
+SHA-256 digest, so reading the table does not let anyone take over a session.
+
+Idle timeout and absolute lifetime come from the settings; expired rows are deleted when
+seen and swept on every new session. Ended at logout, password change, 2FA reset and
+account disable (``end_for_user``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from fallstelle.auth.models import WebSession
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+def hash_id(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def load(
+    session: Session, raw: str, now: dt.datetime, idle: dt.timedelta, absolute: dt.timedelta
+) -> tuple[WebSession | None, str]:
+    """Return the session row and ``ok``, or None and ``unknown`` / ``expired``."""
+    row = session.scalar(select(WebSession).where(WebSession.id_hash == hash_id(raw)))
+    if row is None:
+        return None, "unknown"
+    if now - _aware(row.last_seen_at) > idle or now - _aware(row.created_at) > absolute:
+        session.delete(row)
+        session.flush()
+        return None, "expired"
+    return row, "ok"
+
+
+def store(
+    session: Session, raw: str, user_id: str | None, data: str, now: dt.datetime, *, new: bool
+) -> None:
+    """Create or update the row of ``raw``; a new row also sweeps long-dead sessions."""
+    if new:
+        session.execute(
+            delete(WebSession).where(WebSession.last_seen_at < now - dt.timedelta(days=2))
+        )
+        session.add(
+            WebSession(
+                id_hash=hash_id(raw), user_id=user_id, data=data, created_at=now, last_seen_at=now
+            )
+        )
+    else:
+        row = session.scalar(select(WebSession).where(WebSession.id_hash == hash_id(raw)))
+        if row is None:  # ended meanwhile (logout elsewhere, password change): stays ended
+            return
+        row.user_id, row.data, row.last_seen_at = user_id, data, now
+    session.flush()
+
+
+def delete_one(session: Session, raw: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.id_hash == hash_id(raw)))
+
+
+def end_for_user(session: Session, user_id: str, keep_raw: str | None = None) -> None:
+    """End every session of a user (except ``keep_raw``, the one making the change)."""
+    query = delete(WebSession).where(WebSession.user_id == user_id)
+    if keep_raw is not None:
+        query = query.where(WebSession.id_hash != hash_id(keep_raw))
+    session.execute(query)

@@ -1,0 +1,240 @@
+"""Administration pages: users and offices. An admin never sees or sets a password: new and
+reset accounts get a one-time link, shown once."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from fallstelle.auth import service
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.errors import Conflict, Invalid
+from fallstelle.auth.models import User
+from fallstelle.auth.permissions import ROLE_LABELS_DE, Permission, Role
+from fallstelle.db import utcnow
+from fallstelle.web.forms import ConfirmForm, OfficeForm, UserForm
+from fallstelle.web.guard import current_actor, require
+from fallstelle.web.runtime import commit, db_session
+
+bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
+Page = str | BaseResponse | tuple[str, int]
+
+
+def _actor() -> Actor:
+    actor = current_actor()
+    assert actor is not None  # noqa: S101 - the guard ran
+    return actor
+
+
+def enrolment_url(token: str) -> str:
+    return url_for("auth.enrol", token=token, _external=True)
+
+
+def _version(form: UserForm | OfficeForm) -> int:
+    try:
+        return int(form.version.data or "")
+    except ValueError:
+        abort(400)
+
+
+def _user_form(user: User | None) -> UserForm:
+    form = UserForm(obj=None)
+    form.roles.choices = [(r.value, ROLE_LABELS_DE[r]) for r in Role]
+    offices = service.list_offices(db_session(), _actor_for_offices())
+    form.offices.choices = [(o.id, f"{o.code} – {o.name}") for o in offices]
+    if user is not None and request.method == "GET":
+        form.display_name.data = user.display_name
+        form.roles.data = [r.role for r in user.roles]
+        form.offices.data = [m.office_id for m in user.memberships]
+        form.active.data = user.active
+        form.version.data = str(user.version)
+    return form
+
+
+def _actor_for_offices() -> Actor:
+    # Listing offices for the checkboxes needs office:manage; user admins hold it (admin role).
+    return _actor()
+
+
+@bp.get("/benutzer")
+@require(Permission.USER_MANAGE)
+def users() -> str:
+    return render_template(
+        "admin/users.html",
+        users=service.list_users(db_session(), _actor()),
+        role_labels=ROLE_LABELS_DE,
+    )
+
+
+@bp.route("/benutzer/neu", methods=["GET", "POST"])
+@require(Permission.USER_MANAGE)
+def user_new() -> Page:
+    form = _user_form(None)
+    if form.validate_on_submit():
+        try:
+            user, token = service.create_user(
+                db_session(),
+                _actor(),
+                utcnow(),
+                form.username.data or "",
+                form.display_name.data or "",
+                form.roles.data or [],
+                form.offices.data or [],
+            )
+        except Invalid as invalid:
+            db_session().rollback()
+            form.fail(invalid.field, invalid.code)
+        else:
+            commit()
+            return render_template("admin/user_link.html", user=user, link=enrolment_url(token))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/benutzer/<user_id>", methods=["GET", "POST"])
+@require(Permission.USER_MANAGE)
+def user_edit(user_id: str) -> Page:
+    try:
+        user = service.get_user(db_session(), _actor(), user_id)
+    except LookupError:
+        abort(404)
+    form = _user_form(user)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.update_user(
+                db_session(),
+                _actor(),
+                user_id,
+                _version(form),
+                display_name=form.display_name.data or "",
+                roles=form.roles.data or [],
+                office_ids=form.offices.data or [],
+                active=bool(form.active.data),
+            )
+        except Invalid as invalid:
+            db_session().rollback()
+            form.fail(invalid.field, invalid.code)
+        except Conflict:
+            db_session().rollback()
+            flash(
+                _(
+                    "Someone else changed this account in the meantime. Your input is shown "
+                    "below; please check it and save again."
+                ),
+                "error",
+            )
+            form.version.data = str(service.get_user(db_session(), _actor(), user_id).version)
+            status = 409
+        else:
+            commit()
+            flash(_("Saved."), "info")
+            return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/user_form.html", form=form, user=user, confirm=ConfirmForm()
+    ), status
+
+
+@bp.post("/benutzer/<user_id>/zuruecksetzen")
+@require(Permission.USER_MANAGE)
+def user_reset(user_id: str) -> Page:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        token = service.reset_user(db_session(), _actor(), utcnow(), user_id)
+    except LookupError:
+        abort(404)
+    commit()
+    user = service.get_user(db_session(), _actor(), user_id)
+    return render_template("admin/user_link.html", user=user, link=enrolment_url(token), reset=True)
+
+
+@bp.post("/benutzer/<user_id>/abmelden")
+@require(Permission.USER_MANAGE)
+def user_end_sessions(user_id: str) -> BaseResponse:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        service.end_sessions(db_session(), _actor(), user_id)
+    except LookupError:
+        abort(404)
+    commit()
+    flash(_("All sessions of this account have been ended."), "info")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.get("/stellen")
+@require(Permission.OFFICE_MANAGE)
+def offices() -> str:
+    return render_template(
+        "admin/offices.html", offices=service.list_offices(db_session(), _actor())
+    )
+
+
+@bp.route("/stellen/neu", methods=["GET", "POST"])
+@require(Permission.OFFICE_MANAGE)
+def office_new() -> Page:
+    form = OfficeForm()
+    if form.validate_on_submit():
+        try:
+            service.create_office(
+                db_session(),
+                _actor(),
+                form.code.data or "",
+                form.name.data or "",
+                form.provider.data or "",
+                form.case_visibility.data or "",
+                bool(form.counsellors_may_report.data),
+            )
+        except Invalid as invalid:
+            db_session().rollback()
+            form.fail(invalid.field, invalid.code)
+        else:
+            commit()
+            flash(_("Saved."), "info")
+            return redirect(url_for("admin.offices"))
+    return render_template("admin/office_form.html", form=form, office=None)
+
+
+@bp.route("/stellen/<int:office_id>", methods=["GET", "POST"])
+@require(Permission.OFFICE_MANAGE)
+def office_edit(office_id: int) -> Page:
+    office = next(
+        (o for o in service.list_offices(db_session(), _actor()) if o.id == office_id), None
+    )
+    if office is None:
+        abort(404)
+    form = OfficeForm(obj=office if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = str(office.version)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.update_office(
+                db_session(),
+                _actor(),
+                office_id,
+                _version(form),
+                name=form.name.data or "",
+                provider=form.provider.data or "",
+                case_visibility=form.case_visibility.data or "",
+                counsellors_may_report=bool(form.counsellors_may_report.data),
+            )
+        except Invalid as invalid:
+            db_session().rollback()
+            form.fail(invalid.field, invalid.code)
+        except Conflict:
+            db_session().rollback()
+            flash(
+                _(
+                    "Someone else changed this office in the meantime. Your input is shown "
+                    "below; please check it and save again."
+                ),
+                "error",
+            )
+            status = 409
+        else:
+            commit()
+            flash(_("Saved."), "info")
+            return redirect(url_for("admin.offices"))
+    return render_template("admin/office_form.html", form=form, office=office), status

@@ -1,0 +1,136 @@
+"""Forms (Flask-WTF): CSRF on every one, lengths bounded, and no unexpected fields.
+
+:class:`StrictForm` refuses a submission that carries fields the form does not declare
+(mass assignment): 400 and an audit event, nothing changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+#: Messages for the codes services raise with ``Invalid``.
+MESSAGES = {
+    "required": _l("Please fill in this field."),
+    "choice": _l("Please choose one of the offered values."),
+    "too_short": _l("The password must have at least 12 characters."),
+    "too_long": _l("The password may have at most 128 characters."),
+    "common": _l("This password is too common. Please choose another one, e.g. a sentence."),
+    "contains_username": _l("The password must not contain the username."),
+    "wrong_password": _l("The current password is not correct."),
+    "username_format": _l(
+        "3 to 64 characters: lower-case letters, digits, dot, hyphen, underscore."
+    ),
+    "username_taken": _l("This username is already taken."),
+    "office_code_format": _l("2 to 32 characters: letters, digits, hyphen, underscore."),
+    "office_code_taken": _l("This code is already taken."),
+    "office_required": _l("Counsellors and management need at least one office."),
+    "cannot_disable_self": _l("You cannot disable your own account."),
+    "mismatch": _l("The two passwords are not the same."),
+}
+
+
+class StrictForm(FlaskForm):
+    def validate_on_submit(self, extra_validators: Any = None) -> bool:
+        if self.is_submitted():
+            allowed = set(self._fields) | {"csrf_token"}
+            if set(request.form) - allowed:
+                from fallstelle.web.guard import audit_denied
+
+                audit_denied("request.rejected", "unexpected_field")
+                abort(400)
+        return bool(super().validate_on_submit(extra_validators))
+
+    def fail(self, field: str, code: str) -> None:
+        """Show a service's ``Invalid`` code next to the field."""
+        target = getattr(self, field, None)
+        message = str(MESSAGES.get(code, MESSAGES["required"]))
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            self.form_errors.append(message)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(StrictForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+
+
+class CodeForm(StrictForm):
+    code = StringField(
+        _l("Six-digit code"),
+        validators=[DataRequired(), Length(min=6, max=8)],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )
+
+
+class NewPasswordForm(StrictForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class FirstAdminForm(NewPasswordForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class UserForm(StrictForm):
+    username = StringField(_l("Username"), validators=[Optional(), Length(max=64)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    roles = MultiCheckboxField(_l("Roles"), choices=[])
+    offices = MultiCheckboxField(_l("Offices"), choices=[], coerce=int)
+    active = BooleanField(_l("Active"), default=True)
+    version = HiddenField()
+
+
+class OfficeForm(StrictForm):
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    provider = StringField(_l("Provider (Träger)"), validators=[Optional(), Length(max=200)])
+    case_visibility = SelectField(
+        _l("Counsellors see"),
+        choices=[
+            ("office", _l("all cases of the office")),
+            ("own", _l("their own cases and those shared with them")),
+        ],
+    )
+    counsellors_may_report = BooleanField(_l("Counsellors may generate this office's reports"))
+    version = HiddenField()
+
+
+class ConfirmForm(StrictForm):
+    """A bare form for buttons that change something (CSRF only)."""

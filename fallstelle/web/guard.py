@@ -1,0 +1,116 @@
+"""Default deny: every endpoint needs a permission unless it is on the short public list.
+
+A view is marked with :func:`public` or :func:`require`; an unmarked view answers 403 to
+everyone, so a forgotten decorator fails closed (SD-3). ``tests/web/test_guard.py`` walks
+``app.url_map`` and proves every endpoint is marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from fallstelle.audit import Event, record
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.permissions import Permission
+from fallstelle.auth.service import load_actor
+from fallstelle.web.runtime import commit, db_session, get_runtime
+
+F = TypeVar("F", bound=Callable[..., Any])
+PUBLIC_ATTR = "_fallstelle_public"
+PERMISSION_ATTR = "_fallstelle_permission"
+#: Endpoints outside any blueprint that are public by nature.
+PUBLIC_ENDPOINTS = frozenset({"static"})
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without signing in (login, enrolment, static, health)."""
+    setattr(view, PUBLIC_ATTR, True)
+    return view
+
+
+def require(permission: Permission) -> Callable[[F], F]:
+    """Mark a view as needing ``permission``; services still check the object."""
+
+    def mark(view: F) -> F:
+        setattr(view, PERMISSION_ATTR, permission)
+        return view
+
+    return mark
+
+
+def current_actor() -> Actor | None:
+    """Return the signed-in actor (password and 2FA done), loaded once per request."""
+    if "actor" not in g:
+        uid = session.get("uid")
+        actor = None
+        if uid and session.get("stage") == "full":
+            actor = load_actor(db_session(), uid)
+            if actor is None:  # disabled or reset meanwhile
+                session.clear()
+        g.actor = actor
+    result: Actor | None = g.actor
+    return result
+
+
+def request_id() -> str:
+    rid: str = g.setdefault("request_id", request.headers.get("X-Request-Id", "")[:64] or _new_id())
+    return rid
+
+
+def _new_id() -> str:
+    import secrets
+
+    return secrets.token_hex(8)
+
+
+def audit_denied(action: str, reason: str) -> None:
+    """Record a refusal and commit it at once (the response will be an error)."""
+    actor = g.get("actor")
+    record(
+        db_session(),
+        Event(
+            action=action,
+            outcome="denied",
+            reason=reason,
+            actor_id=actor.user_id if actor else None,
+            actor_role=actor.audit_role if actor else None,
+            object_type="endpoint",
+            object_id=(request.endpoint or "")[:128],
+            request_id=request_id(),
+        ),
+    )
+    commit()
+
+
+def check_access() -> BaseResponse | None:
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+        return None  # 404/405 follow, or a static file
+    view = current_app.view_functions[endpoint]
+    if getattr(view, PUBLIC_ATTR, False):
+        return None
+    permission = getattr(view, PERMISSION_ATTR, None)
+    if permission is None:
+        audit_denied("access.denied", "unmarked_endpoint")
+        abort(403)
+    actor = current_actor()
+    if actor is None:
+        return redirect(url_for("auth.login"))
+    if not actor.can(permission):
+        audit_denied("access.denied", "missing_permission")
+        abort(403)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(check_access)
+
+    @app.context_processor
+    def _actor() -> dict[str, Any]:
+        # An error page rendered before the store opened has no session and no actor.
+        ready = get_runtime().is_open and request.endpoint != "static"
+        return {"actor": current_actor() if ready else None, "Permission": Permission}

@@ -1,0 +1,119 @@
+"""Flask session interface backed by ``auth.sessions``: server-side, revocable (SD-8).
+
+The cookie holds only a random 256-bit id: ``__Host-fallstelle`` with ``Secure`` over HTTPS,
+always HttpOnly and SameSite=Strict. A row is written only once the session holds something
+(the CSRF token of a form, a signed-in user), in its own short transaction after the view
+committed. ``regenerate()`` gives a new id (at every sign-in step: no session fixation);
+``destroy()`` deletes the row and the cookie (sign-out).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from flask import Flask, Request, g
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+from werkzeug.wrappers import Response
+
+from fallstelle.audit import Event, record
+from fallstelle.auth import sessions as store_sessions
+from fallstelle.db import utcnow
+from fallstelle.web.runtime import get_runtime
+
+
+class ServerSession(CallbackDict[str, Any], SessionMixin):
+    def __init__(self, data: dict[str, Any] | None = None, raw_id: str | None = None) -> None:
+        def on_update(_self: Any) -> None:
+            self.modified = True
+
+        super().__init__(data or {}, on_update)
+        self.raw_id = raw_id
+        self.modified = False
+        self.destroyed = False
+        self.old_raw_id: str | None = None
+
+    def regenerate(self) -> None:
+        """Give the session a new id; the old one stops working."""
+        if self.raw_id is not None and self.old_raw_id is None:
+            self.old_raw_id = self.raw_id
+        self.raw_id = None
+        self.modified = True
+
+    def destroy(self) -> None:
+        self.clear()
+        self.destroyed = True
+
+
+def cookie_name(app: Flask) -> str:
+    return "__Host-fallstelle" if get_runtime(app).settings.https else "fallstelle_session"
+
+
+class ServerSessionInterface(SessionInterface):
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        runtime = get_runtime(app)
+        store = runtime.open(app)
+        raw = request.cookies.get(cookie_name(app))
+        if not raw or len(raw) > 100:
+            return ServerSession()
+        settings = runtime.settings
+        with store.sessions() as db, db.begin():
+            row, status = store_sessions.load(
+                db,
+                raw,
+                utcnow(),
+                dt.timedelta(minutes=settings.session_idle_minutes),
+                dt.timedelta(hours=settings.session_absolute_hours),
+            )
+            if row is None:
+                record(db, Event(action=f"auth.session_{status}", outcome="denied"))
+                g.session_problem = status
+                return ServerSession()
+            return ServerSession(json.loads(row.data), raw_id=raw)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        assert isinstance(session, ServerSession)  # noqa: S101 - set by open_session
+        name = cookie_name(app)
+        settings = get_runtime(app).settings
+        store = get_runtime(app).open(app)
+        now = utcnow()
+        request_db = g.get("db_session")
+        if request_db is not None:
+            # Whatever the view did not commit is discarded here (the teardown would do the
+            # same), which also releases SQLite's write lock for the session's own write.
+            request_db.rollback()
+        with store.sessions() as db, db.begin():
+            if session.old_raw_id is not None:
+                store_sessions.delete_one(db, session.old_raw_id)
+            if session.destroyed:
+                if session.raw_id is not None:
+                    store_sessions.delete_one(db, session.raw_id)
+                response.delete_cookie(
+                    name, path="/", secure=settings.https, httponly=True, samesite="Strict"
+                )
+                return
+            if not session and session.raw_id is None:
+                return
+            new = session.raw_id is None
+            if new:
+                session.raw_id = store_sessions.new_id()
+            store_sessions.store(
+                db,
+                session.raw_id or "",
+                session.get("uid"),
+                json.dumps(dict(session)),
+                now,
+                new=new,
+            )
+        if new:
+            response.set_cookie(
+                name,
+                session.raw_id or "",
+                httponly=True,
+                secure=settings.https,
+                samesite="Strict",
+                path="/",
+            )
+        response.vary.add("Cookie")

@@ -1,0 +1,142 @@
+"""Default deny and the role × endpoint matrix (SD-3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fallstelle.web.guard import PERMISSION_ATTR, PUBLIC_ATTR, PUBLIC_ENDPOINTS
+from fallstelle.web.runtime import get_runtime
+from tests.auth.factories import Account, make_account, make_office
+from tests.web.helpers import csrf, sign_in
+
+ROLES = ["anonymous", "counsellor_a", "counsellor_b", "management", "auditor", "admin"]
+STAFF = ROLES[1:]
+
+
+def _all(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def _signed_in(status: int, anonymous: int = 302) -> dict[str, int]:
+    return {"anonymous": anonymous, **dict.fromkeys(STAFF, status)}
+
+
+def _admin_only(ok: int = 200) -> dict[str, int]:
+    return {"anonymous": 302, **dict.fromkeys(STAFF, 403), "admin": ok}
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    method: str
+    path: str  # "{user}" / "{office}" are filled in per test
+    expected: dict[str, int]
+
+
+MATRIX = [
+    Route("static", "GET", "/static/css/fallstelle.css", _all(200)),
+    Route("main.health", "GET", "/health", _all(200)),
+    Route("main.set_language", "POST", "/sprache", _all(303)),
+    Route("auth.login", "GET", "/anmelden", _signed_in(302, anonymous=200)),
+    Route("auth.login_code", "GET", "/anmelden/code", _all(302)),
+    Route("auth.logout", "POST", "/abmelden", _signed_in(302)),
+    Route("auth.home", "GET", "/", _signed_in(200)),
+    Route("auth.enrol", "GET", "/einrichten/unbekannt", _all(404)),
+    Route("auth.enrol_code", "GET", "/einrichten/unbekannt/code", _all(404)),
+    Route("auth.change_password", "GET", "/konto/passwort", _signed_in(200)),
+    Route("admin.users", "GET", "/verwaltung/benutzer", _admin_only()),
+    Route("admin.user_new", "GET", "/verwaltung/benutzer/neu", _admin_only()),
+    Route("admin.user_edit", "GET", "/verwaltung/benutzer/{user}", _admin_only()),
+    Route(
+        "admin.user_reset", "POST", "/verwaltung/benutzer/{user}/zuruecksetzen", _admin_only(200)
+    ),
+    Route(
+        "admin.user_end_sessions", "POST", "/verwaltung/benutzer/{user}/abmelden", _admin_only(302)
+    ),
+    Route("admin.offices", "GET", "/verwaltung/stellen", _admin_only()),
+    Route("admin.office_new", "GET", "/verwaltung/stellen/neu", _admin_only()),
+    Route("admin.office_edit", "GET", "/verwaltung/stellen/{office}", _admin_only()),
+]
+
+
+def test_every_endpoint_is_public_or_guarded(app: Flask) -> None:
+    unmarked = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in PUBLIC_ENDPOINTS
+        and not getattr(app.view_functions[rule.endpoint], PUBLIC_ATTR, False)
+        and getattr(app.view_functions[rule.endpoint], PERMISSION_ATTR, None) is None
+    ]
+    assert unmarked == []
+
+
+def test_public_list_is_short(app: Flask) -> None:
+    public = sorted(
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if getattr(app.view_functions[rule.endpoint], PUBLIC_ATTR, False)
+    )
+    assert public == [
+        "auth.enrol",
+        "auth.enrol_code",
+        "auth.login",
+        "auth.login_code",
+        "main.health",
+        "main.set_language",
+    ]
+
+
+def test_every_endpoint_is_in_the_matrix(app: Flask) -> None:
+    assert {r.endpoint for r in app.url_map.iter_rules()} == {r.endpoint for r in MATRIX}
+
+
+def test_an_unmarked_view_is_denied_to_everyone(app: Flask) -> None:
+    @app.get("/_test/unmarked")
+    def _unmarked() -> str:
+        return "should never be seen"
+
+    response = app.test_client().get("/_test/unmarked")
+    assert response.status_code == 403
+    assert "should never be seen" not in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def people(app: Flask) -> Iterator[dict[str, Account]]:
+    store = get_runtime(app).open(app)
+    with store.sessions() as session, session.begin():
+        a = make_office(session, "MG-A").id
+        b = make_office(session, "MG-B").id
+    yield {
+        "counsellor_a": make_account(store, "berater.a", ["counsellor"], [a]),
+        "counsellor_b": make_account(store, "berater.b", ["counsellor"], [b]),
+        "management": make_account(store, "leitung", ["management"], [a]),
+        "auditor": make_account(store, "datenschutz", ["auditor"]),
+        "admin": make_account(store, "admin", ["admin"]),
+        "target": make_account(store, "ziel", ["counsellor"], [a]),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix(app: Flask, people: dict[str, Account], role: str) -> None:
+    client: FlaskClient = app.test_client()
+    if role != "anonymous":
+        sign_in(client, people[role])
+    office_id = "1"
+    failures = []
+    for route in MATRIX:
+        path = route.path.format(user=people["target"].user_id, office=office_id)
+        if route.method == "GET":
+            response = client.get(path)
+        else:
+            token = csrf(client, "/anmelden" if role == "anonymous" else "/konto/passwort")
+            response = client.post(path, data={"csrf_token": token})
+        if route.endpoint == "auth.logout" and role != "anonymous" and response.status_code == 302:
+            sign_in(client, people[role], offset=1)  # signed out by the test: again, next code
+        if response.status_code != route.expected[role]:
+            failures.append(f"{route.endpoint}: {response.status_code} != {route.expected[role]}")
+    assert failures == []
