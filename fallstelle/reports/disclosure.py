@@ -195,13 +195,19 @@ def check_release(release: Sequence[Suppressed]) -> None:
                 problems.append(f"{pub.table.key} {cell.position}: status differs across tables")
         for line in pub.table.lines():
             hidden = [p for p in line.positions if pub.is_hidden(p)]
-            if line.additive and len(hidden) == 1:
+            if line.additive and len(hidden) == 1 and _published_sum(pub.table, line, pub.status):
                 problems.append(f"{pub.table.key} {hidden[0]}: only hidden cell of its line")
     tables = [p.table for p in release]
     failures = _failures(tables, [dict(p.status) for p in release], policy)
     problems += [_describe(tables, [cid]) for cid, _ in failures]
     if problems:
         raise DisclosureError("release blocked: " + "; ".join(problems))
+
+
+def _published_sum(table: Table, line: Line, status: Mapping[Position, Status]) -> int:
+    # A line whose published cells are all 0 forces its one hidden cell to 0: a withheld
+    # zero that the published zeros already disclose, so it needs no complement.
+    return sum(table.cell(p).value for p in line.positions if status[p] not in HIDDEN)
 
 
 def _check_ids(tables: Sequence[Table]) -> None:
@@ -297,24 +303,36 @@ def _failures(
 def _repair(
     tables: Sequence[Table], statuses: list[dict[Position, Status]], failing: Iterable[CellId]
 ) -> bool:
-    """Hide one more cell next to each failing cell: the smallest published one in its lines."""
-    repaired = False
+    """Hide one more cell for the first failing cell that can be helped, then re-audit.
+
+    The cell hidden is the smallest published non-zero cell of the nearest lines, walking
+    outwards from the failing cell through lines that share hidden cells. One cell per round:
+    repairing every failing cell at once hides more than needed, since one complement often
+    protects several cells.
+    """
     for cid in failing:
-        candidates: list[tuple[int, int, Position]] = []
-        for ti, (table, status) in enumerate(zip(tables, statuses, strict=True)):
-            for line in table.lines():
-                if not any(table.cell(p).cell_id == cid for p in line.positions):
-                    continue
-                candidates += [
-                    (table.cell(p).value, ti, p)
-                    for p in line.positions
-                    if status[p] is Status.PUBLISHED and table.cell(p).value > 0
-                ]
-        if candidates:
-            _, ti, pos = min(candidates)
-            statuses[ti][pos] = Status.SECONDARY
-            repaired = True
-    return repaired
+        frontier, seen_ids, seen_lines = {cid}, {cid}, set()
+        while frontier:
+            candidates: list[tuple[int, int, Position]] = []
+            reached: set[CellId] = set()
+            for ti, (table, status) in enumerate(zip(tables, statuses, strict=True)):
+                for li, line in enumerate(table.lines()):
+                    ids = [table.cell(p).cell_id for p in line.positions]
+                    if (ti, li) in seen_lines or frontier.isdisjoint(ids):
+                        continue
+                    seen_lines.add((ti, li))
+                    for p, pid in zip(line.positions, ids, strict=True):
+                        if status[p] is Status.PUBLISHED and table.cell(p).value > 0:
+                            candidates.append((table.cell(p).value, ti, p))
+                        elif status[p] in HIDDEN and pid not in seen_ids:
+                            reached.add(pid)
+            if candidates:
+                _, ti, pos = min(candidates)
+                statuses[ti][pos] = Status.SECONDARY
+                return True
+            seen_ids |= reached
+            frontier = reached
+    return False
 
 
 def _describe(tables: Sequence[Table], cell_ids: Iterable[CellId]) -> str:
