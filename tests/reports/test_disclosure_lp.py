@@ -1,0 +1,62 @@
+"""The exact LP audit agrees with brute force, and the text rules (marker, percentages)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fallstelle.reports.disclosure import Policy, suppress
+from fallstelle.reports.disclosure_lp import feasible_intervals
+from fallstelle.reports.disclosure_text import hidden_footnote, percentage
+from fallstelle.reports.tables import Label, one_way
+
+from .factories import axis, feasible_values, table
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    counts=st.lists(st.lists(st.integers(0, 9), min_size=3, max_size=3), min_size=2, max_size=3),
+    k=st.integers(3, 5),
+)
+def test_lp_intervals_equal_the_brute_force_integer_range(counts: list[list[int]], k: int) -> None:
+    # One two-way table with margins is totally unimodular: LP bounds are integer bounds.
+    pub = suppress(table(counts), Policy(k=k))
+    cap = sum(map(sum, counts)) + 8
+    intervals = feasible_intervals([(pub.table, pub.lower_bounds())])
+    found = feasible_values(pub, cap)
+    for pos, values in found.items():
+        iv = intervals[pub.table.cell(pos).cell_id]
+        assert iv.exact
+        assert iv.lo == min(values)
+        if iv.hi is None:  # unbounded: the search reaches its cap, less the lower bounds
+            assert max(values) >= cap - len(found)
+        else:
+            assert iv.hi == max(values)
+
+
+def test_lp_uses_what_the_reader_knows_about_hidden_cells() -> None:
+    # All four interior cells hidden, margins published. Zeros are published, so the other
+    # hidden cells are at least 1: x00 ≤ 8 − 1. A withheld cell may be 0: x00 ≤ 8.
+    t = table([[1, 9], [7, 8]])
+    hidden = {(0, 0): 1, (0, 1): 1, (1, 0): 1, (1, 1): 1}
+    assert feasible_intervals([(t, hidden)])[t.cell((0, 0)).cell_id].hi == 7
+    withheld = {**hidden, (1, 0): 0}
+    assert feasible_intervals([(t, withheld)])[t.cell((0, 0)).cell_id].hi == 8
+
+
+def test_percentages_need_a_published_base_of_twenty() -> None:
+    policy = Policy()
+    big = suppress(one_way("b", Label("B", "B"), axis("m", 2), [5, 15]), policy)
+    assert percentage(big, (0, 0)) == Decimal("25.0")
+    small = suppress(one_way("s", Label("S", "S"), axis("m", 2), [7, 12]), policy)
+    assert percentage(small, (0, 0)) is None  # base 19
+    hidden = suppress(one_way("h", Label("H", "H"), axis("m", 3), [3, 8, 30]), policy)
+    assert percentage(hidden, (0, 0)) is None
+    assert percentage(hidden, (3, 0)) is None  # no share of the total itself
+
+
+def test_the_footnote_names_k_in_both_languages() -> None:
+    assert "unter 7" in hidden_footnote(7)
+    assert "fewer than 7" in hidden_footnote(7, "en")
