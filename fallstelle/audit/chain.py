@@ -266,7 +266,8 @@ def verify_stream(
     for seq in sorted(s for s in cps if s < start):
         if not valid[seq]:
             return damaged(seq, BAD_SIGNATURE, f"checkpoint {seq} has an invalid signature")
-    expected, last_good, epoch, last_time = start, start - 1, 0, ""
+    expected, epoch, last_time = start, 0, ""
+    last_good = last_saved = start - 1
     for row in stream:
         if row.seq != expected:
             ahead = stream.peek(WINDOW)
@@ -287,6 +288,16 @@ def verify_stream(
             )
         if row.epoch < epoch:
             return damaged(expected, CHANGED, "epoch goes backwards")
+        for label, mine in saved.get(expected, ()):
+            # Checked before the stored ones: those may be re-signed with a stolen key.
+            if mine.entry_hash != row.entry_hash:
+                return damaged(
+                    expected,
+                    RECHAINED,
+                    f"disagrees with saved checkpoint {label}; rewritten after {last_saved}",
+                )
+            matched += 1
+            last_saved = expected
         cp = cps.get(expected)
         if cp is not None:
             if not valid[expected]:
@@ -299,14 +310,6 @@ def verify_stream(
                 )
             matched += 1
             last_good = expected
-        for label, mine in saved.get(expected, ()):
-            if mine.entry_hash != row.entry_hash:
-                return damaged(
-                    expected,
-                    RECHAINED,
-                    f"disagrees with saved checkpoint {label}; rewritten after {last_good}",
-                )
-            matched += 1
         if row.time < last_time and len(warnings) < 10:
             warnings.append(f"time goes backwards at seq {expected} (clock skew?)")
         prev, epoch, last_time = row.entry_hash, row.epoch, row.time
@@ -320,7 +323,8 @@ def verify_stream(
     claims += [(claimed_last_seq, f"the head (seq {claimed_last_seq})")]
     beyond = [(seq, what) for seq, what in claims if seq > last]
     if beyond:
-        seq, what = max(beyond)
+        seq = max(seq for seq, _ in beyond)
+        what = next(what for s, what in beyond if s == seq)  # a signature outranks the head
         return damaged(last + 1, TRUNCATED, f"log ends at seq {last} but {what} exists")
     for seq, items in saved.items():
         if seq < start:

@@ -1,10 +1,143 @@
-"""``flask --app fallstelle audit …`` commands."""
+"""``flask --app fallstelle audit …``: verify, checkpoint, export, epoch, purge.
+
+Each command opens the store with :func:`~fallstelle.cli.setup.open_or_exit` first, records
+its own audit event (security.md LOG-8: working with the log is itself logged) and commits
+at its end. ``verify`` exits 0 when the chain is intact and 1 with one line naming the first
+bad seq and the kind of damage otherwise; a checkpoint file it cannot read exits 2.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
+import click
 from flask import Flask
+from flask.cli import AppGroup
+
+from fallstelle.audit import Event, chain, queries, record, service
+from fallstelle.cli.setup import open_or_exit
+
+audit_cli = AppGroup("audit", help="Verify, checkpoint and export the audit log.")
+OPERATOR = "operator"
+
+
+def _read_checkpoints(files: tuple[Path, ...]) -> list[tuple[str, chain.Checkpoint]]:
+    saved: list[tuple[str, chain.Checkpoint]] = []
+    for path in files:
+        try:
+            saved.append((path.name, chain.parse_note(path.read_text(encoding="utf-8"))))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            click.echo(f"fallstelle: checkpoint file {path}: {exc}", err=True)
+            sys.exit(2)
+    return saved
+
+
+@audit_cli.command("verify")
+@click.option(
+    "--checkpoint",
+    "files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A checkpoint note saved earlier; the log must still agree with it (repeatable).",
+)
+def verify_command(files: tuple[Path, ...]) -> None:
+    """Recompute the hash chain and check every signed and saved checkpoint."""
+    store = open_or_exit()
+    saved = _read_checkpoints(files)
+    public = store.keys.audit_signing_key.public_key()
+    result = queries.verify_database(store.engine, public, saved)
+    with store.sessions() as session:
+        reason = None if result.ok else (result.kind or "").replace("-", "_")
+        outcome = "ok" if result.ok else "failed"
+        record(session, Event("audit.verify", outcome, actor_role=OPERATOR, reason=reason))
+        session.commit()
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(result.message())
+    if not result.ok:
+        sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the checkpoint note to this file (never overwritten).",
+)
+def checkpoint_command(out: Path | None) -> None:
+    """Sign a checkpoint at the head now (and any due every 1000 events); print it."""
+    store = open_or_exit()
+    key = store.keys.audit_signing_key
+    with store.sessions() as session:
+        record(session, Event("audit.checkpoint", actor_role=OPERATOR))
+        made = service.checkpoint(session, key)
+        session.commit()
+    if made is None:  # pragma: no cover - the command's own event makes the log non-empty
+        click.echo("The audit log is empty; nothing to sign.")
+        return
+    note = made.note()
+    if out is not None:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(note)
+    click.echo(note, nl=False)
+
+
+@audit_cli.command("export")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A new or empty directory for events.jsonl, checkpoints.jsonl and the public key.",
+)
+def export_command(out: Path) -> None:
+    """Export events (JSON Lines), checkpoints and the public key for an auditor."""
+    store = open_or_exit()
+    with store.sessions() as session:
+        # Recorded (and committed) first, so the export contains its own event.
+        record(session, Event("audit.export", actor_role=OPERATOR))
+        session.commit()
+    try:
+        summary = queries.export(store.engine, out, store.keys.audit_signing_key.public_key())
+    except (FileExistsError, OSError) as exc:
+        click.echo(f"fallstelle: export refused: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Exported {summary.events} events and {summary.checkpoints} checkpoints to {out}.")
+
+
+@audit_cli.command("epoch")
+@click.option("--days", default=service.DEFAULT_EPOCH_DAYS, show_default=True)
+@click.option("--now", "force", is_flag=True, help="Start a new epoch regardless of its age.")
+def epoch_command(days: int, force: bool) -> None:
+    """Start a new retention epoch when the current one is DAYS old (or now)."""
+    store = open_or_exit()
+    key = store.keys.audit_signing_key
+    with store.sessions() as session:
+        record(session, Event("audit.epoch", actor_role=OPERATOR))
+        if force:
+            final = service.start_epoch(session, key)
+        else:
+            final = service.start_epoch_if_due(session, key, epoch_days=days)
+        session.commit()
+    if final is None:
+        click.echo("No new epoch started.")
+    else:
+        click.echo(f"Epoch {final.epoch} closed at seq {final.seq}; a new epoch has begun.")
+
+
+@audit_cli.command("purge")
+@click.option("--retention-days", default=service.DEFAULT_RETENTION_DAYS, show_default=True)
+def purge_command(retention_days: int) -> None:
+    """Delete whole closed epochs whose newest event is older than the retention period."""
+    store = open_or_exit()
+    with store.sessions() as session:
+        purged = service.purge_epochs(session, retention_days=retention_days)
+        session.commit()
+    click.echo(f"Purged epochs: {', '.join(map(str, purged)) or 'none'}.")
 
 
 def init_app(app: Flask) -> None:
-    """Register the audit commands (none yet)."""
-    del app
+    """Register the ``audit`` command group."""
+    app.cli.add_command(audit_cli)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from functools import cache
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -84,3 +89,17 @@ def resign(store: Store, key: Ed25519PrivateKey) -> None:
 def verify(store: Store, external: list[tuple[str, chain.Checkpoint]] | None = None) -> str:
     public = store.keys.audit_signing_key.public_key()
     return queries.verify_database(store.engine, public, external or []).message()
+
+
+TOOL = Path(__file__).resolve().parents[2] / "tools" / "verify_audit_export.py"
+
+
+@cache
+def tool() -> ModuleType:
+    """Load the standalone verifier script as a module (it is not part of the package)."""
+    spec = importlib.util.spec_from_file_location("verify_audit_export", TOOL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module while being built
+    spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,87 @@
+"""``flask --app fallstelle audit verify | checkpoint | export | epoch | purge``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from fallstelle.store import Store
+from tests.audit.helpers import append, lift_triggers, rows, sql
+
+
+def run(app: Flask, *args: str) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=["audit", *args])
+    return result.exit_code, result.output
+
+
+def test_verify_an_intact_log(app: Flask, store: Store) -> None:
+    append(store, 5)
+    code, out = run(app, "verify")
+    assert code == 0
+    assert out == "audit log intact: 5 events (seq 1-5), 0 checkpoints match\n"
+    assert rows(store)[-1].action == "audit.verify"  # verifying is itself audited
+
+
+def test_verify_a_damaged_log(app: Flask, store: Store) -> None:
+    append(store, 5)
+    lift_triggers(store)
+    sql(store, "DELETE FROM audit_events WHERE seq = 3")
+    code, out = run(app, "verify")
+    assert code == 1
+    assert out == "audit log DAMAGED: first bad seq 3: missing (seq 3-3 absent)\n"
+    last = rows(store)[-1]
+    assert (last.action, last.outcome, last.reason) == ("audit.verify", "failed", "missing")
+
+
+def test_a_saved_checkpoint_catches_a_rewrite(app: Flask, store: Store, tmp_path: Path) -> None:
+    append(store, 5)
+    note = tmp_path / "visit.txt"
+    code, out = run(app, "checkpoint", "--out", str(note))
+    assert code == 0
+    assert out == note.read_text()
+    assert out.startswith("fallstelle/audit\n6\n")  # covers its own audit.checkpoint event
+    assert run(app, "verify", "--checkpoint", str(note))[0] == 0
+    from tests.audit.helpers import rechain, resign
+
+    lift_triggers(store)
+    sql(store, "UPDATE audit_events SET actor_id = 'u-9' WHERE seq = 2")
+    rechain(store)
+    resign(store, store.keys.audit_signing_key)
+    code, out = run(app, "verify", "--checkpoint", str(note))
+    assert code == 1
+    assert out.startswith("audit log DAMAGED: first bad seq 6: re-chained (disagrees with saved")
+
+
+def test_an_unreadable_checkpoint_file_exits_2(app: Flask, store: Store, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a checkpoint\n")
+    code, out = run(app, "verify", "--checkpoint", str(bad))
+    assert code == 2
+    assert "checkpoint file" in out
+
+
+def test_export_writes_events_checkpoints_and_key(app: Flask, store: Store, tmp_path: Path) -> None:
+    append(store, 4)
+    out_dir = tmp_path / "export"
+    code, out = run(app, "export", "--out", str(out_dir))
+    assert code == 0, out
+    assert out == f"Exported 5 events and 0 checkpoints to {out_dir}.\n"
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "audit-signing.pub",
+        "checkpoints.jsonl",
+        "events.jsonl",
+        "head.json",
+    ]
+    assert len((out_dir / "events.jsonl").read_text().splitlines()) == 5
+    assert (out_dir / "events.jsonl").stat().st_mode & 0o077 == 0
+    code, out = run(app, "export", "--out", str(out_dir))
+    assert code == 1 and "not empty" in out
+
+
+def test_epoch_and_purge(app: Flask, store: Store) -> None:
+    append(store, 3)
+    assert run(app, "epoch") == (0, "No new epoch started.\n")
+    assert run(app, "epoch", "--now") == (0, "Epoch 1 closed at seq 5; a new epoch has begun.\n")
+    assert run(app, "purge") == (0, "Purged epochs: none.\n")
+    assert run(app, "verify")[0] == 0
