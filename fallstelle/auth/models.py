@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fallstelle.db import Base, UTCDateTime, utcnow
 
+TZ = DateTime(timezone=True)
 VISIBILITY_OFFICE = "office"  # counsellors see every case of the office
 VISIBILITY_OWN = "own"  # counsellors see their own cases and those shared with them
 
@@ -53,9 +54,9 @@ class User(Base):
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[UTCDateTime] = mapped_column(default=utcnow)
-    password_changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(TZ, default=None)
     #: Set when the enrolment (password + confirmed 2FA code) is complete; login needs it.
-    enrolled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    enrolled_at: Mapped[dt.datetime | None] = mapped_column(TZ, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     roles: Mapped[list[UserRole]] = relationship(
@@ -105,7 +106,7 @@ class EnrolmentToken(Base):
     purpose: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[UTCDateTime] = mapped_column(default=utcnow)
     expires_at: Mapped[UTCDateTime]
-    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    used_at: Mapped[dt.datetime | None] = mapped_column(TZ, default=None)
 
 
 class LoginFailure(Base):
