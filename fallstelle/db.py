@@ -45,6 +45,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """Return ``value`` as an aware UTC datetime (SQLite hands back naive ones)."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 UTCDateTime = Annotated[dt.datetime, mapped_column(DateTime(timezone=True))]
 Bytes = Annotated[bytes, mapped_column(LargeBinary)]
 

@@ -21,6 +21,7 @@ from fallstelle.auth import passwords, sessions, throttle, totp
 from fallstelle.auth.errors import AuthRefused, Invalid
 from fallstelle.auth.models import EnrolmentToken, User, UserRole
 from fallstelle.auth.permissions import Role
+from fallstelle.db import as_utc
 
 LINK_VALIDITY = dt.timedelta(hours=24)
 PURPOSE_ENROL = "enrol"
@@ -170,7 +171,7 @@ def open_link(session: Session, req: Request, token: str) -> EnrolmentToken:
         reason = "unknown_link"
     elif row.used_at is not None:
         reason = "used_link"
-    elif sessions._aware(row.expires_at) <= req.now:
+    elif as_utc(row.expires_at) <= req.now:
         reason = "expired_link"
     if reason is not None:
         uid = row.user_id if row else None

@@ -82,6 +82,15 @@ def list_offices(session: Session, actor: Actor) -> list[Office]:
     return list(session.scalars(select(Office).order_by(Office.code)))
 
 
+def get_office(session: Session, actor: Actor, office_id: int) -> Office:
+    """Raises: NotAllowed, LookupError."""
+    _require(actor, Permission.OFFICE_MANAGE)
+    office = session.get(Office, office_id)
+    if office is None:
+        raise LookupError(office_id)
+    return office
+
+
 def _check_office_fields(name: str, visibility: str) -> None:
     if not name.strip() or len(name) > 200:
         raise Invalid("name", "required")
@@ -140,10 +149,7 @@ def update_office(
     Raises:
         NotAllowed, Invalid, LookupError (no such office), Conflict (stale version).
     """
-    _require(actor, Permission.OFFICE_MANAGE)
-    office = session.get(Office, office_id)
-    if office is None:
-        raise LookupError(office_id)
+    office = get_office(session, actor, office_id)
     if office.version != version:
         raise Conflict("office")
     _check_office_fields(name, case_visibility)

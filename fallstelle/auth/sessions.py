@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from fallstelle.auth.models import WebSession
+from fallstelle.db import as_utc
 
 
 def new_id() -> str:
@@ -26,10 +27,6 @@ def hash_id(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def load(
     session: Session, raw: str, now: dt.datetime, idle: dt.timedelta, absolute: dt.timedelta
 ) -> tuple[WebSession | None, str]:
@@ -37,7 +34,7 @@ def load(
     row = session.scalar(select(WebSession).where(WebSession.id_hash == hash_id(raw)))
     if row is None:
         return None, "unknown"
-    if now - _aware(row.last_seen_at) > idle or now - _aware(row.created_at) > absolute:
+    if now - as_utc(row.last_seen_at) > idle or now - as_utc(row.created_at) > absolute:
         session.delete(row)
         session.flush()
         return None, "expired"

@@ -41,7 +41,7 @@ def _version(form: UserForm | OfficeForm) -> int:
 def _user_form(user: User | None) -> UserForm:
     form = UserForm(obj=None)
     form.roles.choices = [(r.value, ROLE_LABELS_DE[r]) for r in Role]
-    offices = service.list_offices(db_session(), _actor_for_offices())
+    offices = service.list_offices(db_session(), _actor())
     form.offices.choices = [(o.id, f"{o.code} – {o.name}") for o in offices]
     if user is not None and request.method == "GET":
         form.display_name.data = user.display_name
@@ -50,11 +50,6 @@ def _user_form(user: User | None) -> UserForm:
         form.active.data = user.active
         form.version.data = str(user.version)
     return form
-
-
-def _actor_for_offices() -> Actor:
-    # Listing offices for the checkboxes needs office:manage; user admins hold it (admin role).
-    return _actor()
 
 
 @bp.get("/benutzer")
@@ -199,10 +194,9 @@ def office_new() -> Page:
 @bp.route("/stellen/<int:office_id>", methods=["GET", "POST"])
 @require(Permission.OFFICE_MANAGE)
 def office_edit(office_id: int) -> Page:
-    office = next(
-        (o for o in service.list_offices(db_session(), _actor()) if o.id == office_id), None
-    )
-    if office is None:
+    try:
+        office = service.get_office(db_session(), _actor(), office_id)
+    except LookupError:
         abort(404)
     form = OfficeForm(obj=office if request.method == "GET" else None)
     if request.method == "GET":

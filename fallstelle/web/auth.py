@@ -6,7 +6,7 @@ render. Every step's audit event is committed with it, refusals included.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
@@ -88,8 +88,6 @@ def login_view() -> Page:
 
 
 def _session_problem() -> str | None:
-    from flask import g
-
     if g.get("session_problem") == "expired":
         return str(_("Your session has expired. Please sign in again."))
     if g.get("session_problem") == "unknown":

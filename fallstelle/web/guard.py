@@ -7,6 +7,7 @@ everyone, so a forgotten decorator fails closed (SD-3). ``tests/web/test_guard.p
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -57,14 +58,9 @@ def current_actor() -> Actor | None:
 
 
 def request_id() -> str:
-    rid: str = g.setdefault("request_id", request.headers.get("X-Request-Id", "")[:64] or _new_id())
+    """Return this request's id: a fresh random one (a client-sent header is not trusted)."""
+    rid: str = g.setdefault("request_id", secrets.token_hex(8))
     return rid
-
-
-def _new_id() -> str:
-    import secrets
-
-    return secrets.token_hex(8)
 
 
 def audit_denied(action: str, reason: str) -> None:
