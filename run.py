@@ -15,9 +15,12 @@ import os
 import sys
 
 from fallstelle import create_app, keyfiles
+from fallstelle.auth import service
+from fallstelle.cli.users import enrolment_link
 from fallstelle.config import Settings
+from fallstelle.db import utcnow
 from fallstelle.errors import ConfigError
-from fallstelle.store import initialise, inspect_database
+from fallstelle.store import Store, initialise, inspect_database
 from fallstelle.web.runtime import get_runtime
 
 
@@ -26,6 +29,14 @@ def _first_start(settings: Settings) -> list[str]:
     if keyfiles.keys_present(settings.keys_dir) or inspect_database(settings).exists:
         return []
     return initialise(settings)
+
+
+def first_admin_link(store: Store, base_url: str) -> str | None:
+    """Return a fresh one-time link for the first admin while no account exists."""
+    with store.sessions() as session, session.begin():
+        if not service.no_user_yet(session):
+            return None
+        return enrolment_link(base_url, service.first_admin_link(session, utcnow()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         for line in _first_start(settings):
             print(f"fallstelle: {line}", flush=True)
         app = create_app(settings)
-        get_runtime(app).open(app, migrate=True)
+        store = get_runtime(app).open(app, migrate=True)
+        base = settings.base_url if "FALLSTELLE_BASE_URL" in os.environ else None
+        link = first_admin_link(store, base or f"http://{args.host}:{args.port}")
     except ConfigError as exc:
         print(f"fallstelle: {exc}", file=sys.stderr, flush=True)
         return exc.exit_code
@@ -52,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
+    if link:
+        print(
+            "fallstelle: no account exists yet. Create the first administrator within 24 hours"
+            f" at this one-time link (a new one is printed at every start until then):\n  {link}",
+            flush=True,
+        )
     print(f"fallstelle: serving on http://{args.host}:{args.port}/ (Ctrl+C stops)", flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads, ident="fallstelle")
     return 0

@@ -42,6 +42,15 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{PREFIX}{name} must be 1 or 0 (true/false), got {raw!r}")
 
 
+def _base_url(env: Mapping[str, str]) -> str:
+    raw = (env.get(PREFIX + "BASE_URL") or "http://127.0.0.1:5000").strip().rstrip("/")
+    if not raw.startswith(("http://", "https://")) or any(c in raw for c in " ?#"):
+        raise ConfigError(
+            f"{PREFIX}BASE_URL must be an http(s) address without query or fragment, got {raw!r}"
+        )
+    return raw
+
+
 def _path(env: Mapping[str, str], name: str, default: str) -> Path:
     raw = env.get(PREFIX + name) or default
     return Path(raw).expanduser().resolve()
@@ -64,6 +73,8 @@ class Settings:
     session_absolute_hours: int = 12
     #: Served over HTTPS (behind a TLS proxy): Secure + __Host- cookies and HSTS.
     https: bool = False
+    #: Address users reach the app at; used in one-time links printed at the command line.
+    base_url: str = "http://127.0.0.1:5000"
     #: Largest request body accepted, in bytes (uploads included); larger gets 413.
     max_request_bytes: int = 16 * 1024 * 1024
 
@@ -96,5 +107,6 @@ class Settings:
             session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
             session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 12, 1, 7 * 24),
             https=_bool(env, "HTTPS", False),
+            base_url=_base_url(env),
             max_request_bytes=_int(env, "MAX_REQUEST_BYTES", 16 * 1024 * 1024, 1024, 1 << 30),
         )

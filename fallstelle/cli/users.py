@@ -1,10 +1,185 @@
-"""``flask --app fallstelle users …`` commands."""
+"""``flask --app fallstelle users …`` and ``offices …``: accounts from the server's shell.
+
+The operator (who holds keys/ anyway) acts as ``Actor.operator()``; every change records its
+audit event and commits at the end. Nobody sets a password here: ``create`` and ``reset``
+print a one-time enrolment link (valid 24 h) where the person sets password and 2FA.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
 from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fallstelle.auth import service
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.errors import Invalid
+from fallstelle.auth.models import Office, User
+from fallstelle.auth.permissions import Role
+from fallstelle.cli.setup import open_or_exit
+from fallstelle.db import utcnow
+from fallstelle.web.forms import MESSAGES
+
+users_cli = AppGroup("users", help="Create, list, disable and reset user accounts.")
+offices_cli = AppGroup("offices", help="Create and list counselling offices.")
+T = TypeVar("T")
+
+
+def enrolment_link(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/einrichten/{token}"
+
+
+def _run(work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one transaction; a refused input is one line on stderr, exit 1."""
+    store = open_or_exit()
+    with store.sessions() as session:
+        try:
+            result = work(session)
+        except Invalid as invalid:
+            message = MESSAGES.get(invalid.code, invalid.code)
+            click.echo(f"fallstelle: {invalid.field}: {message}", err=True)
+            sys.exit(1)
+        except LookupError as missing:
+            click.echo(f"fallstelle: not found: {missing.args[0]}", err=True)
+            sys.exit(1)
+        session.commit()
+        return result
+
+
+def _user_id(session: Session, username: str) -> str:
+    found = session.scalar(select(User.id).where(User.username == username.strip().casefold()))
+    if found is None:
+        raise LookupError(username)
+    return found
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Role (repeatable).",
+)
+@click.option("--office", "offices", multiple=True, help="Office code (repeatable).")
+@click.option("--name", "display_name", default=None, help="Display name (default: username).")
+def create_user(
+    username: str, roles: tuple[str, ...], offices: tuple[str, ...], display_name: str | None
+) -> None:
+    """Create an account and print its one-time enrolment link."""
+
+    def work(session: Session) -> str:
+        office_ids = []
+        for code in offices:
+            found = session.scalar(select(Office.id).where(Office.code == code.strip().upper()))
+            if found is None:
+                raise LookupError(f"office {code}")
+            office_ids.append(found)
+        _user, token = service.create_user(
+            session,
+            Actor.operator(),
+            utcnow(),
+            username,
+            display_name or username,
+            roles,
+            office_ids,
+        )
+        return token
+
+    token = _run(work)
+    click.echo(f"Created {username}. One-time link (valid 24 h, shown only now):")
+    click.echo(enrolment_link(open_or_exit().settings.base_url, token))
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """List accounts with roles, offices and status."""
+
+    def work(session: Session) -> list[str]:
+        lines = []
+        for user in service.list_users(session, Actor.operator()):
+            status = "disabled" if not user.active else ("active" if user.enrolled else "link sent")
+            roles = ",".join(r.role for r in user.roles)
+            offices = ",".join(m.office.code for m in user.memberships) or "-"
+            lines.append(f"{user.username}\t{roles}\t{offices}\t{status}")
+        return lines
+
+    for line in _run(work):
+        click.echo(line)
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_user(username: str) -> None:
+    """Disable an account; all its sessions end at once."""
+
+    def work(session: Session) -> None:
+        user = service.get_user(session, Actor.operator(), _user_id(session, username))
+        service.update_user(
+            session,
+            Actor.operator(),
+            user.id,
+            user.version,
+            display_name=user.display_name,
+            roles=[r.role for r in user.roles],
+            office_ids=[m.office_id for m in user.memberships],
+            active=False,
+        )
+
+    _run(work)
+    click.echo(f"Disabled {username}; its sessions have ended.")
+
+
+@users_cli.command("reset")
+@click.argument("username")
+def reset_user(username: str) -> None:
+    """Clear password and 2FA, end all sessions, print a new one-time link."""
+    token = _run(
+        lambda session: service.reset_user(
+            session, Actor.operator(), utcnow(), _user_id(session, username)
+        )
+    )
+    click.echo(f"Reset {username}. One-time link (valid 24 h, shown only now):")
+    click.echo(enrolment_link(open_or_exit().settings.base_url, token))
+
+
+@offices_cli.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="Name of the office.")
+@click.option("--provider", default="", help="Provider (Träger).")
+@click.option(
+    "--visibility",
+    type=click.Choice(["office", "own"]),
+    default="office",
+    help="Counsellors see all cases of the office, or only their own and shared ones.",
+)
+def create_office(code: str, name: str, provider: str, visibility: str) -> None:
+    """Create a counselling office."""
+    _run(
+        lambda session: service.create_office(
+            session, Actor.operator(), code, name, provider, visibility
+        )
+    )
+    click.echo(f"Created office {code.strip().upper()}.")
+
+
+@offices_cli.command("list")
+def list_offices() -> None:
+    """List offices."""
+    for office in _run(lambda session: service.list_offices(session, Actor.operator())):
+        click.echo(
+            f"{office.code}\t{office.name}\t{office.provider or '-'}\t{office.case_visibility}"
+        )
 
 
 def init_app(app: Flask) -> None:
-    """Register the users commands (none yet)."""
-    del app
+    app.cli.add_command(users_cli)
+    app.cli.add_command(offices_cli)

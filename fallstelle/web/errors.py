@@ -45,6 +45,9 @@ def render_error(code: int, message: str | None = None) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError) -> tuple[str, int]:
+        from fallstelle.web.guard import audit_denied
+
+        audit_denied("csrf.fail", "missing_or_invalid_token")  # SD-11
         return render_error(400, str(CSRF_MESSAGE))
 
     @app.errorhandler(HTTPException)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 
@@ -20,6 +20,8 @@ TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 
 
 def select_locale() -> str:
+    if not has_request_context():  # command line: German, like the pages
+        return DEFAULT
     choice = request.cookies.get(COOKIE, DEFAULT)
     return choice if choice in LANGUAGES else DEFAULT
 

@@ -13,6 +13,7 @@ import threading
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from fallstelle.audit import service as audit_service
 from fallstelle.config import Settings
 from fallstelle.store import Store, open_store
 
@@ -36,6 +37,8 @@ class Runtime:
         with self._lock:
             if self._store is None:
                 store = open_store(self.settings, migrate=migrate)
+                # Sign an audit checkpoint every 1000 events (issue 4, LOG-7).
+                audit_service.enable_checkpoints(store.sessions, store.keys.audit_signing_key)
                 app.secret_key = store.keys.secret_key
                 self._store = store
             return self._store

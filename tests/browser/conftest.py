@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -73,12 +74,20 @@ def start_server(tmp: Path, database_url: str) -> Server:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output: list[str] = []
+
+    def _read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+
+    threading.Thread(target=_read, daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            out = process.stdout.read() if process.stdout else ""
-            raise AssertionError(f"run.py exited with {process.returncode}: {out}")
+            time.sleep(0.2)
+            raise AssertionError(f"run.py exited with {process.returncode}: {''.join(output)}")
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=1) as response:  # noqa: S310
                 if response.status == 200:
@@ -88,17 +97,18 @@ def start_server(tmp: Path, database_url: str) -> Server:
     else:
         process.kill()
         raise AssertionError("run.py did not answer within 30 s")
-    return Server(url, process, [], tmp / "data", tmp / "keys")
+    return Server(url, process, output, tmp / "data", tmp / "keys")
 
 
 def stop_server(server: Server) -> str:
     server.process.terminate()
     try:
-        out, _ = server.process.communicate(timeout=10)
+        server.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.process.kill()
-        out, _ = server.process.communicate()
-    return out or ""
+        server.process.wait()
+    time.sleep(0.2)  # let the reader thread take the last lines
+    return "".join(server.output)
 
 
 @pytest.fixture

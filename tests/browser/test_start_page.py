@@ -44,9 +44,7 @@ def test_start_page_in_chromium(server: Server, browser: Any, tmp_path: Path) ->
     assert page.url == server.url + "/anmelden"
 
 
-def test_first_start_initialises_and_second_start_reuses(
-    tmp_path: Path, database_url: str
-) -> None:
+def test_first_start_initialises_and_second_start_reuses(tmp_path: Path, database_url: str) -> None:
     first = start_server(tmp_path, database_url)
     out = stop_server(first)
     assert f"created keys in {tmp_path / 'keys'}" in out

@@ -190,3 +190,8 @@ def test_request_against_damaged_keys_gets_generic_500(app: Flask) -> None:
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "Etwas ist schiefgelaufen" in body and "Traceback" not in body
+
+
+def test_no_attribute_renders_as_python_none(client: FlaskClient) -> None:
+    body = client.get("/anmelden").get_data(as_text=True)
+    assert '="None"' not in body
