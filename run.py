@@ -72,7 +72,15 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     print(f"fallstelle: serving on http://{args.host}:{args.port}/ (Ctrl+C stops)", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="fallstelle")
+    proxy: dict[str, object] = {}
+    if settings.trusted_proxy:
+        # The client address for throttling and the scheme for cookies come from the proxy.
+        proxy = {
+            "trusted_proxy": settings.trusted_proxy,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            "clear_untrusted_proxy_headers": True,
+        }
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="fallstelle", **proxy)
     return 0
 
 

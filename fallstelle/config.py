@@ -73,6 +73,8 @@ class Settings:
     session_absolute_hours: int = 12
     #: Served over HTTPS (behind a TLS proxy): Secure + __Host- cookies and HSTS.
     https: bool = False
+    #: Address of the reverse proxy whose X-Forwarded-For/-Proto headers waitress may trust.
+    trusted_proxy: str | None = None
     #: Address users reach the app at; used in one-time links printed at the command line.
     base_url: str = "http://127.0.0.1:5000"
     #: Largest request body accepted, in bytes (uploads included); larger gets 413.
@@ -108,5 +110,6 @@ class Settings:
             session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 12, 1, 7 * 24),
             https=_bool(env, "HTTPS", False),
             base_url=_base_url(env),
+            trusted_proxy=(env.get(PREFIX + "TRUSTED_PROXY") or "").strip() or None,
             max_request_bytes=_int(env, "MAX_REQUEST_BYTES", 16 * 1024 * 1024, 1024, 1 << 30),
         )

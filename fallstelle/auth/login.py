@@ -61,10 +61,16 @@ def check_password(session: Session, req: Request, username: str, password: str)
             ``not_enrolled`` (the user sees one message for all but ``throttled``).
     """
     name = normalise_username(username)[:64]
-    keys = {throttle.account_key(name): throttle.ACCOUNT_LIMIT}
+    keys = {throttle.account_key(req.pepper, name): throttle.ACCOUNT_LIMIT}
     if req.client_key:
         keys[req.client_key] = throttle.CLIENT_LIMIT
-    user = session.scalar(select(User).where(User.username == name))
+    # Columns only, one query whether or not the name exists: loading the User object would
+    # also load its roles and offices, extra queries that tell known names from unknown ones.
+    user = session.execute(
+        select(User.id, User.password_hash, User.active, User.enrolled_at).where(
+            User.username == name
+        )
+    ).one_or_none()
     actor = {"actor_id": user.id if user else None}
     if throttle.is_throttled(session, keys, req.now):
         record(session, _event(req, "auth.login", "denied", reason="throttled", **actor))
@@ -78,17 +84,21 @@ def check_password(session: Session, req: Request, username: str, password: str)
         reason = "wrong_password"
     elif not user.active:
         reason = "disabled"
-    elif not user.enrolled:
+    elif user.enrolled_at is None:
         reason = "not_enrolled"
     if reason is not None:
         throttle.record_failure(session, list(keys), req.now)
         record(session, _event(req, "auth.login", "failed", reason=reason, **actor))
         raise AuthRefused(reason)
-    assert user is not None  # noqa: S101 - narrowed by the checks above
-    if user.password_hash and passwords.needs_rehash(user.password_hash, req.rounds):
-        user.password_hash = passwords.hash_password(req.pepper, password, req.rounds)
+    assert user is not None and stored is not None  # noqa: S101 - narrowed above
+    if passwords.needs_rehash(stored, req.rounds):
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(password_hash=passwords.hash_password(req.pepper, password, req.rounds))
+        )
     record(session, _event(req, "auth.password", "ok", actor_id=user.id))
-    return user.id
+    return str(user.id)
 
 
 def check_code(session: Session, req: Request, user_id: str, code: str) -> None:
@@ -101,7 +111,7 @@ def check_code(session: Session, req: Request, user_id: str, code: str) -> None:
     if user is None or not user.active or user.totp_secret is None:
         record(session, _event(req, "auth.login", "failed", reason="disabled", actor_id=user_id))
         raise AuthRefused("disabled")
-    keys = {throttle.account_key(user.username): throttle.ACCOUNT_LIMIT}
+    keys = {throttle.account_key(req.pepper, user.username): throttle.ACCOUNT_LIMIT}
     if throttle.is_throttled(session, keys, req.now):
         record(session, _event(req, "auth.login", "denied", reason="throttled", actor_id=user_id))
         raise AuthRefused("throttled")

@@ -3,7 +3,7 @@
 At most 5 failed attempts per account and 20 per client address in any 60 seconds; past
 that, attempts are refused before any credential check, even with the right password, until
 the window has passed. Never a global lockout: one account's or address's failures never
-block another. Client addresses are stored only as keyed hashes.
+block another. Typed usernames and client addresses are stored only as keyed hashes.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import hmac
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from fallstelle import crypto
 from fallstelle.auth.models import LoginFailure
 
 WINDOW = dt.timedelta(seconds=60)
@@ -22,8 +23,12 @@ ACCOUNT_LIMIT = 5
 CLIENT_LIMIT = 20
 
 
-def account_key(username: str) -> str:
-    return "user:" + username.strip().casefold()[:64]
+def account_key(pepper: bytes, username: str) -> str:
+    """Return the throttle key of a typed username: a keyed hash, so a password typed into
+    the name field by mistake is never stored."""
+    secret = crypto.derive_key(pepper, "account-throttle")
+    name = username.strip().casefold()[:64].encode()
+    return "user:" + hmac.new(secret, name, hashlib.sha256).hexdigest()[:32]
 
 
 def client_key(secret: bytes, address: str) -> str:

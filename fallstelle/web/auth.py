@@ -6,7 +6,7 @@ render. Every step's audit event is committed with it, refusals included.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
@@ -23,7 +23,13 @@ from fallstelle.web.forms import (
     LoginForm,
     NewPasswordForm,
 )
-from fallstelle.web.guard import current_actor, public, request_id, require
+from fallstelle.web.guard import (
+    current_actor,
+    public,
+    request_id,
+    require,
+    session_problem_message,
+)
 from fallstelle.web.runtime import commit, db_session, get_store
 from fallstelle.web.sessions import ServerSession
 
@@ -82,17 +88,9 @@ def login_view() -> Page:
             session.clear()
             session.update(uid=uid, stage="password")
             return redirect(url_for("auth.login_code"))
-    elif (problem := _session_problem()) is not None:
+    elif (problem := session_problem_message()) is not None:
         flash(problem, "info")
     return render_template("auth/login.html", form=form), status
-
-
-def _session_problem() -> str | None:
-    if g.get("session_problem") == "expired":
-        return str(_("Your session has expired. Please sign in again."))
-    if g.get("session_problem") == "unknown":
-        return str(_("Please sign in again."))
-    return None
 
 
 @bp.route("/anmelden/code", methods=["GET", "POST"])

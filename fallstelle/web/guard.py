@@ -11,7 +11,8 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from fallstelle.audit import Event, record
@@ -57,6 +58,15 @@ def current_actor() -> Actor | None:
     return result
 
 
+def session_problem_message() -> str | None:
+    """Return why the session cookie of this request was not accepted, for the user."""
+    if g.get("session_problem") == "expired":
+        return str(_("Your session has expired. Please sign in again."))
+    if g.get("session_problem") == "unknown":
+        return str(_("Please sign in again."))
+    return None
+
+
 def request_id() -> str:
     """Return this request's id: a fresh random one (a client-sent header is not trusted)."""
     rid: str = g.setdefault("request_id", secrets.token_hex(8))
@@ -95,6 +105,9 @@ def check_access() -> BaseResponse | None:
         abort(403)
     actor = current_actor()
     if actor is None:
+        problem = session_problem_message()
+        if problem is not None:
+            flash(problem, "info")
         return redirect(url_for("auth.login"))
     if not actor.can(permission):
         audit_denied("access.denied", "missing_permission")
