@@ -52,7 +52,12 @@ class StrictForm(FlaskForm):
 
                 audit_denied("request.rejected", "unexpected_field")
                 abort(400)
-        return bool(super().validate_on_submit(extra_validators))
+        valid = bool(super().validate_on_submit(extra_validators))
+        if self.is_submitted() and not valid:
+            from fallstelle.web.guard import audit_denied
+
+            audit_denied("request.rejected", "invalid_input")  # which field: never its value
+        return valid
 
     def fail(self, field: str, code: str) -> None:
         """Show a service's ``Invalid`` code next to the field."""

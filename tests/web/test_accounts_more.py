@@ -187,3 +187,43 @@ def test_throttle_table_holds_no_typed_name(app: Flask, store: Store) -> None:
         keys = list(session.scalars(select(LoginFailure.key)))
     assert keys and not any("zzyzxqvarn" in key.casefold() for key in keys)
     assert not any("127.0.0.1" in key for key in keys)
+
+
+def test_admin_reset_and_end_sessions_sign_the_user_out(
+    app: Flask, anna: Account, store: Store
+) -> None:
+    admin = app.test_client()
+    sign_in(admin, make_account(store, "ben", ["admin"]))
+    for action, offset in (("abmelden", 0), ("zuruecksetzen", 1)):
+        user_client = app.test_client()
+        sign_in(user_client, anna, offset=offset)
+        assert user_client.get("/").status_code == 200
+        path = f"/verwaltung/benutzer/{anna.user_id}/{action}"
+        response = post(admin, path, {}, token_from=f"/verwaltung/benutzer/{anna.user_id}")
+        assert response.status_code in (200, 302)
+        assert user_client.get("/").status_code == 302
+    # After the reset the old password no longer works and a link is needed.
+    assert password_step(app.test_client(), anna).status_code == 401
+
+
+def test_over_long_input_is_audited(app: Flask, store: Store) -> None:
+    post(app.test_client(), "/anmelden", {"username": "x" * 65, "password": "y"})
+    assert any(e.reason == "invalid_input" for e in _events(store, "request.rejected"))
+
+
+def test_cookie_over_https_is_host_prefixed_and_secure(
+    tmp_path: object, initialised: object
+) -> None:
+    import dataclasses
+
+    from fallstelle import create_app
+
+    settings = dataclasses.replace(initialised, https=True)  # type: ignore[type-var]
+    client = create_app(settings).test_client()
+    response = client.get("/anmelden", base_url="https://localhost")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-fallstelle=")
+    for flag in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"):
+        assert flag in cookie
+    assert "Domain" not in cookie
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
