@@ -285,3 +285,28 @@ def end_sessions(session: Session, actor: Actor, user_id: str) -> None:
     user = get_user(session, actor, user_id)
     sessions.end_for_user(session, user.id)
     _audit(session, actor, "user.end_sessions", "user", user.id)
+
+
+def find_user_id(session: Session, actor: Actor, username: str) -> str | None:
+    """Return the id of ``username`` for the audit console, or None.
+
+    Raises:
+        NotAllowed: the actor may not read the audit log.
+    """
+    _require(actor, Permission.AUDIT_READ)
+    name = login.normalise_username(username)
+    return session.scalar(select(User.id).where(User.username == name))
+
+
+def usernames(session: Session, actor: Actor, user_ids: Iterable[str]) -> dict[str, str]:
+    """Return id → username for the ids shown in the audit console.
+
+    Raises:
+        NotAllowed: the actor may not read the audit log.
+    """
+    _require(actor, Permission.AUDIT_READ)
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}

@@ -7,10 +7,11 @@ used, because offices in Germany often run English-language systems.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel
+from flask_babel import Babel, format_datetime
 from flask_babel import lazy_gettext as _l
 
 LANGUAGES = ("de", "en")
@@ -43,6 +44,22 @@ def init_app(app: Flask) -> None:
             "admin": _l("Administration"),
         }
         return str(labels.get(role, role))
+
+    @app.template_filter("outcome_label")
+    def _outcome_label(outcome: str) -> str:
+        labels = {
+            "ok": _l("ok"),
+            "denied": _l("denied"),
+            "failed": _l("failed"),
+            "error": _l("error"),
+        }
+        return str(labels.get(outcome, outcome))
+
+    @app.template_filter("audit_time")
+    def _audit_time(value: str) -> str:
+        """Show an RFC 3339 UTC time in the office's time zone, German style."""
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return str(format_datetime(moment, "dd.MM.yyyy HH:mm:ss"))
 
     @app.context_processor
     def _language() -> dict[str, str]:

@@ -30,6 +30,10 @@ def _admin_only(ok: int = 200) -> dict[str, int]:
     return {"anonymous": 302, **dict.fromkeys(STAFF, 403), "admin": ok}
 
 
+def _auditor_only(ok: int = 200) -> dict[str, int]:
+    return {"anonymous": 302, **dict.fromkeys(STAFF, 403), "auditor": ok}
+
+
 @dataclass(frozen=True)
 class Route:
     endpoint: str
@@ -61,6 +65,9 @@ MATRIX = [
     Route("admin.offices", "GET", "/verwaltung/stellen", _admin_only()),
     Route("admin.office_new", "GET", "/verwaltung/stellen/neu", _admin_only()),
     Route("admin.office_edit", "GET", "/verwaltung/stellen/{office}", _admin_only()),
+    Route("audit.log", "GET", "/protokoll", _auditor_only()),
+    Route("audit.verify", "POST", "/protokoll/pruefen", _auditor_only(302)),
+    Route("audit.export_csv", "GET", "/protokoll/export.csv", _auditor_only()),
 ]
 
 
