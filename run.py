@@ -16,11 +16,12 @@ import sys
 
 from fallstelle import create_app, keyfiles
 from fallstelle.auth import service
+from fallstelle.cli.setup import initialise_and_record
 from fallstelle.cli.users import enrolment_link
 from fallstelle.config import Settings
 from fallstelle.db import utcnow
 from fallstelle.errors import ConfigError
-from fallstelle.store import Store, initialise, inspect_database
+from fallstelle.store import Store, inspect_database
 from fallstelle.web.runtime import get_runtime
 
 
@@ -28,7 +29,7 @@ def _first_start(settings: Settings) -> list[str]:
     """Initialise when neither keys nor database exist yet; otherwise leave everything."""
     if keyfiles.keys_present(settings.keys_dir) or inspect_database(settings).exists:
         return []
-    return initialise(settings)
+    return initialise_and_record(settings)
 
 
 def first_admin_link(store: Store, base_url: str) -> str | None:

@@ -278,3 +278,15 @@ def test_create_app_writes_nothing(settings: Settings) -> None:
     create_app(settings)
     assert not settings.keys_dir.exists()
     assert not settings.data_dir.exists()
+
+
+def test_key_creation_is_audited(settings: Settings) -> None:
+    from fallstelle.cli.setup import initialise_and_record
+
+    initialise_and_record(settings)
+    store = open_store(settings)
+    with store.sessions() as session:
+        rows = session.execute(text("SELECT action, object_id FROM audit_events")).all()
+    store.engine.dispose()
+    kid = next(settings.keys_dir.glob("kek-*.key")).name.removeprefix("kek-").removesuffix(".key")
+    assert [tuple(r) for r in rows] == [("key.create", kid)]

@@ -134,6 +134,16 @@ def purge_command(retention_days: int) -> None:
     store = open_or_exit()
     with store.sessions() as session:
         purged = service.purge_epochs(session, retention_days=retention_days)
+        # Recorded even when nothing was due: the auditor sees that retention ran.
+        record(
+            session,
+            Event(
+                "audit.purge",
+                actor_role=OPERATOR,
+                object_type="epoch",
+                object_id=",".join(map(str, purged)) or None,
+            ),
+        )
         session.commit()
     click.echo(f"Purged epochs: {', '.join(map(str, purged)) or 'none'}.")
 

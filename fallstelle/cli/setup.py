@@ -14,8 +14,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from fallstelle.audit import Event, record
+from fallstelle.config import Settings
 from fallstelle.errors import ConfigError
-from fallstelle.store import Store, initialise
+from fallstelle.store import Store, initialise, open_store
 from fallstelle.web.runtime import get_runtime
 
 
@@ -41,7 +43,7 @@ def init_command() -> None:
     settings = get_runtime().settings
     os.umask(0o077)
     try:
-        done = initialise(settings)
+        done = initialise_and_record(settings)
     except ConfigError as exc:
         refuse(exc)
     if not done:
@@ -51,6 +53,32 @@ def init_command() -> None:
         )
     for line in done:
         click.echo(line[0].upper() + line[1:] + ".")
+
+
+def initialise_and_record(settings: Settings) -> list[str]:
+    """Run :func:`~fallstelle.store.initialise`; record key creation in the audit log.
+
+    Raises:
+        ConfigError: any refusal of ``initialise``.
+    """
+    done = initialise(settings)
+    if any(line.startswith("created keys") for line in done):
+        store = open_store(settings)
+        try:
+            with store.sessions() as session, session.begin():
+                for kid in store.keys.keyring.keks:
+                    record(
+                        session,
+                        Event(
+                            "key.create",
+                            actor_role="operator",
+                            object_type="kek",
+                            object_id=kid.hex(),
+                        ),
+                    )
+        finally:
+            store.engine.dispose()
+    return done
 
 
 def init_app(app: Flask) -> None:
