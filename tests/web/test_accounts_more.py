@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -15,21 +14,8 @@ from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import EnrolmentToken, WebSession
 from fallstelle.db import utcnow
 from fallstelle.store import Store
-from fallstelle.web.runtime import get_runtime
 from tests.auth.factories import Account, make_account, make_office
 from tests.web.helpers import csrf, password_step, post, sign_in
-
-
-@pytest.fixture
-def store(app: Flask) -> Iterator[Store]:
-    yield get_runtime(app).open(app)
-
-
-@pytest.fixture
-def anna(store: Store) -> Account:
-    with store.sessions() as session, session.begin():
-        office = make_office(session, "MG-A").id
-    return make_account(store, "anna", ["counsellor"], [office])
 
 
 def _age_sessions(store: Store, user_id: str, **ages: dt.timedelta) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -14,15 +13,9 @@ from sqlalchemy import select
 from fallstelle.audit import Event, record
 from fallstelle.audit.models import AuditEvent
 from fallstelle.store import Store
-from fallstelle.web.runtime import get_runtime
 from tests.audit.helpers import lift_triggers, sql
 from tests.auth.factories import Account, make_account, make_office
 from tests.web.helpers import post, sign_in
-
-
-@pytest.fixture
-def store(app: Flask) -> Iterator[Store]:
-    yield get_runtime(app).open(app)
 
 
 @pytest.fixture

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from fallstelle.auth.models import User, WebSession
 from fallstelle.store import Store
-from fallstelle.web.runtime import get_runtime
-from tests.auth.factories import Account, make_account, make_office
+from tests.auth.factories import Account, make_account
 from tests.web.helpers import csrf, password_step, post, session_cookie, sign_in
-
-
-@pytest.fixture
-def store(app: Flask) -> Iterator[Store]:
-    yield get_runtime(app).open(app)
-
-
-@pytest.fixture
-def anna(store: Store) -> Account:
-    with store.sessions() as session, session.begin():
-        office = make_office(session, "MG-A").id
-    return make_account(store, "anna", ["counsellor"], [office])
 
 
 @pytest.fixture
