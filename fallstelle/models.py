@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fallstelle.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditPurge
 from fallstelle.auth import models as auth_models
+from fallstelle.cases import models as case_models
 from fallstelle.db import Base, KeyCheck
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "Base",
     "KeyCheck",
     "auth_models",
+    "case_models",
 ]
