@@ -1,0 +1,103 @@
+"""Who may see which case: permission, office and the office's visibility policy.
+
+Imports SQLAlchemy, ``audit``, ``auth`` and the case models. Every service call goes through
+:func:`require_case` (one case) or :func:`visible_cases` (a query) and records a refusal in
+the audit log: a refusal is an access decision (issue 5, "Bad input").
+
+* Without ``case:read`` / ``case:write`` (management, auditor, admin): ``NotAllowed``.
+* A case of an office the actor is not a member of, or — under the office policy ``own`` —
+  a case the actor neither leads nor shares: ``CaseNotFound``, exactly as for an id that is
+  no case at all, so the answer confirms nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from fallstelle.audit import Event, record
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.models import VISIBILITY_OWN, Office
+from fallstelle.auth.permissions import Permission
+from fallstelle.cases.errors import CaseNotFound, NotAllowed
+from fallstelle.cases.models import Case, CaseCounsellor
+
+
+def audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    object_id: str | None = None,
+    *,
+    outcome: str = "ok",
+    reason: str | None = None,
+) -> None:
+    """Record one case-room event (ids and codes only)."""
+    record(
+        session,
+        Event(
+            action=action,
+            outcome=outcome,
+            actor_id=actor.user_id,
+            actor_role=actor.audit_role,
+            object_type="case",
+            object_id=object_id,
+            reason=reason,
+        ),
+    )
+
+
+def require(session: Session, actor: Actor, permission: Permission, action: str) -> None:
+    """Refuse an actor without ``permission``.
+
+    Raises:
+        NotAllowed: the actor lacks the permission (the refusal is audited).
+    """
+    if not actor.can(permission) or actor.user_id is None:
+        audit(session, actor, action, outcome="denied", reason="no_permission")
+        raise NotAllowed(permission.value)
+
+
+def may_see(session: Session, actor: Actor, case: Case) -> bool:
+    """Return whether the case is in the actor's offices and visible under the policy."""
+    if case.office_id not in actor.office_ids:
+        return False
+    office = session.get(Office, case.office_id)
+    if office is not None and office.case_visibility == VISIBILITY_OWN:
+        return actor.user_id in case.counsellor_ids
+    return True
+
+
+def require_case(
+    session: Session, actor: Actor, permission: Permission, case_id: uuid.UUID, action: str
+) -> Case:
+    """Return the case if the actor may act on it with ``permission``.
+
+    Raises:
+        NotAllowed: the actor lacks the permission.
+        CaseNotFound: no such case, another office's, or not visible under ``own``.
+    """
+    require(session, actor, permission, action)
+    case = session.get(Case, case_id)
+    if case is None or not may_see(session, actor, case):
+        audit(session, actor, action, str(case_id), outcome="denied", reason="not_visible")
+        raise CaseNotFound(str(case_id))
+    return case
+
+
+def visible_clause(actor: Actor) -> ColumnElement[bool]:
+    """Return the WHERE clause selecting exactly the cases :func:`may_see` allows."""
+    own_offices = select(Office.id).where(Office.case_visibility == VISIBILITY_OWN)
+    shares = exists().where(
+        and_(CaseCounsellor.case_id == Case.id, CaseCounsellor.user_id == actor.user_id)
+    )
+    return and_(
+        Case.office_id.in_(sorted(actor.office_ids)),
+        or_(
+            Case.office_id.not_in(own_offices),
+            Case.lead_counsellor_id == actor.user_id,
+            shares,
+        ),
+    )

@@ -1,0 +1,289 @@
+"""Use-cases on the sections of a case: persons, incidents, contacts, interventions,
+deadlines, follow-ups and attachment metadata.
+
+Imports SQLAlchemy, ``keyfiles``, ``auth`` and the case room's modules. Same contract as
+``cases.service``: explicit session, actor and keys; permission and office checked; the
+form's case version checked (a stale one is ``CaseConflict``); one audit event; flush only.
+Every change rewrites the statistical record and the clear workflow columns (``CaseWork.save``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fallstelle.auth.actor import Actor
+from fallstelle.cases import access, deadlines
+from fallstelle.cases.errors import Invalid
+from fallstelle.cases.models import Case, DeadlineRule
+from fallstelle.cases.sections import (
+    KINDS,
+    Contact,
+    Deadline,
+    Entry,
+    Identity,
+    Incident,
+    Intervention,
+    Person,
+)
+from fallstelle.cases.service import open_for_write
+from fallstelle.cases.work import today
+from fallstelle.keyfiles import KeyMaterial
+
+
+def _kind(data: Entry) -> str:
+    return next(k for k, cls in KINDS.items() if isinstance(data, cls))
+
+
+def save_entry(
+    session: Session,
+    actor: Actor,
+    keys: KeyMaterial,
+    case_id: uuid.UUID,
+    version: int,
+    data: Entry,
+    entry_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Add a section row (``entry_id`` None) or replace one; return its id.
+
+    Raises:
+        NotAllowed, CaseNotFound, CaseConflict, Invalid.
+    """
+    kind = _kind(data)
+    work = open_for_write(session, actor, keys, case_id, version, "case.update")
+    new_id = work.put(data, entry_id)
+    work.save(actor)
+    access.audit(session, actor, "case.update", str(case_id), reason=f"{kind}_save")
+    return new_id
+
+
+def remove_entry(
+    session: Session,
+    actor: Actor,
+    keys: KeyMaterial,
+    case_id: uuid.UUID,
+    version: int,
+    kind: str,
+    entry_id: uuid.UUID,
+) -> None:
+    """Delete a section row (a person together with its identifying data).
+
+    Raises:
+        NotAllowed, CaseNotFound, CaseConflict, Invalid (no such entry of that kind).
+    """
+    if kind not in KINDS:
+        raise Invalid("kind", "choice")
+    work = open_for_write(session, actor, keys, case_id, version, "case.update")
+    work.remove(entry_id, kind)
+    work.save(actor)
+    access.audit(session, actor, "case.update", str(case_id), reason=f"{kind}_remove")
+
+
+def save_person(
+    session: Session,
+    actor: Actor,
+    keys: KeyMaterial,
+    case_id: uuid.UUID,
+    version: int,
+    person: Person,
+    identity: Identity | None,
+    person_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Add or change a person: pseudonymous attributes and (apart) identifying data.
+
+    Raises:
+        NotAllowed, CaseNotFound, CaseConflict, Invalid.
+    """
+    work = open_for_write(session, actor, keys, case_id, version, "case.update")
+    new_id = work.put(person, person_id)
+    if identity is not None:
+        work.put_identity(new_id, identity)
+    work.save(actor)
+    access.audit(session, actor, "case.update", str(case_id), reason="person_save")
+    return new_id
+
+
+def add_incident(
+    session: Session, actor: Actor, keys: KeyMaterial, case_id: uuid.UUID, version: int,
+    incident: Incident,
+) -> uuid.UUID:  # fmt: skip
+    """Add an incident with its categories.
+
+    Raises:
+        NotAllowed, CaseNotFound, CaseConflict, Invalid.
+    """
+    return save_entry(session, actor, keys, case_id, version, incident)
+
+
+def add_contact(
+    session: Session, actor: Actor, keys: KeyMaterial, case_id: uuid.UUID, version: int,
+    contact: Contact,
+) -> uuid.UUID:  # fmt: skip
+    """Log a contact (date, minutes, channel, with whom, note); the actor is the default counsellor.
+
+    Raises:
+        NotAllowed, CaseNotFound, CaseConflict, Invalid.
+    """
+    if not contact.counsellor_id and actor.user_id:
+        contact.counsellor_id = actor.user_id
+    return save_entry(session, actor, keys, case_id, version, contact)
+
+
+def add_intervention(
+    session: Session,
+    actor: Actor,
+    keys: KeyMaterial,
+    case_id: uuid.UUID,
+    version: int,
+    intervention: Intervention,
+    meets_deadline_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Record an intervention; optionally mark a deadline as met by it (a written claim).
+
+    Raises:
+        NotAllowed, CaseNotFound, CaseConflict, Invalid (also: unknown deadline).
+    """
+    if not intervention.counsellor_id and actor.user_id:
+        intervention.counsellor_id = actor.user_id
+    work = open_for_write(session, actor, keys, case_id, version, "case.update")
+    new_id = work.put(intervention)
+    if meets_deadline_id is not None:
+        deadline = work.entry(meets_deadline_id, "deadline").data
+        assert isinstance(deadline, Deadline)  # noqa: S101 - entry() checked the kind
+        deadline.met_by_intervention_id = str(new_id)
+        deadline.met_on = intervention.started_on
+        work.put(deadline, meets_deadline_id)
+        intervention.deadline_id = str(meets_deadline_id)
+        work.put(intervention, new_id)
+    work.save(actor)
+    access.audit(session, actor, "case.update", str(case_id), reason="intervention_save")
+    return new_id
+
+
+def rules(session: Session) -> list[deadlines.Rule]:
+    """Return every deadline rule version stored in the database."""
+    return [
+        deadlines.Rule(
+            r.code,
+            r.name_de,
+            r.name_en,
+            r.legal_reference,
+            r.amount,
+            r.unit,
+            r.start_event,
+            r.valid_from,
+            r.valid_to,
+            r.from_year_end,
+        )
+        for r in session.scalars(select(DeadlineRule).order_by(DeadlineRule.id))
+    ]
+
+
+def add_deadline(
+    session: Session,
+    actor: Actor,
+    keys: KeyMaterial,
+    case_id: uuid.UUID,
+    version: int,
+    rule_code: str,
+    starts_on: dt.date | None = None,
+    note: str = "",
+) -> uuid.UUID:
+    """Add a deadline computed from the rule in force and the dates entered.
+
+    Without ``starts_on`` the start comes from the case's incident dates (the rule's start
+    event, e.g. receipt of the rejection for § 15 (4) AGG).
+
+    Raises:
+        NotAllowed, CaseNotFound, CaseConflict.
+        Invalid: ``rule_code`` unknown or not in force on the start date (``no_rule``), no
+            start date given or derivable (``starts_on``: ``required``).
+    """
+    work = open_for_write(session, actor, keys, case_id, version, "case.update")
+    if starts_on is None:
+        incidents = [e.data for e in work.of_kind("incident") if isinstance(e.data, Incident)]
+        known = [r for r in rules(session) if r.code == rule_code]
+        if incidents and known:
+            last = incidents[-1]
+            starts_on = deadlines.start_from_dates(
+                known[-1].start_event,
+                knowledge=last.knowledge_date,
+                rejection_received=last.rejection_received_on,
+                claim_arose=last.date_to or last.date_from,
+            )
+    if starts_on is None:
+        raise Invalid("starts_on", "required")
+    rule = deadlines.rule_in_force(rules(session), rule_code, starts_on)
+    if rule is None:
+        raise Invalid("rule_code", "no_rule")
+    deadline = Deadline(
+        rule_code=rule.code,
+        rule_valid_from=rule.valid_from,
+        start_event=rule.start_event,
+        starts_on=starts_on,
+        computed_due_on=deadlines.due_date(
+            starts_on, rule.amount, rule.unit, from_year_end=rule.from_year_end
+        ),
+        note=note,
+    )
+    new_id = work.put(deadline)
+    work.save(actor)
+    access.audit(session, actor, "case.update", str(case_id), reason="deadline_save")
+    return new_id
+
+
+def override_deadline(
+    session: Session,
+    actor: Actor,
+    keys: KeyMaterial,
+    case_id: uuid.UUID,
+    version: int,
+    deadline_id: uuid.UUID,
+    due_on: dt.date | None,
+    reason: str,
+) -> Case:
+    """Set (or with ``due_on`` None clear) a counsellor's own due date; a reason is required.
+
+    Raises:
+        NotAllowed, CaseNotFound, CaseConflict, Invalid (``override_reason``: ``required``).
+    """
+    work = open_for_write(session, actor, keys, case_id, version, "case.update")
+    deadline = work.entry(deadline_id, "deadline").data
+    assert isinstance(deadline, Deadline)  # noqa: S101 - entry() checked the kind
+    if due_on is not None and not reason.strip():
+        raise Invalid("deadline.override_reason", "required")
+    deadline.override_due_on = due_on
+    deadline.override_reason = reason.strip() if due_on is not None else ""
+    work.put(deadline, deadline_id)
+    work.save(actor)
+    access.audit(session, actor, "case.update", str(case_id), reason="deadline_override")
+    return work.case
+
+
+def mark_deadline_met(
+    session: Session,
+    actor: Actor,
+    keys: KeyMaterial,
+    case_id: uuid.UUID,
+    version: int,
+    deadline_id: uuid.UUID,
+    intervention_id: uuid.UUID,
+) -> Case:
+    """Mark a deadline as met by an intervention of the same case.
+
+    Raises:
+        NotAllowed, CaseNotFound, CaseConflict, Invalid (unknown deadline or intervention).
+    """
+    work = open_for_write(session, actor, keys, case_id, version, "case.update")
+    deadline = work.entry(deadline_id, "deadline").data
+    intervention = work.entry(intervention_id, "intervention").data
+    assert isinstance(deadline, Deadline) and isinstance(intervention, Intervention)  # noqa: S101
+    deadline.met_by_intervention_id = str(intervention_id)
+    deadline.met_on = intervention.started_on or today()
+    work.put(deadline, deadline_id)
+    work.save(actor)
+    access.audit(session, actor, "case.update", str(case_id), reason="deadline_met")
+    return work.case

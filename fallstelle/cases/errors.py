@@ -1,0 +1,32 @@
+"""Refusals of the case room. Imports ``errors`` and ``auth.errors``.
+
+``NotAllowed`` (no permission: 403) and ``Invalid`` (a field breaks a rule) are the accounts
+room's; a case outside the actor's offices or visibility is :class:`CaseNotFound`, the same
+as a case that does not exist (404, never 403: the answer must not confirm that the id is a
+case of another office).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fallstelle.auth.errors import Conflict, Invalid, NotAllowed
+from fallstelle.errors import FallstelleError
+
+__all__ = ["CaseConflict", "CaseNotFound", "Invalid", "NotAllowed"]
+
+
+class CaseNotFound(FallstelleError, LookupError):
+    """No such case, or not one the actor may see."""
+
+
+class CaseConflict(Conflict):
+    """The case changed since the form was loaded: who changed it (id and name) and when."""
+
+    def __init__(
+        self, changed_by_id: str | None, changed_by_name: str | None, changed_at: dt.datetime
+    ) -> None:
+        super().__init__("case")
+        self.changed_by_id = changed_by_id
+        self.changed_by_name = changed_by_name
+        self.changed_at = changed_at

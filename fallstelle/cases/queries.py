@@ -1,0 +1,200 @@
+"""Lists of cases: the case list, search, and the counsellor's dashboard.
+
+Imports SQLAlchemy, ``keyfiles``, ``auth`` and the case room's modules. Lists show only clear
+workflow columns (case number, status, counsellor, dates) — no names, nothing decrypted —
+and always pass through ``access.visible_clause``. The search by a person's name, phone or
+e-mail goes through the truncated blind index, which deliberately matches several people;
+each candidate's identifying data is decrypted and compared, and only real matches are
+returned. Each call records one audit event (the searched value never: ids and codes only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.permissions import Permission
+from fallstelle.cases import access, sealing
+from fallstelle.cases.errors import Invalid
+from fallstelle.cases.models import OPEN_STATUSES, STATUSES, Case, CaseCounsellor, CaseIdentity
+from fallstelle.cases.sections import Identity
+from fallstelle.cases.work import today
+from fallstelle.keyfiles import KeyMaterial
+
+PER_PAGE = 50
+SOON_DAYS = 14
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One line of a case list: clear columns only."""
+
+    id: uuid.UUID
+    case_number: str
+    office_id: int
+    status: str
+    lead_counsellor_id: str
+    opened_on: dt.date
+    closed_on: dt.date | None
+    next_deadline_on: dt.date | None
+    next_follow_up_on: dt.date | None
+    last_contact_on: dt.date | None
+
+    @classmethod
+    def of(cls, case: Case) -> CaseSummary:
+        return cls(
+            case.id, case.case_number, case.office_id, case.status, case.lead_counsellor_id,
+            case.opened_on, case.closed_on, case.next_deadline_on, case.next_follow_up_on,
+            case.last_contact_on,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[CaseSummary]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _visible(actor: Actor) -> Select[tuple[Case]]:
+    return select(Case).where(access.visible_clause(actor))
+
+
+def list_cases(
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    counsellor_id: str | None = None,
+    year: int | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """Return one page of the cases the actor may see, newest number first.
+
+    Raises:
+        NotAllowed: the actor may not read cases.
+        Invalid: unknown status, page below 1.
+    """
+    access.require(session, actor, Permission.CASE_READ, "case.list")
+    if status is not None and status not in STATUSES:
+        raise Invalid("status", "choice")
+    if page < 1 or not 1 <= per_page <= 200:
+        raise Invalid("page", "range")
+    query = _visible(actor)
+    if status is not None:
+        query = query.where(Case.status == status)
+    if counsellor_id is not None:
+        shares = select(CaseCounsellor.case_id).where(CaseCounsellor.user_id == counsellor_id)
+        query = query.where((Case.lead_counsellor_id == counsellor_id) | Case.id.in_(shares))
+    if year is not None:
+        query = query.where(
+            Case.opened_on >= dt.date(year, 1, 1), Case.opened_on <= dt.date(year, 12, 31)
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Case.opened_on.desc(), Case.case_number.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    access.audit(session, actor, "case.list")
+    return Page([CaseSummary.of(c) for c in rows], total, page, per_page)
+
+
+def find_by_number(session: Session, actor: Actor, case_number: str) -> list[CaseSummary]:
+    """Return the visible cases with this case number (one per office at most).
+
+    Raises:
+        NotAllowed: the actor may not read cases.
+    """
+    access.require(session, actor, Permission.CASE_READ, "case.search")
+    wanted = case_number.strip()[:16]
+    rows = session.scalars(_visible(actor).where(Case.case_number == wanted))
+    found = [CaseSummary.of(c) for c in rows]
+    access.audit(session, actor, "case.search", reason="by_number")
+    return found
+
+
+def search_person(
+    session: Session, actor: Actor, keys: KeyMaterial, field: str, value: str
+) -> list[CaseSummary]:
+    """Return the visible cases with a person whose surname / phone / e-mail equals ``value``.
+
+    Equality is after normalisation (case, Unicode form, spaces; phone numbers as digits).
+
+    Raises:
+        NotAllowed: the actor may not read cases.
+        Invalid: ``field`` is not one of surname, phone, email; empty value.
+    """
+    access.require(session, actor, Permission.CASE_READ, "case.search")
+    if field not in sealing.INDEXED:
+        raise Invalid("field", "choice")
+    indexer = sealing.BlindIndexer(keys.blind_index_root)
+    bidx = indexer.index(field, value[:200])
+    if bidx is None:
+        raise Invalid("value", "required")
+    wanted = sealing.normalise_for_index(field, value[:200])
+    column = getattr(CaseIdentity, f"{field}_bidx")
+    rows = session.execute(
+        select(Case, CaseIdentity)
+        .join(CaseIdentity, CaseIdentity.case_id == Case.id)
+        .where(access.visible_clause(actor), column == bidx)
+    ).tuples()
+    found: dict[uuid.UUID, CaseSummary] = {}
+    for case, ident in rows:
+        cipher = sealing.open_case_key(keys.keyring, case.id, case.dek_wrapped, case.dek_version)
+        identity = cipher.open(Identity, sealing.IDENTITIES, str(ident.person_id), ident.payload)
+        if sealing.normalise_for_index(field, getattr(identity, field)) == wanted:
+            found[case.id] = CaseSummary.of(case)
+    access.audit(session, actor, "case.search", reason=f"by_{field}")
+    return sorted(found.values(), key=lambda s: s.case_number, reverse=True)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    my_open: list[CaseSummary]
+    deadlines: list[CaseSummary]  # next deadline within SOON_DAYS or overdue, soonest first
+    follow_ups: list[CaseSummary]  # follow-up due today or earlier
+
+    def overdue(self, summary: CaseSummary, on: dt.date) -> bool:
+        return summary.next_deadline_on is not None and summary.next_deadline_on < on
+
+
+def dashboard(session: Session, actor: Actor, on: dt.date | None = None) -> Dashboard:
+    """Return the actor's open cases, the deadlines of the next 14 days and overdue ones,
+    and the follow-ups due, among the cases the actor leads or shares.
+
+    Raises:
+        NotAllowed: the actor may not read cases.
+    """
+    access.require(session, actor, Permission.CASE_READ, "case.dashboard")
+    on = on or today()
+    shares = select(CaseCounsellor.case_id).where(CaseCounsellor.user_id == actor.user_id)
+    mine = _visible(actor).where(
+        Case.status.in_(OPEN_STATUSES),
+        (Case.lead_counsellor_id == actor.user_id) | Case.id.in_(shares),
+    )
+    my_open = session.scalars(mine.order_by(Case.opened_on.desc()).limit(200))
+    soon = session.scalars(
+        mine.where(Case.next_deadline_on <= on + dt.timedelta(days=SOON_DAYS)).order_by(
+            Case.next_deadline_on
+        )
+    )
+    due = session.scalars(mine.where(Case.next_follow_up_on <= on).order_by(Case.next_follow_up_on))
+    board = Dashboard(
+        [CaseSummary.of(c) for c in my_open],
+        [CaseSummary.of(c) for c in soon],
+        [CaseSummary.of(c) for c in due],
+    )
+    access.audit(session, actor, "case.dashboard")
+    return board

@@ -1,0 +1,241 @@
+"""A case opened for reading or changing: its row, its key, its decrypted sections.
+
+Imports SQLAlchemy, ``keyfiles``, ``auth`` models and the case room's modules. Services open a
+:class:`CaseWork`, change the sections in memory, and call :meth:`CaseWork.save`, which
+validates, seals every changed payload, derives the clear workflow columns (next deadline,
+next follow-up, last contact), rewrites the statistical record and bumps the row version —
+all in the caller's transaction, so a case change and its record commit together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.models import User
+from fallstelle.cases import payload, sealing, statistics, vocab
+from fallstelle.cases.errors import CaseConflict, Invalid
+from fallstelle.cases.models import Case, CaseEntry, CaseIdentity
+from fallstelle.cases.sections import (
+    KINDS,
+    CaseDetails,
+    Contact,
+    Deadline,
+    Entry,
+    FollowUp,
+    Identity,
+    Incident,
+    Intervention,
+)
+from fallstelle.db import as_utc, utcnow
+from fallstelle.keyfiles import KeyMaterial
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def today() -> dt.date:
+    """Return today's date in Germany (dates in a case file are German calendar days)."""
+    return dt.datetime.now(BERLIN).date()
+
+
+@dataclass
+class EntryView:
+    id: uuid.UUID
+    kind: str
+    data: Entry
+
+
+def check_order(data: object, today_: dt.date, known: payload.CodeCheck, prefix: str) -> None:
+    """Validate a section: its fields, then the rules between fields (an end before a start).
+
+    Raises:
+        Invalid: see ``payload.validate``; ``before_start`` for an end before its start.
+    """
+    payload.validate(data, known, today_, prefix)
+    pairs: tuple[tuple[str, str], ...] = ()
+    if isinstance(data, Incident):
+        pairs = (("date_from", "date_to"),)
+    elif isinstance(data, Intervention):
+        pairs = (("started_on", "completed_on"),)
+    for start, end in pairs:
+        first, last = getattr(data, start), getattr(data, end)
+        if first is not None and last is not None and last < first:
+            raise Invalid(f"{prefix}{end}", "before_start")
+
+
+class CaseWork:
+    """The decrypted state of one case inside one transaction."""
+
+    def __init__(
+        self,
+        session: Session,
+        case: Case,
+        cipher: sealing.CaseCipher,
+        details: CaseDetails,
+        keys: KeyMaterial,
+    ) -> None:
+        self.session = session
+        self.case = case
+        self.cipher = cipher
+        self.details = details
+        self.keys = keys
+        self.entries: dict[uuid.UUID, EntryView] = {}
+        self.identities: dict[uuid.UUID, Identity] = {}
+        self._rows: dict[uuid.UUID, CaseEntry] = {}
+        self._identity_rows: dict[uuid.UUID, CaseIdentity] = {}
+        self.vocabulary = vocab.load(session, case.office_id)
+
+    @classmethod
+    def open(cls, session: Session, case: Case, keys: KeyMaterial) -> CaseWork:
+        """Unwrap the case's key and decrypt every section.
+
+        Raises:
+            CryptoError: a wrong key or a payload that does not belong to this case/row.
+        """
+        cipher = sealing.open_case_key(keys.keyring, case.id, case.dek_wrapped, case.dek_version)
+        details = cipher.open(CaseDetails, sealing.CASES, str(case.id), case.payload)
+        work = cls(session, case, cipher, details, keys)
+        rows = session.scalars(
+            select(CaseEntry).where(CaseEntry.case_id == case.id).order_by(CaseEntry.created_at)
+        )
+        for row in rows:
+            row_id = sealing.entry_row_id(row.kind, row.id)
+            data = cipher.open(KINDS[row.kind], sealing.ENTRIES, row_id, row.payload)
+            work._rows[row.id] = row
+            work.entries[row.id] = EntryView(row.id, row.kind, data)
+        for ident in session.scalars(select(CaseIdentity).where(CaseIdentity.case_id == case.id)):
+            work._identity_rows[ident.person_id] = ident
+            work.identities[ident.person_id] = cipher.open(
+                Identity, sealing.IDENTITIES, str(ident.person_id), ident.payload
+            )
+        return work
+
+    def of_kind(self, kind: str) -> list[EntryView]:
+        return [e for e in self.entries.values() if e.kind == kind]
+
+    def entry(self, entry_id: uuid.UUID, kind: str) -> EntryView:
+        """Return an entry of this case.
+
+        Raises:
+            Invalid: no entry of that kind with that id in this case.
+        """
+        found = self.entries.get(entry_id)
+        if found is None or found.kind != kind:
+            raise Invalid(kind, "unknown_entry")
+        return found
+
+    def put(self, data: Entry, entry_id: uuid.UUID | None = None) -> uuid.UUID:
+        """Validate and seal an entry (new when ``entry_id`` is None).
+
+        Raises:
+            Invalid: the entry breaks a rule, or ``entry_id`` is not an entry of this kind.
+        """
+        kind = next(k for k, cls in KINDS.items() if isinstance(data, cls))
+        check_order(data, today(), self.vocabulary.known, f"{kind}.")
+        if entry_id is None:
+            row = CaseEntry(id=uuid.uuid4(), case_id=self.case.id, kind=kind, payload=b"")
+            self.session.add(row)
+            self._rows[row.id] = row
+        else:
+            self.entry(entry_id, kind)
+            row = self._rows[entry_id]
+            row.updated_at = utcnow()
+        row.payload = self.cipher.seal(sealing.ENTRIES, sealing.entry_row_id(kind, row.id), data)
+        self.entries[row.id] = EntryView(row.id, kind, data)
+        return row.id
+
+    def remove(self, entry_id: uuid.UUID, kind: str) -> None:
+        """Delete an entry (and a person's identifying data with it).
+
+        Raises:
+            Invalid: not an entry of this kind in this case.
+        """
+        self.entry(entry_id, kind)
+        self.session.delete(self._rows.pop(entry_id))
+        del self.entries[entry_id]
+        ident = self._identity_rows.pop(entry_id, None)
+        if ident is not None:
+            self.session.delete(ident)
+            del self.identities[entry_id]
+
+    def put_identity(self, person_id: uuid.UUID, identity: Identity) -> None:
+        """Seal a person's identifying data and refresh its blind indexes.
+
+        Raises:
+            Invalid: a field is too long, or ``person_id`` is not a person of this case.
+        """
+        self.entry(person_id, "person")
+        check_order(identity, today(), self.vocabulary.known, "identity.")
+        row = self._identity_rows.get(person_id)
+        if row is None:
+            row = CaseIdentity(person_id=person_id, case_id=self.case.id, payload=b"")
+            self.session.add(row)
+            self._identity_rows[person_id] = row
+        indexer = sealing.BlindIndexer(self.keys.blind_index_root)
+        row.surname_bidx = indexer.index("surname", identity.surname)
+        row.phone_bidx = indexer.index("phone", identity.phone)
+        row.email_bidx = indexer.index("email", identity.email)
+        row.payload = self.cipher.seal(sealing.IDENTITIES, str(person_id), identity)
+        self.identities[person_id] = identity
+
+    def conflict(self) -> CaseConflict:
+        """Return the conflict error naming who last changed the case and when."""
+        name = None
+        if self.case.updated_by is not None:
+            name = self.session.scalar(
+                select(User.display_name).where(User.id == self.case.updated_by)
+            )
+        return CaseConflict(self.case.updated_by, name, as_utc(self.case.updated_at))
+
+    def check_version(self, version: int) -> None:
+        """Raises: CaseConflict when the form's version is not the row's."""
+        if self.case.version != version:
+            raise self.conflict()
+
+    def save(self, actor: Actor) -> None:
+        """Seal the details, derive the clear columns, rewrite the statistics, flush.
+
+        Raises:
+            Invalid: the details break a rule.
+            CaseConflict: another transaction changed the case meanwhile.
+        """
+        check_order(self.details, today(), self.vocabulary.known, "")
+        # One UPDATE per change: no autoflush half-way (each would bump the version).
+        with self.session.no_autoflush:
+            self._derive(actor)
+        try:
+            self.session.flush()
+        except StaleDataError:
+            # Fallback only: writers lock the row (service.open_for_write) or, on SQLite,
+            # the whole database, so the version check normally catches the conflict first.
+            raise CaseConflict(None, None, utcnow()) from None
+
+    def _derive(self, actor: Actor) -> None:
+        case = self.case
+        case.payload = self.cipher.seal(sealing.CASES, str(case.id), self.details)
+        deadlines = [e.data for e in self.of_kind("deadline") if isinstance(e.data, Deadline)]
+        due = [d.due_on for d in deadlines if d.open and d.due_on is not None]
+        case.next_deadline_on = min(due, default=None)
+        follow = [e.data for e in self.of_kind("follow_up") if isinstance(e.data, FollowUp)]
+        case.next_follow_up_on = min(
+            (f.due_on for f in follow if f.done_on is None and f.due_on is not None), default=None
+        )
+        contacts = [e.data for e in self.of_kind("contact") if isinstance(e.data, Contact)]
+        case.last_contact_on = max((c.on for c in contacts if c.on is not None), default=None)
+        statistics.rewrite(
+            self.session,
+            office_id=case.office_id,
+            opened_on=case.opened_on,
+            closed_on=case.closed_on,
+            details=self.details,
+            entries=[e.data for e in self.entries.values()],
+        )
+        case.updated_at = utcnow()
+        case.updated_by = actor.user_id
