@@ -1,0 +1,158 @@
+"""HTML → PDF with WeasyPrint, restricted to the bundled assets (security.md §8, PDF-2 … PDF-5).
+
+Owns the URL fetcher, the metadata scrubbing and the worker process that :mod:`.pdf` starts
+with resource limits. **Imports only the standard library and WeasyPrint** — not even
+``fallstelle`` — because :mod:`.pdf` runs this file by path in a fresh interpreter, so that
+the child neither imports Flask nor sees the parent's configuration.
+
+* **Fetcher (PDF-2, PDF-3)**: the document's base URL is a virtual origin
+  ``https://report-assets.invalid/`` (``.invalid`` never resolves, RFC 2606), not the
+  filesystem. The fetcher maps that origin, and only it, to files under the top-level
+  ``reports/`` folder: the path is resolved (symlinks too) and must stay inside the folder,
+  and only style sheets, fonts and images are served. Everything else — ``file://``,
+  ``http(s)`` to any other host, ``data:``, a missing file, a path that escapes the folder —
+  raises. WeasyPrint is told to treat every fetch error as fatal, so a report with a broken
+  or forbidden asset fails as a whole instead of rendering without it.
+* **No attachments (PDF-3)**: ``<link rel=attachment>`` and ``<a rel=attachment>`` are
+  dropped from the rendered document before the PDF is written; nothing else attaches.
+* **Metadata (PDF-4)**: whatever ``<meta>`` tags a restyled template carries, the PDF gets
+  our title and date only; author, subject, keywords and creator are emptied. The producer
+  stays "WeasyPrint <version>" (no person). The date is the report's generation date, so
+  the same release renders to the same bytes.
+* **Tagged (PDF/UA-1)** so that screen readers can read tables and headings.
+* **Limits (PDF-5)**: run as a script, the worker sets ``RLIMIT_CPU`` and ``RLIMIT_AS``
+  before it imports WeasyPrint, reads a JSON job from stdin and writes the PDF to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+#: The virtual origin the templates' relative URLs resolve against.
+ASSET_HOST = "report-assets.invalid"
+BASE_URL = f"https://{ASSET_HOST}/"
+#: What a report may load from ``reports/``: style sheets, fonts, images. No HTML, no PDF.
+ALLOWED_TYPES = {
+    ".css": "text/css",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
+#: Exit codes of the worker process.
+EXIT_ASSET, EXIT_FAILED = 3, 4
+
+
+class AssetRefused(ValueError):
+    """A template asked for something other than a bundled asset of ``reports/``."""
+
+
+def resolve_asset(root: Path, url: str) -> Path:
+    """Return the file under ``root`` that ``url`` names, or raise :class:`AssetRefused`.
+
+    Only ``https://report-assets.invalid/<path>`` is accepted (query and fragment are
+    ignored); ``<path>`` must resolve to an existing file inside ``root`` whose suffix is an
+    allowed asset type.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "https" or parts.netloc != ASSET_HOST:
+        raise AssetRefused(f"not a bundled report asset: {url[:200]}")
+    relative = unquote(parts.path).lstrip("/")
+    if not relative or "\x00" in relative or "\\" in relative:
+        raise AssetRefused(f"not a bundled report asset: {url[:200]}")
+    base = root.resolve()
+    candidate = (base / relative).resolve()
+    if not candidate.is_relative_to(base):
+        raise AssetRefused(f"outside the reports folder: {relative[:200]}")
+    if candidate.suffix.lower() not in ALLOWED_TYPES:
+        raise AssetRefused(f"not a style sheet, font or image: {relative[:200]}")
+    if not candidate.is_file():
+        raise AssetRefused(f"missing in the reports folder: {relative[:200]}")
+    return candidate
+
+
+def make_fetcher(root: Path) -> Any:
+    """Return a WeasyPrint URL fetcher serving only the assets under ``root``."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: object = None) -> Any:
+            path = resolve_asset(root, url)
+            mime = ALLOWED_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+            return URLFetcherResponse(
+                url, body=path.read_bytes(), headers={"Content-Type": mime or ""}
+            )
+
+    return AssetFetcher(allowed_protocols=("https",), allow_redirects=False, fail_on_errors=True)
+
+
+def html_to_pdf(html: str, *, root: Path, title: str, created: str) -> bytes:
+    """Render ``html`` to a tagged PDF whose only metadata are ``title`` and ``created``.
+
+    ``created`` is an ISO date (``2027-01-15``). Raises :class:`AssetRefused` (wrapped by
+    WeasyPrint's fatal fetch error, see :func:`asset_error`) for a broken or forbidden asset.
+    """
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=make_fetcher(root)).render()
+    meta = document.metadata
+    meta.title = title
+    meta.authors, meta.keywords, meta.attachments = [], [], []
+    meta.description = meta.generator = None
+    meta.created = meta.modified = created
+    meta.custom = {}
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] != "attachment"]
+    pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", attachments=None, pdf_identifier=None)
+    return pdf
+
+
+def asset_error(exc: BaseException) -> str | None:
+    """Return a message if ``exc`` is WeasyPrint's fatal fetch error, else None."""
+    if type(exc).__name__ != "FatalURLFetchingError":
+        return None
+    cause = exc.__cause__
+    return f"{exc}: {cause}" if cause is not None else str(exc)
+
+
+def _set_limits(cpu_seconds: int, memory_bytes: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+
+def main() -> int:
+    """Worker entry: limits from argv, job (JSON) from stdin, PDF to stdout."""
+    cpu_seconds, memory_bytes = int(sys.argv[1]), int(sys.argv[2])
+    _set_limits(cpu_seconds, memory_bytes)
+    job = json.loads(sys.stdin.buffer.read())
+    try:
+        pdf = html_to_pdf(
+            job["html"], root=Path(job["root"]), title=job["title"], created=job["created"]
+        )
+    except BaseException as exc:  # the fatal fetch error is a BaseException
+        message = asset_error(exc)
+        if message is not None:
+            sys.stderr.write(message)
+            return EXIT_ASSET
+        if isinstance(exc, MemoryError):
+            sys.stderr.write("memory limit reached")
+            return EXIT_FAILED
+        raise
+    sys.stdout.buffer.write(pdf)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
