@@ -310,3 +310,27 @@ def usernames(session: Session, actor: Actor, user_ids: Iterable[str]) -> dict[s
         return {}
     rows = session.execute(select(User.id, User.username).where(User.id.in_(wanted)))
     return {user_id: name for user_id, name in rows}
+
+
+def staff_names(session: Session, actor: Actor, office_ids: Iterable[int]) -> dict[str, str]:
+    """Return id → display name of the staff of the given offices (for case pages).
+
+    Raises:
+        NotAllowed: the actor may not read cases.
+    """
+    _require(actor, Permission.CASE_READ)
+    rows = session.execute(
+        select(User.id, User.display_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.office_id.in_(sorted(set(office_ids))))
+        .order_by(User.display_name)
+    )
+    return {user_id: name for user_id, name in rows}
+
+
+def office_names(session: Session, office_ids: Iterable[int]) -> dict[int, str]:
+    """Return id → name of the given offices (their names are not secret)."""
+    rows = session.execute(
+        select(Office.id, Office.name).where(Office.id.in_(sorted(set(office_ids))))
+    )
+    return {office_id: name for office_id, name in rows}

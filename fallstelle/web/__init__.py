@@ -13,12 +13,23 @@ from fallstelle.config import Settings
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Wire the request pipeline in order: store, locale, CSRF, headers, errors, views."""
-    from fallstelle.web import admin, audit, auth, errors, guard, i18n, main, runtime, security
+    from fallstelle.web import (
+        admin,
+        audit,
+        auth,
+        cases,
+        errors,
+        guard,
+        i18n,
+        main,
+        runtime,
+        security,
+    )
 
     runtime.init_app(app, settings)  # first: sessions and CSRF need the keys
     i18n.init_app(app)
     security.init_app(app, settings)
     guard.init_app(app)
     errors.init_app(app)
-    for blueprint in (main.bp, auth.bp, admin.bp, audit.bp):
+    for blueprint in (main.bp, auth.bp, admin.bp, audit.bp, cases.bp):
         app.register_blueprint(blueprint)

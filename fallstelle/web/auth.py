@@ -140,7 +140,13 @@ def logout() -> BaseResponse:
 @bp.get("/")
 @require(Permission.ACCOUNT_SELF)
 def home() -> str:
-    return render_template("home.html")
+    actor = current_actor()
+    board = None
+    if actor is not None and actor.can(Permission.CASE_READ):
+        from fallstelle.web.cases import dashboard
+
+        board = dashboard(actor)
+    return render_template("home.html", board=board)
 
 
 @bp.route("/einrichten/<token>", methods=["GET", "POST"])

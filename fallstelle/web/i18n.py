@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, format_datetime
@@ -18,6 +19,22 @@ LANGUAGES = ("de", "en")
 DEFAULT = "de"
 COOKIE = "lang"
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+
+
+STATUS_LABELS = {
+    "anfrage": _l("enquiry"),
+    "in_beratung": _l("in counselling"),
+    "intervention_laufend": _l("intervention running"),
+    "ruhend": _l("dormant"),
+    "abgeschlossen": _l("closed"),
+    "wiederaufgenommen": _l("reopened"),
+}
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def status_label(status: str) -> str:
+    """The German (or English) name of a workflow status."""
+    return str(STATUS_LABELS.get(status, status))
 
 
 def select_locale() -> str:
@@ -44,6 +61,20 @@ def init_app(app: Flask) -> None:
             "admin": _l("Administration"),
         }
         return str(labels.get(role, role))
+
+    app.add_template_filter(status_label, "status_label")
+
+    @app.template_filter("date_de")
+    def _date_de(value: dt.date | None) -> str:
+        return value.strftime("%d.%m.%Y") if value else ""
+
+    @app.template_filter("datetime_de")
+    def _datetime_de(value: dt.datetime) -> str:
+        return str(format_datetime(value, "dd.MM.yyyy HH:mm"))
+
+    @app.template_global("today_date")
+    def _today() -> dt.date:
+        return dt.datetime.now(BERLIN).date()
 
     @app.template_filter("outcome_label")
     def _outcome_label(outcome: str) -> str:

@@ -9,9 +9,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from fallstelle.auth.service import load_actor
+from fallstelle.cases.service import create_case
 from fallstelle.web.guard import PERMISSION_ATTR, PUBLIC_ATTR, PUBLIC_ENDPOINTS
 from fallstelle.web.runtime import get_runtime
 from tests.auth.factories import Account, make_account, make_office
+from tests.cases.factories import short_form
 from tests.web.helpers import csrf, sign_in
 
 ROLES = ["anonymous", "counsellor_a", "counsellor_b", "management", "auditor", "admin"]
@@ -32,6 +35,16 @@ def _admin_only(ok: int = 200) -> dict[str, int]:
 
 def _auditor_only(ok: int = 200) -> dict[str, int]:
     return {"anonymous": 302, **dict.fromkeys(STAFF, 403), "auditor": ok}
+
+
+def _case_roles(own_office: int, other_office: int) -> dict[str, int]:
+    """Counsellors of the case's office, of another office; everyone else never gets in."""
+    return {
+        "anonymous": 302,
+        **dict.fromkeys(STAFF, 403),
+        "counsellor_a": own_office,
+        "counsellor_b": other_office,
+    }
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,14 @@ MATRIX = [
     Route("admin.office_new", "GET", "/verwaltung/stellen/neu", _admin_only()),
     Route("admin.office_edit", "GET", "/verwaltung/stellen/{office}", _admin_only()),
     Route("audit.log", "GET", "/protokoll", _auditor_only()),
+    Route("cases.index", "GET", "/faelle", _case_roles(200, 200)),
+    Route("cases.search", "POST", "/faelle/suche", _case_roles(200, 200)),
+    Route("cases.new", "GET", "/faelle/neu", _case_roles(200, 200)),
+    Route("cases.show", "GET", "/faelle/{case}", _case_roles(200, 404)),
+    Route("cases.add_contact", "POST", "/faelle/{case}/kontakt", _case_roles(400, 404)),
+    Route("cases.add_intervention", "POST", "/faelle/{case}/intervention", _case_roles(400, 404)),
+    Route("cases.add_deadline", "POST", "/faelle/{case}/frist", _case_roles(400, 404)),
+    Route("cases.change_status", "POST", "/faelle/{case}/status", _case_roles(400, 404)),
     Route("audit.verify", "POST", "/protokoll/pruefen", _auditor_only(302)),
     Route("audit.export_csv", "GET", "/protokoll/export.csv", _auditor_only()),
 ]
@@ -118,8 +139,14 @@ def people(app: Flask) -> Iterator[dict[str, Account]]:
     with store.sessions() as session, session.begin():
         a = make_office(session, "MG-A").id
         b = make_office(session, "MG-B").id
+    counsellor_a = make_account(store, "berater.a", ["counsellor"], [a])
+    with store.sessions() as session, session.begin():
+        actor = load_actor(session, counsellor_a.user_id)
+        assert actor is not None
+        case = create_case(session, actor, store.keys, short_form(a))
     yield {
-        "counsellor_a": make_account(store, "berater.a", ["counsellor"], [a]),
+        "counsellor_a": counsellor_a,
+        "case": Account(str(case.id), "", "", ""),  # the case id, in the same map
         "counsellor_b": make_account(store, "berater.b", ["counsellor"], [b]),
         "management": make_account(store, "leitung", ["management"], [a]),
         "auditor": make_account(store, "datenschutz", ["auditor"]),
@@ -136,7 +163,9 @@ def test_role_matrix(app: Flask, people: dict[str, Account], role: str) -> None:
     office_id = "1"
     failures = []
     for route in MATRIX:
-        path = route.path.format(user=people["target"].user_id, office=office_id)
+        path = route.path.format(
+            user=people["target"].user_id, office=office_id, case=people["case"].user_id
+        )
         if route.method == "GET":
             response = client.get(path)
         else:

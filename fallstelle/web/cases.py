@@ -1,0 +1,351 @@
+"""Case pages: list, search, new case, the case page and its small forms.
+
+Views parse the form, call one ``fallstelle.cases`` service with the session, the actor and
+the keys, commit once, and render. A case outside the actor's offices is a 404 (never a 403:
+the answer must not confirm the id). A stale form is a 409 page that names who changed the
+case and when, and shows the form again with what the user typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from fallstelle.auth import service as accounts
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.permissions import Permission
+from fallstelle.cases import entries, queries, service, vocab
+from fallstelle.cases.errors import CaseConflict, CaseNotFound, Invalid, NotAllowed
+from fallstelle.cases.models import STATUSES
+from fallstelle.cases.sections import (
+    CaseDetails,
+    Closure,
+    Contact,
+    Deadline,
+    Identity,
+    Incident,
+    Intervention,
+    Person,
+)
+from fallstelle.cases.work import today
+from fallstelle.web.case_forms import (
+    ContactForm,
+    DeadlineForm,
+    InterventionForm,
+    NewCaseForm,
+    SearchForm,
+    StatusForm,
+)
+from fallstelle.web.guard import audit_denied, current_actor, require
+from fallstelle.web.i18n import status_label
+from fallstelle.web.runtime import commit, db_session, get_store
+
+bp = Blueprint("cases", __name__, url_prefix="/faelle")
+Page = str | BaseResponse | tuple[str, int]
+T = TypeVar("T")
+
+
+def _actor() -> Actor:
+    actor = current_actor()
+    assert actor is not None  # noqa: S101 - the guard ran
+    return actor
+
+
+def call(work: Callable[[], T]) -> T:
+    """Run a service call; refusals become 404/403 with their audit event committed."""
+    try:
+        return work()
+    except CaseNotFound:
+        commit()  # the refusal's audit event only
+        abort(404)
+    except NotAllowed:
+        commit()
+        abort(403)
+
+
+@bp.get("")
+@require(Permission.CASE_READ)
+def index() -> Page:
+    actor, session = _actor(), db_session()
+    status = request.args.get("status") or None
+    counsellor = request.args.get("berater") or None
+    year = request.args.get("jahr", type=int)
+    if status is not None and status not in STATUSES:
+        status = None
+    page = call(
+        lambda: queries.list_cases(
+            session, actor, status=status, counsellor_id=counsellor, year=year,
+            page=max(request.args.get("seite", 1, type=int) or 1, 1),
+        )
+    )  # fmt: skip
+    names = accounts.staff_names(session, actor, actor.office_ids)
+    commit()
+    query = {k: v for k, v in request.args.items() if k != "seite"}
+    return render_template("cases/list.html", page=page, names=names, statuses=STATUSES,
+                           query=query, search=SearchForm(), years=_years())  # fmt: skip
+
+
+def _years() -> list[int]:
+    return list(range(today().year, today().year - 6, -1))
+
+
+@bp.post("/suche")
+@require(Permission.CASE_READ)
+def search() -> Page:
+    actor, session = _actor(), db_session()
+    form = SearchForm()
+    found: list[queries.CaseSummary] | None = None
+    if form.validate_on_submit():
+        value = form.value.data or ""
+        try:
+            if form.field.data == "number":
+                found = queries.find_by_number(session, actor, value)
+            else:
+                keys = get_store().keys
+                found = queries.search_person(session, actor, keys, form.field.data or "", value)
+        except Invalid as invalid:
+            session.rollback()
+            form.fail("value", invalid.code)
+        except NotAllowed:
+            commit()
+            abort(403)
+        else:
+            commit()
+    names = accounts.staff_names(session, actor, actor.office_ids)
+    return render_template("cases/search.html", form=form, found=found, names=names)
+
+
+@bp.route("/neu", methods=["GET", "POST"])
+@require(Permission.CASE_WRITE)
+def new() -> Page:
+    actor, session = _actor(), db_session()
+    offices = accounts.office_names(session, actor.office_ids)
+    form = NewCaseForm()
+    form.office.choices = sorted(offices.items(), key=lambda item: item[1])
+    if request.method == "GET":
+        form.opened_on.data = today()
+        form.role.data = "betroffen_ratsuchend"
+    office_id = form.office.data if form.office.data in offices else min(offices, default=0)
+    if not offices:
+        abort(403)
+    form.fill(session, office_id)
+    if form.validate_on_submit():
+        new_case = service.NewCase(
+            office_id=office_id,
+            opened_on=form.opened_on.data or today(),
+            status=form.status.data or "in_beratung",
+            details=CaseDetails(
+                request_type=form.request_type.data or None,
+                access_route=form.access_route.data or None,
+                narrative=form.narrative.data or "",
+            ),
+            person=Person(role=form.role.data or None, age_band=form.age_band.data or None,
+                          gender=form.gender.data or None, kreis=form.kreis.data or None),
+            identity=_identity(form),
+            incident=Incident(grounds=form.grounds.data or [],
+                              life_domains=form.life_domains.data or [])
+            if form.grounds.data or form.life_domains.data else None,
+        )  # fmt: skip
+        try:
+            case = call(lambda: service.create_case(session, actor, get_store().keys, new_case))
+        except Invalid as invalid:
+            session.rollback()
+            form.fail(_field(invalid.field), invalid.code)
+        else:
+            commit()
+            flash(_("Case %(number)s has been opened.", number=case.case_number), "info")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/new.html", form=form, several=len(offices) > 1)
+
+
+def _identity(form: NewCaseForm) -> Identity | None:
+    values = {
+        name: (getattr(form, name).data or "").strip()
+        for name in ("first_name", "surname", "phone", "email")
+    }
+    return Identity(**values) if any(values.values()) else None
+
+
+def _field(name: str) -> str:
+    """Map a service field path (``details.request_type``) to the form field."""
+    return name.rsplit(".", 1)[-1]
+
+
+@bp.get("/<uuid:case_id>")
+@require(Permission.CASE_READ)
+def show(case_id: uuid.UUID) -> Page:
+    return render_case(case_id)
+
+
+def render_case(
+    case_id: uuid.UUID, forms: dict[str, Any] | None = None, status: int = 200,
+    conflict: CaseConflict | None = None,
+) -> Page:  # fmt: skip
+    """Decrypt the case (an audited read, committed before rendering) and show it."""
+    actor, session = _actor(), db_session()
+    view = call(lambda: service.get_case(session, actor, get_store().keys, case_id))
+    commit()
+    office_id = view.case.office_id
+    words = vocab.load(session, office_id)
+    open_deadlines = [
+        (str(e.id), e.data.rule_code)
+        for e in view.of_kind("deadline")
+        if isinstance(e.data, Deadline) and not e.data.met_on
+    ]
+    forms = forms or {}
+    contact = forms.get("contact") or ContactForm(formdata=None, on=today())
+    intervention = forms.get("intervention") or InterventionForm(formdata=None, started_on=today())
+    deadline = forms.get("deadline") or DeadlineForm(formdata=None)
+    move = forms.get("status") or StatusForm(formdata=None, on=today())
+    contact.fill(session, office_id)
+    intervention.fill(session, office_id, open_deadlines)
+    deadline.rule_code.choices = [("", "–")] + [
+        (r.code, f"{r.name_de} ({r.legal_reference})") for r in _rules_in_force(session)
+    ]
+    reachable = sorted(service.TRANSITIONS[view.case.status])
+    move.fill(session, office_id, [(s, status_label(s)) for s in reachable])
+    for form in (contact, intervention, deadline, move):
+        if conflict is None or not form.version.data:
+            form.version.data = str(view.case.version)
+    names = accounts.staff_names(session, actor, [office_id])
+    return render_template(
+        "cases/show.html", view=view, words=words, names=names, contact=contact,
+        intervention=intervention, deadline=deadline, move=move, conflict=conflict,
+        today=today(), lang=_lang(),
+    ), status  # fmt: skip
+
+
+def _lang() -> str:
+    from fallstelle.web.i18n import select_locale
+
+    return select_locale()
+
+
+def _rules_in_force(session: Any) -> list[Any]:
+    on = today()
+    rules = entries.rules(session)
+    return [r for r in rules if r.valid_from <= on and (r.valid_to is None or on < r.valid_to)]
+
+
+def _version(raw: str | None) -> int:
+    try:
+        return int(raw or "")
+    except ValueError:
+        abort(400)
+
+
+def _change(case_id: uuid.UUID, key: str, form: Any, work: Callable[[], object]) -> Page:
+    """Run one change of a case; on bad input or a stale version show the page again."""
+    try:
+        call(work)
+    except Invalid as invalid:
+        db_session().rollback()
+        form.fail(_field(invalid.field), invalid.code)
+        return render_case(case_id, {key: form}, 400)
+    except CaseConflict as conflict:
+        db_session().rollback()
+        audit_denied("case.conflict", "stale_version")
+        return render_case(case_id, {key: form}, 409, conflict)
+    commit()
+    flash(_("Saved."), "info")
+    return redirect(url_for("cases.show", case_id=case_id, _anchor=key))
+
+
+def _posted(case_id: uuid.UUID, key: str, form: Any) -> Page | None:
+    if form.validate_on_submit():
+        return None
+    return render_case(case_id, {key: form}, 400)
+
+
+@bp.post("/<uuid:case_id>/kontakt")
+@require(Permission.CASE_WRITE)
+def add_contact(case_id: uuid.UUID) -> Page:
+    form = ContactForm()
+    form.fill(db_session(), _office_of(case_id))
+    if (page := _posted(case_id, "contact", form)) is not None:
+        return page
+    contact = Contact(on=form.on.data, minutes=form.minutes.data or 0,
+                      channel=form.channel.data or None, counterpart=form.counterpart.data or None,
+                      note=form.note.data or "")  # fmt: skip
+    return _change(
+        case_id,
+        "contact",
+        form,
+        lambda: entries.add_contact(
+            db_session(), _actor(), get_store().keys, case_id, _version(form.version.data), contact
+        ),
+    )
+
+
+@bp.post("/<uuid:case_id>/intervention")
+@require(Permission.CASE_WRITE)
+def add_intervention(case_id: uuid.UUID) -> Page:
+    form = InterventionForm()
+    form.fill(db_session(), _office_of(case_id), [(form.meets_deadline.data or "", "")])
+    if (page := _posted(case_id, "intervention", form)) is not None:
+        return page
+    item = Intervention(code=form.code.data or None, started_on=form.started_on.data,
+                        result=form.result.data or None, note=form.note.data or "")  # fmt: skip
+    meets = _uuid(form.meets_deadline.data)
+    return _change(case_id, "intervention", form, lambda: entries.add_intervention(
+        db_session(), _actor(), get_store().keys, case_id, _version(form.version.data), item,
+        meets_deadline_id=meets))  # fmt: skip
+
+
+@bp.post("/<uuid:case_id>/frist")
+@require(Permission.CASE_WRITE)
+def add_deadline(case_id: uuid.UUID) -> Page:
+    form = DeadlineForm()
+    form.rule_code.choices = [(r.code, r.code) for r in _rules_in_force(db_session())]
+    if (page := _posted(case_id, "deadline", form)) is not None:
+        return page
+    return _change(case_id, "deadline", form, lambda: entries.add_deadline(
+        db_session(), _actor(), get_store().keys, case_id, _version(form.version.data),
+        form.rule_code.data or "", form.starts_on.data, form.note.data or ""))  # fmt: skip
+
+
+@bp.post("/<uuid:case_id>/status")
+@require(Permission.CASE_WRITE)
+def change_status(case_id: uuid.UUID) -> Page:
+    form = StatusForm()
+    form.fill(db_session(), _office_of(case_id), [(s, s) for s in STATUSES])
+    if (page := _posted(case_id, "status", form)) is not None:
+        return page
+    closure = None
+    if form.status.data == "abgeschlossen":
+        closure = Closure(reason=form.reason.data or None, outcomes=form.outcomes.data or [],
+                          counterpart_response=form.counterpart_response.data or None)  # fmt: skip
+    return _change(case_id, "status", form, lambda: service.change_status(
+        db_session(), _actor(), get_store().keys, case_id, _version(form.version.data),
+        form.status.data or "", form.on.data or today(), closure))  # fmt: skip
+
+
+def _uuid(raw: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        abort(400)
+
+
+def _office_of(case_id: uuid.UUID) -> int:
+    """The office of a visible case (for the form's choices); 404 otherwise."""
+    from fallstelle.cases import access
+
+    case = call(lambda: access.require_case(
+        db_session(), _actor(), Permission.CASE_READ, case_id, "case.form"))  # fmt: skip
+    return case.office_id
+
+
+def dashboard(actor: Actor) -> tuple[queries.Dashboard, dict[str, str], dt.date]:
+    """The counsellor's part of the home page."""
+    session = db_session()
+    board = call(lambda: queries.dashboard(session, actor))
+    names = accounts.staff_names(session, actor, actor.office_ids)
+    commit()
+    return board, names, today()

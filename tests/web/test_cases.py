@@ -1,0 +1,226 @@
+"""The case pages: open a case in one short form, log a contact, stale saves, close, search."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from fallstelle.cases.models import Case
+from fallstelle.store import Store
+from tests.auth.factories import Account, make_account
+from tests.web.helpers import csrf, sign_in
+
+
+@pytest.fixture
+def client(app: Flask, anna: Account) -> FlaskClient:
+    signed_in = app.test_client()
+    sign_in(signed_in, anna)
+    return signed_in
+
+
+def open_case(client: FlaskClient, **extra: str) -> str:
+    token = csrf(client, "/faelle/neu")
+    data = {
+        "csrf_token": token,
+        "opened_on": "2026-11-02",
+        "status": "in_beratung",
+        "request_type": "beratungsfall",
+        "role": "betroffen_ratsuchend",
+        "surname": "Zzyzxqvarn",
+        "first_name": "Ayşe",
+        "phone": "0171 2345678",
+        "grounds": "rassismus_herkunft.anti_schwarz",
+        "life_domains": "arbeit",
+        "narrative": "Pastafari-Kanari am Einlass abgewiesen",
+        **extra,
+    }
+    response = client.post("/faelle/neu", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    return response.headers["Location"]
+
+
+def version_on(page: str, form: str) -> str:
+    match = re.search(
+        rf'action="[^"]*/{form}".*?name="version" type="hidden" value="(\d+)"', page, re.S
+    )
+    assert match, form
+    return match.group(1)
+
+
+def test_open_a_case_and_see_it(client: FlaskClient) -> None:
+    location = open_case(client)
+    page = client.get(location).get_data(as_text=True)
+    assert re.search(r"Fall \d{4}-\d{4}", page)
+    assert "Zzyzxqvarn" in page and "Pastafari-Kanari" in page
+    assert "in Beratung" in page
+    assert "Antischwarzer Rassismus" in page
+
+
+def test_a_bad_new_case_says_what_is_wrong_and_saves_nothing(
+    client: FlaskClient, store: Store
+) -> None:
+    token = csrf(client, "/faelle/neu")
+    response = client.post(
+        "/faelle/neu",
+        data={
+            "csrf_token": token,
+            "opened_on": "2026-11-02",
+            "status": "in_beratung",
+            "role": "betroffen_ratsuchend",
+            "request_type": "",
+        },
+    )
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "Dieses Feld wird benötigt." in body or "Bitte" in body
+    with store.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_log_a_contact(client: FlaskClient) -> None:
+    location = open_case(client)
+    page = client.get(location).get_data(as_text=True)
+    response = client.post(
+        f"{location}/kontakt",
+        data={
+            "csrf_token": csrf(client, location),
+            "version": version_on(page, "kontakt"),
+            "on": "2026-11-03",
+            "minutes": "45",
+            "channel": "telefon",
+            "note": "Rückruf vereinbart",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(location).get_data(as_text=True)
+    assert "Rückruf vereinbart" in page and "03.11.2026" in page
+
+
+def test_a_stale_save_is_a_409_that_names_who_and_keeps_the_input(
+    app: Flask, client: FlaskClient, store: Store, anna: Account
+) -> None:
+    location = open_case(client)
+    stale = version_on(client.get(location).get_data(as_text=True), "kontakt")
+    colleague = app.test_client()
+    sign_in(colleague, anna, offset=1)
+    fresh_page = colleague.get(location).get_data(as_text=True)
+    colleague.post(
+        f"{location}/kontakt",
+        data={
+            "csrf_token": csrf(colleague, location),
+            "version": version_on(fresh_page, "kontakt"),
+            "on": "2026-11-03",
+            "minutes": "10",
+            "channel": "telefon",
+            "note": "erster",
+        },
+    )
+    response = client.post(
+        f"{location}/kontakt",
+        data={
+            "csrf_token": csrf(client, location),
+            "version": stale,
+            "on": "2026-11-04",
+            "minutes": "30",
+            "channel": "telefon",
+            "note": "Mein getippter Text",
+        },
+    )
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert "inzwischen geändert" in body and "Anna" in body
+    assert "Mein getippter Text" in body
+    assert body.count("Mein getippter Text") == 1  # in the form, not saved as a contact
+
+
+def test_closing_needs_reason_and_outcome_and_reopening_keeps_history(client: FlaskClient) -> None:
+    location = open_case(client)
+    page = client.get(location).get_data(as_text=True)
+    refused = client.post(
+        f"{location}/status",
+        data={
+            "csrf_token": csrf(client, location),
+            "version": version_on(page, "status"),
+            "status": "abgeschlossen",
+            "on": "2026-11-05",
+        },
+    )
+    assert refused.status_code == 400
+    closed = client.post(
+        f"{location}/status",
+        data={
+            "csrf_token": csrf(client, location),
+            "version": version_on(page, "status"),
+            "status": "abgeschlossen",
+            "on": "2026-11-05",
+            "reason": "ziel_erreicht",
+            "outcomes": "entschuldigung",
+        },
+    )
+    assert closed.status_code == 302, closed.get_data(as_text=True)[-2000:]
+    page = client.get(location).get_data(as_text=True)
+    assert "abgeschlossen" in page
+    reopened = client.post(
+        f"{location}/status",
+        data={
+            "csrf_token": csrf(client, location),
+            "version": version_on(page, "status"),
+            "status": "wiederaufgenommen",
+            "on": "2026-11-06",
+        },
+    )
+    assert reopened.status_code == 302
+    page = client.get(location).get_data(as_text=True)
+    assert page.count("<li>") >= 3 and "wiederaufgenommen" in page
+
+
+def test_search_by_surname_and_number_never_puts_the_name_in_a_url(client: FlaskClient) -> None:
+    location = open_case(client)
+    number = re.search(r"Fall (\d{4}-\d{4})", client.get(location).get_data(as_text=True))
+    assert number
+    token = csrf(client, "/faelle")
+    found = client.post(
+        "/faelle/suche", data={"csrf_token": token, "field": "surname", "value": " zzyzxqvarn "}
+    ).get_data(as_text=True)
+    assert number.group(1) in found
+    found = client.post(
+        "/faelle/suche", data={"csrf_token": token, "field": "number", "value": number.group(1)}
+    ).get_data(as_text=True)
+    assert location.split("/")[-1] in found
+    none = client.post(
+        "/faelle/suche", data={"csrf_token": token, "field": "surname", "value": "Niemand"}
+    ).get_data(as_text=True)
+    assert "0 Fälle gefunden" in none
+
+
+def test_list_shows_no_names_and_filters(client: FlaskClient) -> None:
+    open_case(client)
+    page = client.get("/faelle").get_data(as_text=True)
+    assert "1 Fälle." in page or "1 Fall" in page
+    assert "Zzyzxqvarn" not in page
+    assert "0 Fälle." in client.get("/faelle?status=abgeschlossen").get_data(as_text=True)
+
+
+def test_dashboard_shows_my_open_cases(client: FlaskClient) -> None:
+    open_case(client)
+    home = client.get("/").get_data(as_text=True)
+    assert "Meine offenen Fälle" in home and "in Beratung" in home
+
+
+def test_other_office_gets_404_and_management_403(
+    app: Flask, client: FlaskClient, store: Store
+) -> None:
+    location = open_case(client)
+    from tests.auth.factories import make_office
+
+    with store.sessions() as session, session.begin():
+        other = make_office(session, "MG-B").id
+    stranger, boss = app.test_client(), app.test_client()
+    sign_in(stranger, make_account(store, "bert", ["counsellor"], [other]))
+    sign_in(boss, make_account(store, "leitung", ["management"], [other]))
+    assert stranger.get(location).status_code == 404
+    assert boss.get(location).status_code == 403
