@@ -205,11 +205,12 @@ def render_case(
     move = forms.get("status") or StatusForm(formdata=None, on=today())
     contact.fill(session, office_id)
     intervention.fill(session, office_id, open_deadlines)
+    rule_names = {r.code: f"{r.name_de} ({r.legal_reference})" for r in entries.rules(session)}
     deadline.rule_code.choices = [("", "–")] + [
-        (r.code, f"{r.name_de} ({r.legal_reference})") for r in _rules_in_force(session)
+        (r.code, rule_names[r.code]) for r in _rules_in_force(session)
     ]
     reachable = sorted(service.TRANSITIONS[view.case.status])
-    move.fill(session, office_id, [(s, status_label(s)) for s in reachable])
+    move.fill(session, office_id, [("", "–")] + [(s, status_label(s)) for s in reachable])
     for form in (contact, intervention, deadline, move):
         if conflict is None or not form.version.data:
             form.version.data = str(view.case.version)
@@ -217,6 +218,7 @@ def render_case(
     return render_template(
         "cases/show.html", view=view, words=words, names=names, contact=contact,
         intervention=intervention, deadline=deadline, move=move, conflict=conflict,
+        rule_names=rule_names,
         today=today(), lang=_lang(),
     ), status  # fmt: skip
 
