@@ -199,10 +199,13 @@ def render_case(
         if isinstance(e.data, Deadline) and not e.data.met_on
     ]
     forms = forms or {}
-    contact = forms.get("contact") or ContactForm(formdata=None, on=today())
-    intervention = forms.get("intervention") or InterventionForm(formdata=None, started_on=today())
-    deadline = forms.get("deadline") or DeadlineForm(formdata=None)
-    move = forms.get("status") or StatusForm(formdata=None, on=today())
+    # Prefixed: four forms share the page, and every id on it must be unique.
+    contact = forms.get("contact") or ContactForm(formdata=None, on=today(), prefix="contact")
+    intervention = forms.get("intervention") or InterventionForm(
+        formdata=None, started_on=today(), prefix="intervention"
+    )
+    deadline = forms.get("deadline") or DeadlineForm(formdata=None, prefix="deadline")
+    move = forms.get("status") or StatusForm(formdata=None, on=today(), prefix="status")
     contact.fill(session, office_id)
     intervention.fill(session, office_id, open_deadlines)
     rule_names = {r.code: f"{r.name_de} ({r.legal_reference})" for r in entries.rules(session)}
@@ -268,7 +271,7 @@ def _posted(case_id: uuid.UUID, key: str, form: Any) -> Page | None:
 @bp.post("/<uuid:case_id>/kontakt")
 @require(Permission.CASE_WRITE)
 def add_contact(case_id: uuid.UUID) -> Page:
-    form = ContactForm()
+    form = ContactForm(prefix="contact")
     form.fill(db_session(), _office_of(case_id))
     if (page := _posted(case_id, "contact", form)) is not None:
         return page
@@ -288,7 +291,7 @@ def add_contact(case_id: uuid.UUID) -> Page:
 @bp.post("/<uuid:case_id>/intervention")
 @require(Permission.CASE_WRITE)
 def add_intervention(case_id: uuid.UUID) -> Page:
-    form = InterventionForm()
+    form = InterventionForm(prefix="intervention")
     form.fill(db_session(), _office_of(case_id), [(form.meets_deadline.data or "", "")])
     if (page := _posted(case_id, "intervention", form)) is not None:
         return page
@@ -303,7 +306,7 @@ def add_intervention(case_id: uuid.UUID) -> Page:
 @bp.post("/<uuid:case_id>/frist")
 @require(Permission.CASE_WRITE)
 def add_deadline(case_id: uuid.UUID) -> Page:
-    form = DeadlineForm()
+    form = DeadlineForm(prefix="deadline")
     form.rule_code.choices = [(r.code, r.code) for r in _rules_in_force(db_session())]
     if (page := _posted(case_id, "deadline", form)) is not None:
         return page
@@ -315,7 +318,7 @@ def add_deadline(case_id: uuid.UUID) -> Page:
 @bp.post("/<uuid:case_id>/status")
 @require(Permission.CASE_WRITE)
 def change_status(case_id: uuid.UUID) -> Page:
-    form = StatusForm()
+    form = StatusForm(prefix="status")
     form.fill(db_session(), _office_of(case_id), [(s, s) for s in STATUSES])
     if (page := _posted(case_id, "status", form)) is not None:
         return page

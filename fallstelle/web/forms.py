@@ -46,7 +46,8 @@ MESSAGES = {
 class StrictForm(FlaskForm):
     def validate_on_submit(self, extra_validators: Any = None) -> bool:
         if self.is_submitted():
-            allowed = set(self._fields) | {"csrf_token"}
+            # Field names carry the form's prefix where several forms share a page.
+            allowed = {field.name for field in self} | {"csrf_token"}
             if set(request.form) - allowed:
                 from fallstelle.web.guard import audit_denied
 

@@ -44,9 +44,7 @@ def open_case(client: FlaskClient, **extra: str) -> str:
 
 
 def version_on(page: str, form: str) -> str:
-    match = re.search(
-        rf'action="[^"]*/{form}".*?name="version" type="hidden" value="(\d+)"', page, re.S
-    )
+    match = re.search(rf'name="{form}-version" type="hidden" value="(\d+)"', page)
     assert match, form
     return match.group(1)
 
@@ -88,11 +86,11 @@ def test_log_a_contact(client: FlaskClient) -> None:
         f"{location}/kontakt",
         data={
             "csrf_token": csrf(client, location),
-            "version": version_on(page, "kontakt"),
-            "on": "2026-11-03",
-            "minutes": "45",
-            "channel": "telefon",
-            "note": "Rückruf vereinbart",
+            "contact-version": version_on(page, "contact"),
+            "contact-on": "2026-11-03",
+            "contact-minutes": "45",
+            "contact-channel": "telefon",
+            "contact-note": "Rückruf vereinbart",
         },
     )
     assert response.status_code == 302
@@ -104,7 +102,7 @@ def test_a_stale_save_is_a_409_that_names_who_and_keeps_the_input(
     app: Flask, client: FlaskClient, store: Store, anna: Account
 ) -> None:
     location = open_case(client)
-    stale = version_on(client.get(location).get_data(as_text=True), "kontakt")
+    stale = version_on(client.get(location).get_data(as_text=True), "contact")
     colleague = app.test_client()
     sign_in(colleague, anna, offset=1)
     fresh_page = colleague.get(location).get_data(as_text=True)
@@ -112,22 +110,22 @@ def test_a_stale_save_is_a_409_that_names_who_and_keeps_the_input(
         f"{location}/kontakt",
         data={
             "csrf_token": csrf(colleague, location),
-            "version": version_on(fresh_page, "kontakt"),
-            "on": "2026-11-03",
-            "minutes": "10",
-            "channel": "telefon",
-            "note": "erster",
+            "contact-version": version_on(fresh_page, "contact"),
+            "contact-on": "2026-11-03",
+            "contact-minutes": "10",
+            "contact-channel": "telefon",
+            "contact-note": "erster",
         },
     )
     response = client.post(
         f"{location}/kontakt",
         data={
             "csrf_token": csrf(client, location),
-            "version": stale,
-            "on": "2026-11-04",
-            "minutes": "30",
-            "channel": "telefon",
-            "note": "Mein getippter Text",
+            "contact-version": stale,
+            "contact-on": "2026-11-04",
+            "contact-minutes": "30",
+            "contact-channel": "telefon",
+            "contact-note": "Mein getippter Text",
         },
     )
     assert response.status_code == 409
@@ -144,9 +142,9 @@ def test_closing_needs_reason_and_outcome_and_reopening_keeps_history(client: Fl
         f"{location}/status",
         data={
             "csrf_token": csrf(client, location),
-            "version": version_on(page, "status"),
-            "status": "abgeschlossen",
-            "on": "2026-11-05",
+            "status-version": version_on(page, "status"),
+            "status-status": "abgeschlossen",
+            "status-on": "2026-11-05",
         },
     )
     assert refused.status_code == 400
@@ -154,11 +152,11 @@ def test_closing_needs_reason_and_outcome_and_reopening_keeps_history(client: Fl
         f"{location}/status",
         data={
             "csrf_token": csrf(client, location),
-            "version": version_on(page, "status"),
-            "status": "abgeschlossen",
-            "on": "2026-11-05",
-            "reason": "ziel_erreicht",
-            "outcomes": "entschuldigung",
+            "status-version": version_on(page, "status"),
+            "status-status": "abgeschlossen",
+            "status-on": "2026-11-05",
+            "status-reason": "ziel_erreicht",
+            "status-outcomes": "entschuldigung",
         },
     )
     assert closed.status_code == 302, closed.get_data(as_text=True)[-2000:]
@@ -168,9 +166,9 @@ def test_closing_needs_reason_and_outcome_and_reopening_keeps_history(client: Fl
         f"{location}/status",
         data={
             "csrf_token": csrf(client, location),
-            "version": version_on(page, "status"),
-            "status": "wiederaufgenommen",
-            "on": "2026-11-06",
+            "status-version": version_on(page, "status"),
+            "status-status": "wiederaufgenommen",
+            "status-on": "2026-11-06",
         },
     )
     assert reopened.status_code == 302
@@ -224,3 +222,11 @@ def test_other_office_gets_404_and_management_403(
     sign_in(boss, make_account(store, "leitung", ["management"], [other]))
     assert stranger.get(location).status_code == 404
     assert boss.get(location).status_code == 403
+
+
+def test_every_id_on_the_case_page_is_unique(client: FlaskClient) -> None:
+    page = client.get(open_case(client)).get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    for target in re.findall(r'<label for="([^"]+)"', page):
+        assert target in ids, target
