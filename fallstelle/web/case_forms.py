@@ -4,6 +4,7 @@ English labels by the page's language); the services check every code again."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import Session
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -108,6 +109,12 @@ class StatusForm(VersionedForm):
         self.reason.choices = choices(session, "abschlussgrund", office_id)
         self.outcomes.choices = choices(session, "wirkung", office_id, blank=False)
         self.counterpart_response.choices = choices(session, "reaktion", office_id)
+
+
+class AttachmentForm(VersionedForm):
+    file = FileField(
+        _l("File (PDF, JPEG, PNG or text, at most 10 MB)"), validators=[FileRequired()]
+    )
 
 
 class SearchForm(StrictForm):

@@ -9,18 +9,20 @@ case and when, and shows the form again with what the user typed.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases import entries, queries, service, vocab
+from fallstelle.cases import attachments, entries, queries, service, vocab
 from fallstelle.cases.errors import CaseConflict, CaseNotFound, Invalid, NotAllowed
 from fallstelle.cases.models import STATUSES
 from fallstelle.cases.sections import (
@@ -35,6 +37,7 @@ from fallstelle.cases.sections import (
 )
 from fallstelle.cases.work import today
 from fallstelle.web.case_forms import (
+    AttachmentForm,
     ContactForm,
     DeadlineForm,
     InterventionForm,
@@ -206,6 +209,7 @@ def render_case(
     )
     deadline = forms.get("deadline") or DeadlineForm(formdata=None, prefix="deadline")
     move = forms.get("status") or StatusForm(formdata=None, on=today(), prefix="status")
+    upload = forms.get("attachment") or AttachmentForm(formdata=None, prefix="attachment")
     contact.fill(session, office_id)
     intervention.fill(session, office_id, open_deadlines)
     rule_names = {r.code: f"{r.name_de} ({r.legal_reference})" for r in entries.rules(session)}
@@ -214,14 +218,14 @@ def render_case(
     ]
     reachable = sorted(service.TRANSITIONS[view.case.status])
     move.fill(session, office_id, [("", "–")] + [(s, status_label(s)) for s in reachable])
-    for form in (contact, intervention, deadline, move):
+    for form in (contact, intervention, deadline, move, upload):
         if conflict is None or not form.version.data:
             form.version.data = str(view.case.version)
     names = accounts.staff_names(session, actor, [office_id])
     return render_template(
         "cases/show.html", view=view, words=words, names=names, contact=contact,
         intervention=intervention, deadline=deadline, move=move, conflict=conflict,
-        rule_names=rule_names,
+        rule_names=rule_names, upload=upload,
         today=today(), lang=_lang(),
     ), status  # fmt: skip
 
@@ -313,6 +317,35 @@ def add_deadline(case_id: uuid.UUID) -> Page:
     return _change(case_id, "deadline", form, lambda: entries.add_deadline(
         db_session(), _actor(), get_store().keys, case_id, _version(form.version.data),
         form.rule_code.data or "", form.starts_on.data, form.note.data or ""))  # fmt: skip
+
+
+@bp.post("/<uuid:case_id>/dokument")
+@require(Permission.CASE_WRITE)
+def add_attachment(case_id: uuid.UUID) -> Page:
+    form = AttachmentForm(prefix="attachment")
+    if (page := _posted(case_id, "attachment", form)) is not None:
+        return page
+    upload = form.file.data
+    content = upload.read(attachments.MAX_BYTES + 1)
+    return _change(case_id, "attachment", form, lambda: attachments.add(
+        db_session(), _actor(), get_store().keys, _files(), case_id,
+        _version(form.version.data), upload.filename or "", content))  # fmt: skip
+
+
+@bp.get("/<uuid:case_id>/dokument/<uuid:entry_id>")
+@require(Permission.CASE_READ)
+def attachment(case_id: uuid.UUID, entry_id: uuid.UUID) -> BaseResponse:
+    found = call(lambda: attachments.read(
+        db_session(), _actor(), get_store().keys, _files(), case_id, entry_id))  # fmt: skip
+    commit()  # the read is logged before the file leaves
+    return send_file(
+        io.BytesIO(found.content), mimetype=found.media_type, as_attachment=True,
+        download_name=found.filename, max_age=0,
+    )  # fmt: skip
+
+
+def _files() -> Path:
+    return get_store().settings.data_dir / "attachments"
 
 
 @bp.post("/<uuid:case_id>/status")

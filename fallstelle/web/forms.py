@@ -40,6 +40,10 @@ MESSAGES = {
     "office_required": _l("Counsellors and management need at least one office."),
     "cannot_disable_self": _l("You cannot disable your own account."),
     "mismatch": _l("The two passwords are not the same."),
+    "too_large": _l("The file is larger than 10 MB."),
+    "file_type": _l("Only PDF, JPEG, PNG and plain text files can be stored."),
+    "transition": _l("This status cannot follow the current one."),
+    "date_range": _l("The date lies outside the allowed range."),
 }
 
 
@@ -48,7 +52,7 @@ class StrictForm(FlaskForm):
         if self.is_submitted():
             # Field names carry the form's prefix where several forms share a page.
             allowed = {field.name for field in self} | {"csrf_token"}
-            if set(request.form) - allowed:
+            if (set(request.form) | set(request.files)) - allowed:
                 from fallstelle.web.guard import audit_denied
 
                 audit_denied("request.rejected", "unexpected_field")

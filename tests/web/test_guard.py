@@ -87,6 +87,13 @@ MATRIX = [
     Route("cases.add_intervention", "POST", "/faelle/{case}/intervention", _case_roles(400, 404)),
     Route("cases.add_deadline", "POST", "/faelle/{case}/frist", _case_roles(400, 404)),
     Route("cases.change_status", "POST", "/faelle/{case}/status", _case_roles(400, 404)),
+    Route("cases.add_attachment", "POST", "/faelle/{case}/dokument", _case_roles(400, 404)),
+    Route(
+        "cases.attachment",
+        "GET",
+        "/faelle/{case}/dokument/00000000-0000-4000-8000-000000000000",
+        _case_roles(404, 404),
+    ),
     Route("audit.verify", "POST", "/protokoll/pruefen", _auditor_only(302)),
     Route("audit.export_csv", "GET", "/protokoll/export.csv", _auditor_only()),
 ]
