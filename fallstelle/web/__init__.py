@@ -17,6 +17,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         admin,
         audit,
         auth,
+        case_edits,  # noqa: F401 - its routes join cases.bp before registration
         cases,
         errors,
         guard,

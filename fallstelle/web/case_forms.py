@@ -6,7 +6,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import Session
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from fallstelle.cases import vocab
@@ -109,6 +117,27 @@ class StatusForm(VersionedForm):
         self.reason.choices = choices(session, "abschlussgrund", office_id)
         self.outcomes.choices = choices(session, "wirkung", office_id, blank=False)
         self.counterpart_response.choices = choices(session, "reaktion", office_id)
+
+
+class DetailsForm(VersionedForm):
+    request_type = SelectField(_l("Type of request"), validators=[DataRequired()])
+    access_route = SelectField(_l("How the person found the office"), default="")
+    agg_relevance = SelectField(_l("Relevance under the AGG"), default="")
+    narrative = TextAreaField(_l("What happened"), validators=[Optional(), Length(max=LONG)])
+    legal_hold = BooleanField(_l("Legal hold: proceedings are running, do not delete"))
+    consent_kind = SelectField(_l("Record a consent"), default="")
+    consent_on = DateField(_l("Given on"), validators=[Optional()])
+    consent_version = StringField(
+        _l("Version of the consent text"), validators=[Optional(), Length(max=40)]
+    )
+    withdraw = SelectField(_l("Record a withdrawal"), default="")
+
+    def fill(self, session: Session, office_id: int, consents: list[tuple[str, str]]) -> None:
+        self.request_type.choices = choices(session, "anfrage", office_id)
+        self.access_route.choices = choices(session, "zugangsweg", office_id)
+        self.agg_relevance.choices = choices(session, "agg_relevanz", office_id)
+        self.consent_kind.choices = choices(session, "einwilligung", office_id)
+        self.withdraw.choices = [("", "–"), *consents]
 
 
 class AttachmentForm(VersionedForm):

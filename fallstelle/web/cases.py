@@ -9,30 +9,25 @@ case and when, and shows the form again with what the user typed.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases import attachments, entries, queries, service, vocab
+from fallstelle.cases import entries, queries, service, vocab
 from fallstelle.cases.errors import CaseConflict, CaseNotFound, Invalid, NotAllowed
 from fallstelle.cases.models import STATUSES
 from fallstelle.cases.sections import (
     CaseDetails,
-    Closure,
-    Contact,
     Deadline,
     Identity,
     Incident,
-    Intervention,
     Person,
 )
 from fallstelle.cases.work import today
@@ -40,12 +35,13 @@ from fallstelle.web.case_forms import (
     AttachmentForm,
     ContactForm,
     DeadlineForm,
+    DetailsForm,
     InterventionForm,
     NewCaseForm,
     SearchForm,
     StatusForm,
 )
-from fallstelle.web.guard import audit_denied, current_actor, require
+from fallstelle.web.guard import current_actor, require
 from fallstelle.web.i18n import status_label
 from fallstelle.web.runtime import commit, db_session, get_store
 
@@ -54,7 +50,7 @@ Page = str | BaseResponse | tuple[str, int]
 T = TypeVar("T")
 
 
-def _actor() -> Actor:
+def signed_in_actor() -> Actor:
     actor = current_actor()
     assert actor is not None  # noqa: S101 - the guard ran
     return actor
@@ -75,7 +71,7 @@ def call(work: Callable[[], T]) -> T:
 @bp.get("")
 @require(Permission.CASE_READ)
 def index() -> Page:
-    actor, session = _actor(), db_session()
+    actor, session = signed_in_actor(), db_session()
     status = request.args.get("status") or None
     counsellor = request.args.get("berater") or None
     year = request.args.get("jahr", type=int)
@@ -101,7 +97,7 @@ def _years() -> list[int]:
 @bp.post("/suche")
 @require(Permission.CASE_READ)
 def search() -> Page:
-    actor, session = _actor(), db_session()
+    actor, session = signed_in_actor(), db_session()
     form = SearchForm()
     found: list[queries.CaseSummary] | None = None
     if form.validate_on_submit():
@@ -127,7 +123,7 @@ def search() -> Page:
 @bp.route("/neu", methods=["GET", "POST"])
 @require(Permission.CASE_WRITE)
 def new() -> Page:
-    actor, session = _actor(), db_session()
+    actor, session = signed_in_actor(), db_session()
     offices = accounts.office_names(session, actor.office_ids)
     form = NewCaseForm()
     form.office.choices = sorted(offices.items(), key=lambda item: item[1])
@@ -159,7 +155,7 @@ def new() -> Page:
             case = call(lambda: service.create_case(session, actor, get_store().keys, new_case))
         except Invalid as invalid:
             session.rollback()
-            form.fail(_field(invalid.field), invalid.code)
+            form.fail(form_field(invalid.field), invalid.code)
         else:
             commit()
             flash(_("Case %(number)s has been opened.", number=case.case_number), "info")
@@ -175,7 +171,7 @@ def _identity(form: NewCaseForm) -> Identity | None:
     return Identity(**values) if any(values.values()) else None
 
 
-def _field(name: str) -> str:
+def form_field(name: str) -> str:
     """Map a service field path (``details.request_type``) to the form field."""
     return name.rsplit(".", 1)[-1]
 
@@ -191,7 +187,7 @@ def render_case(
     conflict: CaseConflict | None = None,
 ) -> Page:  # fmt: skip
     """Decrypt the case (an audited read, committed before rendering) and show it."""
-    actor, session = _actor(), db_session()
+    actor, session = signed_in_actor(), db_session()
     view = call(lambda: service.get_case(session, actor, get_store().keys, case_id))
     commit()
     office_id = view.case.office_id
@@ -210,174 +206,64 @@ def render_case(
     deadline = forms.get("deadline") or DeadlineForm(formdata=None, prefix="deadline")
     move = forms.get("status") or StatusForm(formdata=None, on=today(), prefix="status")
     upload = forms.get("attachment") or AttachmentForm(formdata=None, prefix="attachment")
+    details = forms.get("details") or details_form(view.details)
+    details.fill(session, office_id, consent_choices(view.details, words, page_language()))
     contact.fill(session, office_id)
     intervention.fill(session, office_id, open_deadlines)
     rule_names = {r.code: f"{r.name_de} ({r.legal_reference})" for r in entries.rules(session)}
     deadline.rule_code.choices = [("", "–")] + [
-        (r.code, rule_names[r.code]) for r in _rules_in_force(session)
+        (r.code, rule_names[r.code]) for r in rules_in_force(session)
     ]
     reachable = sorted(service.TRANSITIONS[view.case.status])
     move.fill(session, office_id, [("", "–")] + [(s, status_label(s)) for s in reachable])
-    for form in (contact, intervention, deadline, move, upload):
+    for form in (contact, intervention, deadline, move, upload, details):
         if conflict is None or not form.version.data:
             form.version.data = str(view.case.version)
     names = accounts.staff_names(session, actor, [office_id])
     return render_template(
         "cases/show.html", view=view, words=words, names=names, contact=contact,
         intervention=intervention, deadline=deadline, move=move, conflict=conflict,
-        rule_names=rule_names, upload=upload,
-        today=today(), lang=_lang(),
+        rule_names=rule_names, upload=upload, details=details,
+        today=today(), lang=page_language(),
     ), status  # fmt: skip
 
 
-def _lang() -> str:
+def page_language() -> str:
     from fallstelle.web.i18n import select_locale
 
     return select_locale()
 
 
-def _rules_in_force(session: Any) -> list[Any]:
+def rules_in_force(session: Any) -> list[Any]:
     on = today()
     rules = entries.rules(session)
     return [r for r in rules if r.valid_from <= on and (r.valid_to is None or on < r.valid_to)]
 
 
-def _version(raw: str | None) -> int:
-    try:
-        return int(raw or "")
-    except ValueError:
-        abort(400)
-
-
-def _change(case_id: uuid.UUID, key: str, form: Any, work: Callable[[], object]) -> Page:
-    """Run one change of a case; on bad input or a stale version show the page again."""
-    try:
-        call(work)
-    except Invalid as invalid:
-        db_session().rollback()
-        form.fail(_field(invalid.field), invalid.code)
-        return render_case(case_id, {key: form}, 400)
-    except CaseConflict as conflict:
-        db_session().rollback()
-        audit_denied("case.conflict", "stale_version")
-        return render_case(case_id, {key: form}, 409, conflict)
-    commit()
-    flash(_("Saved."), "info")
-    return redirect(url_for("cases.show", case_id=case_id, _anchor=key))
-
-
-def _posted(case_id: uuid.UUID, key: str, form: Any) -> Page | None:
-    if form.validate_on_submit():
-        return None
-    return render_case(case_id, {key: form}, 400)
-
-
-@bp.post("/<uuid:case_id>/kontakt")
-@require(Permission.CASE_WRITE)
-def add_contact(case_id: uuid.UUID) -> Page:
-    form = ContactForm(prefix="contact")
-    form.fill(db_session(), _office_of(case_id))
-    if (page := _posted(case_id, "contact", form)) is not None:
-        return page
-    contact = Contact(on=form.on.data, minutes=form.minutes.data or 0,
-                      channel=form.channel.data or None, counterpart=form.counterpart.data or None,
-                      note=form.note.data or "")  # fmt: skip
-    return _change(
-        case_id,
-        "contact",
-        form,
-        lambda: entries.add_contact(
-            db_session(), _actor(), get_store().keys, case_id, _version(form.version.data), contact
-        ),
-    )
-
-
-@bp.post("/<uuid:case_id>/intervention")
-@require(Permission.CASE_WRITE)
-def add_intervention(case_id: uuid.UUID) -> Page:
-    form = InterventionForm(prefix="intervention")
-    form.fill(db_session(), _office_of(case_id), [(form.meets_deadline.data or "", "")])
-    if (page := _posted(case_id, "intervention", form)) is not None:
-        return page
-    item = Intervention(code=form.code.data or None, started_on=form.started_on.data,
-                        result=form.result.data or None, note=form.note.data or "")  # fmt: skip
-    meets = _uuid(form.meets_deadline.data)
-    return _change(case_id, "intervention", form, lambda: entries.add_intervention(
-        db_session(), _actor(), get_store().keys, case_id, _version(form.version.data), item,
-        meets_deadline_id=meets))  # fmt: skip
-
-
-@bp.post("/<uuid:case_id>/frist")
-@require(Permission.CASE_WRITE)
-def add_deadline(case_id: uuid.UUID) -> Page:
-    form = DeadlineForm(prefix="deadline")
-    form.rule_code.choices = [(r.code, r.code) for r in _rules_in_force(db_session())]
-    if (page := _posted(case_id, "deadline", form)) is not None:
-        return page
-    return _change(case_id, "deadline", form, lambda: entries.add_deadline(
-        db_session(), _actor(), get_store().keys, case_id, _version(form.version.data),
-        form.rule_code.data or "", form.starts_on.data, form.note.data or ""))  # fmt: skip
-
-
-@bp.post("/<uuid:case_id>/dokument")
-@require(Permission.CASE_WRITE)
-def add_attachment(case_id: uuid.UUID) -> Page:
-    form = AttachmentForm(prefix="attachment")
-    if (page := _posted(case_id, "attachment", form)) is not None:
-        return page
-    upload = form.file.data
-    content = upload.read(attachments.MAX_BYTES + 1)
-    return _change(case_id, "attachment", form, lambda: attachments.add(
-        db_session(), _actor(), get_store().keys, _files(), case_id,
-        _version(form.version.data), upload.filename or "", content))  # fmt: skip
-
-
-@bp.get("/<uuid:case_id>/dokument/<uuid:entry_id>")
-@require(Permission.CASE_READ)
-def attachment(case_id: uuid.UUID, entry_id: uuid.UUID) -> BaseResponse:
-    found = call(lambda: attachments.read(
-        db_session(), _actor(), get_store().keys, _files(), case_id, entry_id))  # fmt: skip
-    commit()  # the read is logged before the file leaves
-    return send_file(
-        io.BytesIO(found.content), mimetype=found.media_type, as_attachment=True,
-        download_name=found.filename, max_age=0,
-    )  # fmt: skip
-
-
-def _files() -> Path:
-    return get_store().settings.data_dir / "attachments"
-
-
-@bp.post("/<uuid:case_id>/status")
-@require(Permission.CASE_WRITE)
-def change_status(case_id: uuid.UUID) -> Page:
-    form = StatusForm(prefix="status")
-    form.fill(db_session(), _office_of(case_id), [(s, s) for s in STATUSES])
-    if (page := _posted(case_id, "status", form)) is not None:
-        return page
-    closure = None
-    if form.status.data == "abgeschlossen":
-        closure = Closure(reason=form.reason.data or None, outcomes=form.outcomes.data or [],
-                          counterpart_response=form.counterpart_response.data or None)  # fmt: skip
-    return _change(case_id, "status", form, lambda: service.change_status(
-        db_session(), _actor(), get_store().keys, case_id, _version(form.version.data),
-        form.status.data or "", form.on.data or today(), closure))  # fmt: skip
-
-
-def _uuid(raw: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(raw) if raw else None
-    except ValueError:
-        abort(400)
-
-
-def _office_of(case_id: uuid.UUID) -> int:
+def office_of(case_id: uuid.UUID) -> int:
     """The office of a visible case (for the form's choices); 404 otherwise."""
     from fallstelle.cases import access
 
     case = call(lambda: access.require_case(
-        db_session(), _actor(), Permission.CASE_READ, case_id, "case.form"))  # fmt: skip
+        db_session(), signed_in_actor(), Permission.CASE_READ, case_id, "case.form"))  # fmt: skip
     return case.office_id
+
+
+def details_form(current: CaseDetails) -> DetailsForm:
+    return DetailsForm(
+        formdata=None, prefix="details", request_type=current.request_type or "",
+        access_route=current.access_route or "", agg_relevance=current.agg_relevance or "",
+        narrative=current.narrative, legal_hold=current.legal_hold,
+    )  # fmt: skip
+
+
+def consent_choices(
+    current: CaseDetails, words: vocab.Vocabulary, lang: str
+) -> list[tuple[str, str]]:
+    return [
+        (str(i), f"{words.label('einwilligung', k.kind or '', lang)} ({k.given_on})")
+        for i, k in enumerate(current.consents) if not k.withdrawn_on
+    ]  # fmt: skip
 
 
 def dashboard(actor: Actor) -> tuple[queries.Dashboard, dict[str, str], dt.date]:

@@ -230,3 +230,33 @@ def test_every_id_on_the_case_page_is_unique(client: FlaskClient) -> None:
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
     for target in re.findall(r'<label for="([^"]+)"', page):
         assert target in ids, target
+
+
+def test_consent_to_statistics_and_its_withdrawal(client: FlaskClient, store: Store) -> None:
+    from fallstelle.cases.models import StatisticalRecord
+
+    location = open_case(client)
+
+    def save(**fields: str) -> int:
+        page = client.get(location).get_data(as_text=True)
+        data = {
+            "csrf_token": csrf(client, location),
+            "details-version": version_on(page, "details"),
+            "details-request_type": "beratungsfall",
+            "details-narrative": "unverändert",
+            **{f"details-{k}": v for k, v in fields.items()},
+        }
+        return client.post(f"{location}/angaben", data=data).status_code
+
+    def records() -> int:
+        with store.sessions() as session:
+            return session.scalar(select(func.count()).select_from(StatisticalRecord)) or 0
+
+    assert records() == 1
+    assert save(consent_kind="statistik", consent_on="2026-11-02", consent_version="v3") == 302
+    page = client.get(location).get_data(as_text=True)
+    assert "anonymisierte Statistik" in page and "Textfassung v3" in page
+    assert save(withdraw="0", legal_hold="y") == 302
+    page = client.get(location).get_data(as_text=True)
+    assert "widerrufen am" in page
+    assert records() == 0  # withdrawn: the case no longer counts in any report

@@ -87,6 +87,7 @@ MATRIX = [
     Route("cases.add_intervention", "POST", "/faelle/{case}/intervention", _case_roles(400, 404)),
     Route("cases.add_deadline", "POST", "/faelle/{case}/frist", _case_roles(400, 404)),
     Route("cases.change_status", "POST", "/faelle/{case}/status", _case_roles(400, 404)),
+    Route("cases.update_details", "POST", "/faelle/{case}/angaben", _case_roles(400, 404)),
     Route("cases.add_attachment", "POST", "/faelle/{case}/dokument", _case_roles(400, 404)),
     Route(
         "cases.attachment",
