@@ -128,3 +128,13 @@ def add_term(
               object_type="vocab_term", object_id=str(term.id)),
     )  # fmt: skip
     return term
+
+
+def office_terms(session: Session, office_ids: list[int]) -> list[VocabTerm]:
+    """Return the level-2 terms the given offices added themselves."""
+    rows = session.scalars(
+        select(VocabTerm)
+        .where(VocabTerm.office_id.in_(office_ids))
+        .order_by(VocabTerm.office_id, VocabTerm.vocabulary, VocabTerm.code)
+    )
+    return list(rows)

@@ -15,6 +15,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     """Wire the request pipeline in order: store, locale, CSRF, headers, errors, views."""
     from fallstelle.web import (
         admin,
+        admin_data,  # noqa: F401 - its routes join admin.bp before registration
         audit,
         auth,
         case_edits,  # noqa: F401 - its routes join cases.bp before registration

@@ -21,7 +21,7 @@ bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
 Page = str | BaseResponse | tuple[str, int]
 
 
-def _actor() -> Actor:
+def signed_in_admin() -> Actor:
     actor = current_actor()
     assert actor is not None  # noqa: S101 - the guard ran
     return actor
@@ -41,7 +41,7 @@ def _version(form: UserForm | OfficeForm) -> int:
 def _user_form(user: User | None) -> UserForm:
     form = UserForm(obj=None)
     form.roles.choices = [(r.value, ROLE_LABELS_DE[r]) for r in Role]
-    offices = service.list_offices(db_session(), _actor())
+    offices = service.list_offices(db_session(), signed_in_admin())
     form.offices.choices = [(o.id, f"{o.code} – {o.name}") for o in offices]
     if user is not None and request.method == "GET":
         form.display_name.data = user.display_name
@@ -57,7 +57,7 @@ def _user_form(user: User | None) -> UserForm:
 def users() -> str:
     return render_template(
         "admin/users.html",
-        users=service.list_users(db_session(), _actor()),
+        users=service.list_users(db_session(), signed_in_admin()),
         role_labels=ROLE_LABELS_DE,
     )
 
@@ -70,7 +70,7 @@ def user_new() -> Page:
         try:
             user, token = service.create_user(
                 db_session(),
-                _actor(),
+                signed_in_admin(),
                 utcnow(),
                 form.username.data or "",
                 form.display_name.data or "",
@@ -90,7 +90,7 @@ def user_new() -> Page:
 @require(Permission.USER_MANAGE)
 def user_edit(user_id: str) -> Page:
     try:
-        user = service.get_user(db_session(), _actor(), user_id)
+        user = service.get_user(db_session(), signed_in_admin(), user_id)
     except LookupError:
         abort(404)
     form = _user_form(user)
@@ -99,7 +99,7 @@ def user_edit(user_id: str) -> Page:
         try:
             service.update_user(
                 db_session(),
-                _actor(),
+                signed_in_admin(),
                 user_id,
                 _version(form),
                 display_name=form.display_name.data or "",
@@ -119,7 +119,9 @@ def user_edit(user_id: str) -> Page:
                 ),
                 "error",
             )
-            form.version.data = str(service.get_user(db_session(), _actor(), user_id).version)
+            form.version.data = str(
+                service.get_user(db_session(), signed_in_admin(), user_id).version
+            )
             status = 409
         else:
             commit()
@@ -136,11 +138,11 @@ def user_reset(user_id: str) -> Page:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        token = service.reset_user(db_session(), _actor(), utcnow(), user_id)
+        token = service.reset_user(db_session(), signed_in_admin(), utcnow(), user_id)
     except LookupError:
         abort(404)
     commit()
-    user = service.get_user(db_session(), _actor(), user_id)
+    user = service.get_user(db_session(), signed_in_admin(), user_id)
     return render_template("admin/user_link.html", user=user, link=enrolment_url(token), reset=True)
 
 
@@ -150,7 +152,7 @@ def user_end_sessions(user_id: str) -> BaseResponse:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        service.end_sessions(db_session(), _actor(), user_id)
+        service.end_sessions(db_session(), signed_in_admin(), user_id)
     except LookupError:
         abort(404)
     commit()
@@ -162,7 +164,7 @@ def user_end_sessions(user_id: str) -> BaseResponse:
 @require(Permission.OFFICE_MANAGE)
 def offices() -> str:
     return render_template(
-        "admin/offices.html", offices=service.list_offices(db_session(), _actor())
+        "admin/offices.html", offices=service.list_offices(db_session(), signed_in_admin())
     )
 
 
@@ -174,7 +176,7 @@ def office_new() -> Page:
         try:
             service.create_office(
                 db_session(),
-                _actor(),
+                signed_in_admin(),
                 form.code.data or "",
                 form.name.data or "",
                 form.provider.data or "",
@@ -195,7 +197,7 @@ def office_new() -> Page:
 @require(Permission.OFFICE_MANAGE)
 def office_edit(office_id: int) -> Page:
     try:
-        office = service.get_office(db_session(), _actor(), office_id)
+        office = service.get_office(db_session(), signed_in_admin(), office_id)
     except LookupError:
         abort(404)
     form = OfficeForm(obj=office if request.method == "GET" else None)
@@ -206,7 +208,7 @@ def office_edit(office_id: int) -> Page:
         try:
             service.update_office(
                 db_session(),
-                _actor(),
+                signed_in_admin(),
                 office_id,
                 _version(form),
                 name=form.name.data or "",

@@ -44,6 +44,12 @@ MESSAGES = {
     "file_type": _l("Only PDF, JPEG, PNG and plain text files can be stored."),
     "transition": _l("This status cannot follow the current one."),
     "date_range": _l("The date lies outside the allowed range."),
+    "rule_code_format": _l("2 to 40 characters: lower-case letters, digits, underscore."),
+    "range": _l("The number lies outside the allowed range."),
+    "fixed_vocabulary": _l("This list is fixed and cannot be extended."),
+    "unknown_code": _l("There is no such level-1 code in this list."),
+    "slug_format": _l("2 to 40 characters: lower-case letters, digits, underscore."),
+    "taken": _l("This code is already taken."),
 }
 
 

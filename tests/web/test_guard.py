@@ -78,6 +78,8 @@ MATRIX = [
     Route("admin.offices", "GET", "/verwaltung/stellen", _admin_only()),
     Route("admin.office_new", "GET", "/verwaltung/stellen/neu", _admin_only()),
     Route("admin.office_edit", "GET", "/verwaltung/stellen/{office}", _admin_only()),
+    Route("admin.rules", "GET", "/verwaltung/fristen", _admin_only()),
+    Route("admin.terms", "GET", "/verwaltung/begriffe", _admin_only()),
     Route("audit.log", "GET", "/protokoll", _auditor_only()),
     Route("cases.index", "GET", "/faelle", _case_roles(200, 200)),
     Route("cases.search", "POST", "/faelle/suche", _case_roles(200, 200)),
