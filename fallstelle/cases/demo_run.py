@@ -1,0 +1,119 @@
+"""Write demo cases into an installation: the office and counsellors if missing, then batches.
+
+Imports SQLAlchemy, ``store``, ``auth`` and the case room's modules. The operator runs it
+(``flask --app fallstelle demo``). Missing accounts are created through the accounts
+service (never enrolled: nobody can sign in as them until an admin resets one); the cases
+are created as the office's counsellors through ``cases.bulk``, 200 per transaction, with
+the normal case numbers, keys, statistical records and audit events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fallstelle.audit import Event, record
+from fallstelle.auth import service as accounts
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.models import Office, User
+from fallstelle.auth.permissions import Role
+from fallstelle.cases import bulk, demo, entries
+from fallstelle.cases.importer import counsellor_accounts
+from fallstelle.cases.work import today
+from fallstelle.db import utcnow
+from fallstelle.store import Store
+
+BATCH = 200
+DEMO_COUNSELLORS = ("demo-beraterin-1", "demo-berater-2", "demo-beraterin-3")
+
+
+@dataclass
+class DemoResult:
+    office_code: str
+    created: list[str] = field(default_factory=list)  # what was set up, one line each
+    cases: int = 0
+
+
+def actor_of(user: User) -> Actor:
+    """The actor of a counsellor account (also one not enrolled yet: the demo's own)."""
+    offices = [m.office for m in user.memberships]
+    return Actor.for_user(
+        user.id,
+        frozenset(Role(r.role) for r in user.roles),
+        frozenset(o.id for o in offices),
+        frozenset(o.id for o in offices if o.counsellors_may_report),
+    )
+
+
+def _setup(session: Session, office_code: str, result: DemoResult) -> tuple[int, list[User]]:
+    operator = Actor.operator()
+    code = office_code.strip().upper()
+    office = session.scalar(select(Office).where(Office.code == code))
+    if office is None:
+        office = accounts.create_office(
+            session, operator, code, f"Demo-Servicestelle {code} (synthetische Daten)", "", "office"
+        )
+        result.created.append(f"office {code}")
+    users = [u for u in counsellor_accounts(session, office.id) if u.active]
+    if not users:
+        for name in DEMO_COUNSELLORS:
+            username = f"{name}-{code.casefold()}"
+            user, _token = accounts.create_user(
+                session, operator, utcnow(), username, name.replace("-", " ").title(),
+                [Role.COUNSELLOR], [office.id],
+            )  # fmt: skip
+            users.append(user)
+            result.created.append(f"counsellor {username} (not enrolled)")
+    return office.id, users
+
+
+def create_demo(
+    store: Store,
+    count: int,
+    seed: int = 1,
+    office_code: str = "DEMO",
+    until: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DemoResult:
+    """Create ``count`` synthetic cases in ``office_code`` (created if missing); commit.
+
+    Raises:
+        Invalid: the office code is malformed (from the accounts service).
+    """
+    result = DemoResult(office_code.strip().upper())
+    with store.sessions() as session, session.begin():
+        office_id, users = _setup(session, office_code, result)
+        actor = actor_of(users[0])
+        leads = [u.id for u in users]
+        rules = entries.rules(session)
+    cases = demo.plan(seed, count, office_id, leads, until or today())
+    # The ORM makes many short-lived reference cycles; collect once per batch instead of
+    # thousands of times per batch (a bulk loader's usual trade: a little memory for time).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        while result.cases < count:
+            with store.sessions() as session, session.begin():
+                bulk.reuse_vocabulary(session)
+                for _ in range(min(BATCH, count - result.cases)):
+                    bulk.create_whole_case(
+                        session, actor, store.keys, next(cases), source="demo",
+                        counsellors=set(leads), rules=rules,
+                    )  # fmt: skip
+                    result.cases += 1
+            gc.collect()
+            if progress is not None:
+                progress(result.cases)
+    finally:
+        if was_enabled:
+            gc.enable()
+    with store.sessions() as session, session.begin():
+        done = Event("case.demo", actor_role="operator", object_type="office",
+                     object_id=str(office_id), reason=f"cases_{result.cases}")  # fmt: skip
+        record(session, done)
+    return result
