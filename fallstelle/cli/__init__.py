@@ -1,6 +1,7 @@
 """Command-line interface: ``flask --app fallstelle <command>``, one module per topic.
 
-``setup`` (init), ``users`` (accounts and offices), ``audit`` (verify, export). Commands that
+``setup`` (init), ``users`` (accounts and offices), ``audit`` (verify, export), ``cases``
+(import, demo). Commands that
 touch data open the store through :func:`fallstelle.cli.setup.open_or_exit` first.
 """
 
@@ -10,7 +11,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from fallstelle.cli import audit, setup, users
+    from fallstelle.cli import audit, cases, setup, users
 
-    for module in (setup, users, audit):
+    for module in (setup, users, audit, cases):
         module.init_app(app)
