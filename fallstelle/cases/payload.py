@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import types
 import typing
@@ -96,6 +97,12 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
         raise Invalid(str(exc), "type") from None
 
 
+@functools.cache
+def _hints(tp: Any) -> dict[str, Any]:
+    """Type hints of a section class: resolving them is slow and they never change."""
+    return typing.get_type_hints(tp)
+
+
 def _decode(tp: Any, value: Any, where: str) -> Any:
     origin, args = get_origin(tp), get_args(tp)
     if origin in (typing.Union, types.UnionType):
@@ -110,7 +117,7 @@ def _decode(tp: Any, value: Any, where: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ValueError(where)
-        hints = typing.get_type_hints(tp)
+        hints = _hints(typing.cast(type, tp))
         names = {f.name for f in dataclasses.fields(tp)}
         unknown = set(value) - names
         if unknown:

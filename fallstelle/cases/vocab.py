@@ -41,14 +41,26 @@ class Vocabulary:
         return term.label_de if lang == "de" else term.label_en
 
 
+_CACHE = "fallstelle.vocabulary"
+
+
 def _scope(office_id: int) -> ColumnElement[bool]:
     return or_(VocabTerm.office_id.is_(None), VocabTerm.office_id == office_id)
 
 
 def load(session: Session, office_id: int) -> Vocabulary:
-    """Return the shared terms plus the office's own ones."""
+    """Return the shared terms plus the office's own ones (kept for the session's lifetime).
+
+    A session is one request or one batch; ``add_term`` drops the kept copy.
+    """
+    key = (_CACHE, office_id)
+    cached = session.info.get(key)
+    if isinstance(cached, Vocabulary):
+        return cached
     rows = session.scalars(select(VocabTerm).where(VocabTerm.active.is_(True), _scope(office_id)))
-    return Vocabulary({(t.vocabulary, t.code): t for t in rows})
+    loaded = Vocabulary({(t.vocabulary, t.code): t for t in rows})
+    session.info[key] = loaded
+    return loaded
 
 
 def terms(session: Session, vocabulary: str, office_id: int) -> list[VocabTerm]:
@@ -122,6 +134,7 @@ def add_term(
     )  # fmt: skip
     session.add(term)
     session.flush()
+    session.info.pop((_CACHE, office_id), None)
     record(
         session,
         Event(action="vocab.create", actor_id=actor.user_id, actor_role=actor.audit_role,
