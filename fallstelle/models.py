@@ -9,6 +9,7 @@ from fallstelle.audit.models import AuditCheckpoint, AuditEvent, AuditHead, Audi
 from fallstelle.auth import models as auth_models
 from fallstelle.cases import models as case_models
 from fallstelle.db import Base, KeyCheck
+from fallstelle.reports import models as report_models
 
 __all__ = [
     "AuditCheckpoint",
@@ -19,4 +20,5 @@ __all__ = [
     "KeyCheck",
     "auth_models",
     "case_models",
+    "report_models",
 ]

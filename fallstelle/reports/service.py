@@ -1,0 +1,255 @@
+"""Report use-cases: build a release from statistical records, store it, hand it out again.
+
+Owns :func:`build_release` (permission → aggregation → disclosure control → PDF and CSV →
+stored :class:`ReportRelease` → audit event), :func:`download` and :func:`list_releases`.
+Imports SQLAlchemy, ``audit``, ``auth`` and the ``reports`` modules; never ``crypto`` and
+never the case rows. Like every service it takes an explicit Session and Actor, flushes and
+never commits; the web request or the CLI command commits once at its end.
+
+Who may report: an actor with ``report:generate`` on offices that are all in its
+``report_offices`` (management of those offices, counsellors where the office allows it);
+the operator at the command line on every office (it holds the keys anyway). Auditors and
+admins never. A refusal is audited (``outcome=denied``) before it is raised.
+
+Determinism: the tables of a period are a pure function of the statistical records, and
+suppression is deterministic, so regenerating a period from the same data publishes the same
+numbers; with the same generation date the PDF is the same bytes (the worker writes the
+date given, not "now") — tests/reports/test_service.py proves both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fallstelle.audit import Event, record
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.permissions import Permission
+from fallstelle.errors import FallstelleError
+from fallstelle.reports import aggregate_layout as layout
+from fallstelle.reports import periods
+from fallstelle.reports.aggregate import aggregate
+from fallstelle.reports.csv_export import to_csv
+from fallstelle.reports.disclosure import Policy, Suppressed, suppress_release
+from fallstelle.reports.models import ReportRelease
+from fallstelle.reports.pdf import REPORTS_DIR, render_pdf
+from fallstelle.reports.report_views import (
+    Activity,
+    PreviousRelease,
+    ReportMeta,
+    campaign_view,
+    funding_view,
+)
+from fallstelle.reports.viewmodel import CampaignReport, FundingReport
+
+TEMPLATES = ("funding", "campaign")
+KINDS = ("pdf", "csv")
+
+
+class ReportError(FallstelleError):
+    """A report cannot be built or handed out; the message is safe to show to the user."""
+
+
+class NotAllowed(ReportError):
+    """The actor may not report on (or download a release of) these offices."""
+
+
+class UnknownOffice(ReportError):
+    """An office id that does not exist."""
+
+
+class NoCases(ReportError):
+    """No case was opened or closed in the period at these offices."""
+
+
+class ReleaseNotFound(ReportError):
+    """No stored release has this id."""
+
+
+class ReleaseDamaged(ReportError):
+    """The stored bytes no longer match the hash recorded at generation."""
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """A stored release without its bytes, for lists."""
+
+    id: uuid.UUID
+    created_at: dt.datetime
+    actor_id: str | None
+    period: str
+    office_ids: tuple[int, ...]
+    template: str
+    pdf_sha256: str
+
+
+def _is_operator(actor: Actor) -> bool:
+    return actor.user_id is None
+
+
+def _authorise(session: Session, actor: Actor, office_ids: Iterable[int], action: str) -> None:
+    if _is_operator(actor):
+        return
+    reason = None
+    if not actor.can(Permission.REPORT_GENERATE):
+        reason = "no_permission"
+    elif not set(office_ids) <= actor.report_offices:
+        reason = "other_office"
+    if reason is not None:
+        record(session, Event(action=action, outcome="denied", actor_id=actor.user_id,
+                              actor_role=actor.audit_role, reason=reason))  # fmt: skip
+        raise NotAllowed("you may not report on these offices")
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
+
+
+def _suppressed(
+    session: Session, period: periods.Period, ids: tuple[int, ...], policy: Policy
+) -> tuple[list[Suppressed], tuple[str, ...]] | None:
+    agg = aggregate(session, period, ids)
+    if agg.empty:
+        return None
+    return suppress_release(agg.tables, policy), agg.office_names
+
+
+def build_release(
+    session: Session,
+    actor: Actor,
+    *,
+    period: str,
+    office_ids: Iterable[int],
+    template: str,
+    policy: Policy | None = None,
+    activities: Sequence[Activity] = (),
+    logo: str | None = None,
+    generated: dt.date | None = None,
+    root: Path = REPORTS_DIR,
+    sandbox: bool = True,
+    timings: dict[str, float] | None = None,
+) -> ReportRelease:
+    """Build, store and audit the report of ``period`` for ``office_ids``.
+
+    ``activities`` are the offices' non-case work for the funding report (Sachbericht).
+    ``generated`` (default: today in Germany) is the date printed and written into the PDF.
+    ``timings``, if given, receives the seconds spent per step.
+
+    Raises:
+        NotAllowed: the actor may not report on every one of the offices.
+        BadPeriod: not a year, half-year or quarter.
+        UnknownOffice: an office id that does not exist, or no office at all.
+        ReportError: an unknown template.
+        NoCases: no case was opened or closed in the period.
+        DisclosureError: the release could not be protected (nothing is stored).
+        ReportRenderError: a broken template or asset, or the renderer hit a limit.
+    """
+    ids = tuple(sorted(set(office_ids)))
+    _authorise(session, actor, ids, "report.generate")
+    when = periods.parse(period)
+    if template not in TEMPLATES:
+        raise ReportError(f"unknown template {template!r} (funding or campaign)")
+    policy = policy or Policy()
+    clock = time.perf_counter()
+    steps: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        steps[name] = steps.get(name, 0.0) + now - clock
+        clock = now
+
+    try:
+        built = _suppressed(session, when, ids, policy)
+    except LookupError:
+        raise UnknownOffice("unknown office") from None
+    if built is None:
+        raise NoCases(f"no case was opened or closed in {when.label()} at these offices")
+    release, names = built
+    lap("aggregate+suppress")
+    meta = ReportMeta(names, when.code, generated or _today(), logo)
+    view: FundingReport | CampaignReport
+    if template == "funding":
+        before = _suppressed(session, when.previous_year(), ids, policy)
+        lap("previous year")
+        previous = None if before is None else PreviousRelease(when.previous_year().code,
+                                                               tuple(before[0]))  # fmt: skip
+        sections = layout.sections_for([pub.table.key for pub in release])
+        view = funding_view(release, meta, sections=sections, activities=activities,
+                            previous=previous, trend_keys=layout.TREND_KEYS)  # fmt: skip
+    else:
+        view = campaign_view(release, meta, headlines=layout.HEADLINES, charts=layout.CHARTS)
+    pdf = render_pdf(view, root=root, sandbox=sandbox)
+    lap("render pdf")
+    csv = to_csv(release).encode("utf-8-sig")
+    stored = ReportRelease(
+        id=uuid.uuid4(), actor_id=actor.user_id, actor_role=actor.audit_role,
+        period=when.code, office_ids=",".join(str(i) for i in ids), template=template,
+        k=policy.k, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        csv=csv, csv_sha256=hashlib.sha256(csv).hexdigest(),
+    )  # fmt: skip
+    session.add(stored)
+    session.flush()
+    record(session, Event(action="report.generate", actor_id=actor.user_id,
+                          actor_role=actor.audit_role, object_type="report_release",
+                          object_id=str(stored.id), reason=template))  # fmt: skip
+    lap("csv+store")
+    if timings is not None:
+        timings.update(steps)
+    return stored
+
+
+def download(session: Session, actor: Actor, release_id: uuid.UUID, kind: str = "pdf") -> bytes:
+    """Return the stored PDF (or CSV) of a release unchanged, and audit the download.
+
+    Raises:
+        ReleaseNotFound: no such release (or ``kind`` is neither ``pdf`` nor ``csv``).
+        NotAllowed: the actor may not report on every office of the release.
+        ReleaseDamaged: the stored bytes do not match their recorded SHA-256.
+    """
+    found = session.get(ReportRelease, release_id)
+    if found is None or kind not in KINDS:
+        raise ReleaseNotFound(str(release_id))
+    _authorise(session, actor, found.offices, "report.download")
+    data, digest = (found.pdf, found.pdf_sha256) if kind == "pdf" else (found.csv, found.csv_sha256)
+    if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), digest):
+        record(session, Event(action="report.download", outcome="error", actor_id=actor.user_id,
+                              actor_role=actor.audit_role, object_type="report_release",
+                              object_id=str(found.id), reason="hash_mismatch"))  # fmt: skip
+        raise ReleaseDamaged(str(release_id))
+    record(session, Event(action="report.download", actor_id=actor.user_id,
+                          actor_role=actor.audit_role, object_type="report_release",
+                          object_id=str(found.id), reason=kind))  # fmt: skip
+    return data
+
+
+def list_releases(session: Session, actor: Actor) -> list[ReleaseInfo]:
+    """Return the stored releases the actor may download, newest first (no bytes loaded).
+
+    Raises:
+        NotAllowed: the actor may not generate reports at all.
+    """
+    if not _is_operator(actor) and not actor.can(Permission.REPORT_GENERATE):
+        raise NotAllowed("you may not see reports")
+    r = ReportRelease
+    rows = session.execute(
+        select(
+            r.id, r.created_at, r.actor_id, r.period, r.office_ids, r.template, r.pdf_sha256
+        ).order_by(r.created_at.desc(), r.id)
+    )
+    out = []
+    for rid, created, actor_id, period, offices, template, sha in rows:
+        ids = tuple(int(x) for x in offices.split(",") if x)
+        if _is_operator(actor) or set(ids) <= actor.report_offices:
+            out.append(ReleaseInfo(rid, created, actor_id, period, ids, template, sha))
+    return out
