@@ -1,0 +1,126 @@
+"""``flask --app fallstelle report build …``: a stored, audited report release from the shell.
+
+The operator (who holds keys/ anyway) acts as ``Actor.operator()`` and may report on every
+office. The command goes through :func:`fallstelle.reports.service.build_release` exactly as
+the management page does: the release is stored and ``report.generate`` is audited. A bad
+period, an unknown office, a period without cases, a broken template or a release that
+cannot be protected is one line on stderr and exit code 1, and no file is left behind: the
+files are written (to a temporary name, then renamed) before the transaction commits, and
+removed again if the commit fails.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.models import Office
+from fallstelle.cli.setup import open_or_exit
+from fallstelle.errors import FallstelleError
+from fallstelle.reports import service
+from fallstelle.reports.disclosure import K_FLOOR, Policy
+from fallstelle.reports.pdf import REPORTS_DIR
+from fallstelle.reports.periods import BadPeriod
+
+report_cli = AppGroup("report", help="Build anonymised statistics reports (PDF and CSV).")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"fallstelle: {message}", err=True)
+    sys.exit(1)
+
+
+def _write_atomically(data: bytes, target: Path) -> None:
+    """Write ``data`` to ``target`` via a temporary file in the same directory."""
+    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@report_cli.command("build")
+@click.option("--period", required=True, help="2026, 2026-H1 or 2026-Q3.")
+@click.option("--template", required=True, type=click.Choice(service.TEMPLATES))
+@click.option("--office", "offices", multiple=True, required=True,
+              help="Office code (repeatable), or 'all'.")  # fmt: skip
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The PDF file to write.")  # fmt: skip
+@click.option("--csv", "csv_dir", default=None,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the CSV (one long-format file) into this directory.")  # fmt: skip
+@click.option("--k", default=5, show_default=True, type=click.IntRange(min=K_FLOOR),
+              help="Smallest count published (disclosure control).")  # fmt: skip
+@click.option("--templates", "root", default=REPORTS_DIR, show_default=True,
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Folder of the report templates (a restyled copy of reports/).")  # fmt: skip
+def build_command(
+    period: str,
+    template: str,
+    offices: tuple[str, ...],
+    out: Path,
+    csv_dir: Path | None,
+    k: int,
+    root: Path,
+) -> None:
+    """Build a report release, store it, and write the PDF (and CSV)."""
+    if not out.parent.is_dir():
+        _fail(f"--out: directory {out.parent} does not exist")
+    if csv_dir is not None and not csv_dir.is_dir():
+        _fail(f"--csv: directory {csv_dir} does not exist")
+    csv_path = csv_dir / f"{out.stem}.csv" if csv_dir is not None else None
+    store = open_or_exit()
+    written: list[Path] = []
+    with store.sessions() as session:
+        codes = {c.strip().upper() for c in offices}
+        known = {code: oid for code, oid in session.execute(select(Office.code, Office.id))}
+        if "ALL" in codes:
+            ids = list(known.values())
+        else:
+            missing = sorted(codes - set(known))
+            if missing:
+                _fail(f"unknown office: {', '.join(missing)}")
+            ids = [known[c] for c in codes]
+        try:
+            release = service.build_release(
+                session, Actor.operator(), period=period, office_ids=ids, template=template,
+                policy=Policy(k=k), root=root,
+            )  # fmt: skip
+            _write_atomically(release.pdf, out)
+            written.append(out)
+            if csv_path is not None:
+                _write_atomically(release.csv, csv_path)
+                written.append(csv_path)
+            session.commit()
+        except BadPeriod:
+            _fail(f"--period: {period!r} is not a year (2026), half-year (2026-H1) "
+                  "or quarter (2026-Q3)")  # fmt: skip
+        except (FallstelleError, OSError) as exc:
+            for path in written:
+                path.unlink(missing_ok=True)
+            _fail(str(exc))
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+    click.echo(f"Release {release.id} ({release.period}, {template}): {out}"
+               + (f", {csv_path}" if csv_path else "")
+               + f"; PDF SHA-256 {release.pdf_sha256}")  # fmt: skip
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(report_cli)
