@@ -161,10 +161,10 @@ def installation(directory: Path, database_url: str | None) -> Iterator[Store]:
         store.engine.dispose()
 
 
-def offices(store: Store, n: int) -> list[int]:
+def offices(store: Store, n: int, prefix: str = "BEN") -> list[int]:
     with store.sessions() as session, session.begin():
         return [
-            accounts.create_office(session, Actor.operator(), f"BEN{i}", f"Beratungsstelle {i}").id
+            accounts.create_office(session, Actor.operator(), f"{prefix}{i}", f"Stelle {i}").id
             for i in range(n)
         ]
 
@@ -187,7 +187,7 @@ def time_aggregate(store: Store, period: str, office_ids: list[int], repeat: int
 def end_to_end(store: Store, n: int, repeat: int) -> None:
     from fallstelle.reports import service
 
-    office = offices(store, 1)
+    office = offices(store, 1, prefix="E2E")
     bulk_insert(store, n, office, [2026], seed=7)
     bulk_insert(store, n * 9 // 10, office, [2025], seed=8)
     print(f"end to end: funding report 2026 for one office with {n} cases (+{n * 9 // 10} in 2025)")
