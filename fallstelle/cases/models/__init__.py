@@ -6,6 +6,7 @@ counsellors, its encrypted entries and the case-number counters; ``stats``: the 
 statistical record, which has no foreign key to the case.
 """
 
+from fallstelle.cases.models.activity import OfficeActivity
 from fallstelle.cases.models.case import (
     OPEN_STATUSES,
     STATUSES,
@@ -27,6 +28,7 @@ __all__ = [
     "CaseIdentity",
     "CaseNumberCounter",
     "DeadlineRule",
+    "OfficeActivity",
     "StatisticalCode",
     "StatisticalRecord",
     "VocabTerm",
