@@ -44,10 +44,20 @@ def small_release() -> list[Suppressed]:
     return suppress_release(
         [
             one_way("merkmal", Label("Fälle nach Merkmal", "Ground"), merkmal, [42, 2, 30]),
-            one_way("zugang", Label("Zugangswege", "Access"), zugang, [CANARY_VALUE, 3],
-                    scope=(("einheit", "zugang"),)),
-            one_way("kanal", Label("Kontakte nach Kontaktweg", "Channel"), gross, [1234, 56],
-                    scope=(("einheit", "kanal"),)),
+            one_way(
+                "zugang",
+                Label("Zugangswege", "Access"),
+                zugang,
+                [CANARY_VALUE, 3],
+                scope=(("einheit", "zugang"),),
+            ),
+            one_way(
+                "kanal",
+                Label("Kontakte nach Kontaktweg", "Channel"),
+                gross,
+                [1234, 56],
+                scope=(("einheit", "kanal"),),
+            ),
         ]
     )
 

@@ -51,8 +51,12 @@ def _funding() -> Any:
     release = suppress_release(sample.sample_release(400))
     previous = suppress_release(sample.sample_release(360, year=2025, seed=2025))
     return funding_view(
-        release, META, sections=sample.SECTIONS, activities=sample.ACTIVITIES,
-        previous=PreviousRelease("2025", tuple(previous)), trend_keys=sample.TREND_KEYS,
+        release,
+        META,
+        sections=sample.SECTIONS,
+        activities=sample.ACTIVITIES,
+        previous=PreviousRelease("2025", tuple(previous)),
+        trend_keys=sample.TREND_KEYS,
     )
 
 
@@ -123,7 +127,8 @@ def test_change_needs_a_published_base_of_twenty() -> None:
 def test_headlines_skip_hidden_values() -> None:
     release = small_release()
     view = campaign_view(
-        release, META,
+        release,
+        META,
         headlines=(
             Headline("merkmal", "Fälle", row_code="geschlecht"),  # hidden: left out
             Headline("kanal", "Kontakte"),  # the total
@@ -132,17 +137,21 @@ def test_headlines_skip_hidden_values() -> None:
         charts=(ChartSpec("zugang", "Zugang"),),
     )
     assert [(h.value, h.text) for h in view.headlines] == [
-        ("1.290", "Kontakte"), ("56,8 %", "Rassismus")
+        ("1.290", "Kontakte"),
+        ("56,8 %", "Rassismus"),
     ]
     svg = str(view.charts[0].svg)
     assert str(CANARY_VALUE) not in svg and "7.777" not in svg
 
 
 def test_chart_svg_is_static_and_escaped() -> None:
-    svg = str(bar_chart(
-        [Bar("<script>x</script> & Co", 12.5, "12,5 %"), Bar("Gesperrt", None, ".")],
-        title="Titel <b>", percent=True,
-    ))
+    svg = str(
+        bar_chart(
+            [Bar("<script>x</script> & Co", 12.5, "12,5 %"), Bar("Gesperrt", None, ".")],
+            title="Titel <b>",
+            percent=True,
+        )
+    )
     assert "<script" not in svg and "&lt;script&gt;" in svg
     assert not re.search(r"(?:href|src)\s*=", svg)
     assert re.findall(r"https?://[^\"]+", svg) == ["http://www.w3.org/2000/svg"]
