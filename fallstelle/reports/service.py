@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -35,6 +35,8 @@ from sqlalchemy.orm import Session
 from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
+from fallstelle.cases.models.activity import OfficeActivity
+from fallstelle.cases.models.vocab import VocabTerm
 from fallstelle.errors import FallstelleError
 from fallstelle.reports import aggregate_layout as layout
 from fallstelle.reports import periods
@@ -106,8 +108,16 @@ def _authorise(session: Session, actor: Actor, office_ids: Iterable[int], action
     elif not set(office_ids) <= actor.report_offices:
         reason = "other_office"
     if reason is not None:
-        record(session, Event(action=action, outcome="denied", actor_id=actor.user_id,
-                              actor_role=actor.audit_role, reason=reason))  # fmt: skip
+        record(
+            session,
+            Event(
+                action=action,
+                outcome="denied",
+                actor_id=actor.user_id,
+                actor_role=actor.audit_role,
+                reason=reason,
+            ),
+        )
         raise NotAllowed("you may not report on these offices")
 
 
@@ -124,6 +134,106 @@ def _suppressed(
     return suppress_release(agg.tables, policy), agg.office_names
 
 
+def _load_activities(
+    session: Session, period: periods.Period, ids: tuple[int, ...]
+) -> list[Activity]:
+    """The offices' non-case work in the period, with the German label of its kind."""
+    terms = session.execute(
+        select(VocabTerm.code, VocabTerm.label_de).where(VocabTerm.vocabulary == "aktivitaet")
+    )
+    labels = {code: label for code, label in terms}
+    rows = session.scalars(
+        select(OfficeActivity)
+        .where(
+            OfficeActivity.office_id.in_(ids),
+            OfficeActivity.held_on >= period.first_day,
+            OfficeActivity.held_on <= period.last_day,
+        )
+        .order_by(OfficeActivity.held_on, OfficeActivity.id)
+    )
+    return [
+        Activity(a.held_on, labels.get(a.kind, a.kind), a.title, a.participants or None)
+        for a in rows
+    ]
+
+
+def _view(
+    session: Session,
+    when: periods.Period,
+    ids: tuple[int, ...],
+    template: str,
+    policy: Policy,
+    activities: Sequence[Activity] | None,
+    logo: str | None,
+    generated: dt.date | None,
+    lap: Callable[[str], None] = lambda _step: None,
+) -> tuple[FundingReport | CampaignReport, list[Suppressed]]:
+    try:
+        built = _suppressed(session, when, ids, policy)
+    except LookupError:
+        raise UnknownOffice("unknown office") from None
+    if built is None:
+        raise NoCases(f"no case was opened or closed in {when.label()} at these offices")
+    release, names = built
+    lap("aggregate+suppress")
+    meta = ReportMeta(names, when.code, generated or _today(), logo)
+    if template != "funding":
+        view = campaign_view(release, meta, headlines=layout.HEADLINES, charts=layout.CHARTS)
+        return view, release
+    before = _suppressed(session, when.previous_year(), ids, policy)
+    lap("previous year")
+    previous = (
+        None if before is None else PreviousRelease(when.previous_year().code, tuple(before[0]))
+    )
+    sections = layout.sections_for([pub.table.key for pub in release])
+    if activities is None:
+        activities = _load_activities(session, when, ids)
+    funding = funding_view(
+        release,
+        meta,
+        sections=sections,
+        activities=activities,
+        previous=previous,
+        trend_keys=layout.TREND_KEYS,
+    )
+    return funding, release
+
+
+def preview(
+    session: Session,
+    actor: Actor,
+    *,
+    period: str,
+    office_ids: Iterable[int],
+    template: str,
+    policy: Policy | None = None,
+) -> FundingReport | CampaignReport:
+    """Build the report's published content for an on-screen preview; nothing is stored.
+
+    Raises:
+        NotAllowed, BadPeriod, UnknownOffice, ReportError, NoCases, DisclosureError: as
+            :func:`build_release`.
+    """
+    ids = tuple(sorted(set(office_ids)))
+    _authorise(session, actor, ids, "report.preview")
+    when = periods.parse(period)
+    if template not in TEMPLATES:
+        raise ReportError(f"unknown template {template!r} (funding or campaign)")
+    view, _release = _view(session, when, ids, template, policy or Policy(), None, None, None)
+    record(
+        session,
+        Event(
+            action="report.preview",
+            actor_id=actor.user_id,
+            actor_role=actor.audit_role,
+            object_type="report_period",
+            object_id=when.code,
+            reason=template,
+        ),
+    )
+    return view
+
+
 def build_release(
     session: Session,
     actor: Actor,
@@ -132,7 +242,7 @@ def build_release(
     office_ids: Iterable[int],
     template: str,
     policy: Policy | None = None,
-    activities: Sequence[Activity] = (),
+    activities: Sequence[Activity] | None = None,
     logo: str | None = None,
     generated: dt.date | None = None,
     root: Path = REPORTS_DIR,
@@ -141,7 +251,8 @@ def build_release(
 ) -> ReportRelease:
     """Build, store and audit the report of ``period`` for ``office_ids``.
 
-    ``activities`` are the offices' non-case work for the funding report (Sachbericht).
+    ``activities`` are the offices' non-case work for the funding report (Sachbericht);
+    by default those recorded for the offices in the period.
     ``generated`` (default: today in Germany) is the date printed and written into the PDF.
     ``timings``, if given, receives the seconds spent per step.
 
@@ -169,40 +280,36 @@ def build_release(
         steps[name] = steps.get(name, 0.0) + now - clock
         clock = now
 
-    try:
-        built = _suppressed(session, when, ids, policy)
-    except LookupError:
-        raise UnknownOffice("unknown office") from None
-    if built is None:
-        raise NoCases(f"no case was opened or closed in {when.label()} at these offices")
-    release, names = built
-    lap("aggregate+suppress")
-    meta = ReportMeta(names, when.code, generated or _today(), logo)
-    view: FundingReport | CampaignReport
-    if template == "funding":
-        before = _suppressed(session, when.previous_year(), ids, policy)
-        lap("previous year")
-        previous = None if before is None else PreviousRelease(when.previous_year().code,
-                                                               tuple(before[0]))  # fmt: skip
-        sections = layout.sections_for([pub.table.key for pub in release])
-        view = funding_view(release, meta, sections=sections, activities=activities,
-                            previous=previous, trend_keys=layout.TREND_KEYS)  # fmt: skip
-    else:
-        view = campaign_view(release, meta, headlines=layout.HEADLINES, charts=layout.CHARTS)
+    view, release = _view(session, when, ids, template, policy, activities, logo, generated, lap)
     pdf = render_pdf(view, root=root, sandbox=sandbox)
     lap("render pdf")
     csv = to_csv(release).encode("utf-8-sig")
     stored = ReportRelease(
-        id=uuid.uuid4(), actor_id=actor.user_id, actor_role=actor.audit_role,
-        period=when.code, office_ids=",".join(str(i) for i in ids), template=template,
-        k=policy.k, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        csv=csv, csv_sha256=hashlib.sha256(csv).hexdigest(),
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        actor_id=actor.user_id,
+        actor_role=actor.audit_role,
+        period=when.code,
+        office_ids=",".join(str(i) for i in ids),
+        template=template,
+        k=policy.k,
+        pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        csv=csv,
+        csv_sha256=hashlib.sha256(csv).hexdigest(),
+    )
     session.add(stored)
     session.flush()
-    record(session, Event(action="report.generate", actor_id=actor.user_id,
-                          actor_role=actor.audit_role, object_type="report_release",
-                          object_id=str(stored.id), reason=template))  # fmt: skip
+    record(
+        session,
+        Event(
+            action="report.generate",
+            actor_id=actor.user_id,
+            actor_role=actor.audit_role,
+            object_type="report_release",
+            object_id=str(stored.id),
+            reason=template,
+        ),
+    )
     lap("csv+store")
     if timings is not None:
         timings.update(steps)
@@ -223,13 +330,30 @@ def download(session: Session, actor: Actor, release_id: uuid.UUID, kind: str = 
     _authorise(session, actor, found.offices, "report.download")
     data, digest = (found.pdf, found.pdf_sha256) if kind == "pdf" else (found.csv, found.csv_sha256)
     if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), digest):
-        record(session, Event(action="report.download", outcome="error", actor_id=actor.user_id,
-                              actor_role=actor.audit_role, object_type="report_release",
-                              object_id=str(found.id), reason="hash_mismatch"))  # fmt: skip
+        record(
+            session,
+            Event(
+                action="report.download",
+                outcome="error",
+                actor_id=actor.user_id,
+                actor_role=actor.audit_role,
+                object_type="report_release",
+                object_id=str(found.id),
+                reason="hash_mismatch",
+            ),
+        )
         raise ReleaseDamaged(str(release_id))
-    record(session, Event(action="report.download", actor_id=actor.user_id,
-                          actor_role=actor.audit_role, object_type="report_release",
-                          object_id=str(found.id), reason=kind))  # fmt: skip
+    record(
+        session,
+        Event(
+            action="report.download",
+            actor_id=actor.user_id,
+            actor_role=actor.audit_role,
+            object_type="report_release",
+            object_id=str(found.id),
+            reason=kind,
+        ),
+    )
     return data
 
 
