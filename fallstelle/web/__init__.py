@@ -24,6 +24,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         guard,
         i18n,
         main,
+        reports,
         runtime,
         security,
     )
@@ -33,5 +34,5 @@ def init_app(app: Flask, settings: Settings) -> None:
     security.init_app(app, settings)
     guard.init_app(app)
     errors.init_app(app)
-    for blueprint in (main.bp, auth.bp, admin.bp, audit.bp, cases.bp):
+    for blueprint in (main.bp, auth.bp, admin.bp, audit.bp, cases.bp, reports.bp):
         app.register_blueprint(blueprint)

@@ -50,6 +50,13 @@ MESSAGES = {
     "unknown_code": _l("There is no such level-1 code in this list."),
     "slug_format": _l("2 to 40 characters: lower-case letters, digits, underscore."),
     "taken": _l("This code is already taken."),
+    "period_format": _l(
+        "Please enter a year (2026), a half-year (2026-H1) or a quarter (2026-Q3)."
+    ),
+    "no_cases": _l("No case was opened or closed in this period at these offices."),
+    "report_failed": _l(
+        "The report could not be produced; nothing was stored. Please tell the administrator."
+    ),
 }
 
 

@@ -37,6 +37,11 @@ def _auditor_only(ok: int = 200) -> dict[str, int]:
     return {"anonymous": 302, **dict.fromkeys(STAFF, 403), "auditor": ok}
 
 
+def _reporters(ok: int) -> dict[str, int]:
+    """Management of its offices; counsellors only where the office allows (not here)."""
+    return {"anonymous": 302, **dict.fromkeys(STAFF, 403), "management": ok}
+
+
 def _case_roles(own_office: int, other_office: int) -> dict[str, int]:
     """Counsellors of the case's office, of another office; everyone else never gets in."""
     return {
@@ -81,6 +86,15 @@ MATRIX = [
     Route("admin.rules", "GET", "/verwaltung/fristen", _admin_only()),
     Route("admin.terms", "GET", "/verwaltung/begriffe", _admin_only()),
     Route("audit.log", "GET", "/protokoll", _auditor_only()),
+    Route("reports.index", "GET", "/berichte", _reporters(200)),
+    Route("reports.preview", "POST", "/berichte/vorschau", _reporters(400)),
+    Route("reports.build", "POST", "/berichte/erstellen", _reporters(400)),
+    Route(
+        "reports.download",
+        "GET",
+        "/berichte/00000000-0000-4000-8000-000000000000.pdf",
+        _reporters(404),
+    ),
     Route("cases.index", "GET", "/faelle", _case_roles(200, 200)),
     Route("cases.search", "POST", "/faelle/suche", _case_roles(200, 200)),
     Route("cases.new", "GET", "/faelle/neu", _case_roles(200, 200)),

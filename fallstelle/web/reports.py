@@ -1,0 +1,160 @@
+"""Management's report page: choose period, offices and template, preview the published
+tables on screen, then build, store and download the PDF or CSV. Never a case.
+
+Every preview, generation and download is audited (in the report service) and committed
+before anything is shown or sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from fallstelle.auth import service as accounts
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.permissions import Permission
+from fallstelle.reports import service as reports
+from fallstelle.reports.disclosure import DisclosureError
+from fallstelle.reports.pdf import ReportRenderError
+from fallstelle.reports.periods import BadPeriod
+from fallstelle.web.forms import MultiCheckboxField, StrictForm
+from fallstelle.web.guard import current_actor, require
+from fallstelle.web.runtime import commit, db_session
+
+bp = Blueprint("reports", __name__, url_prefix="/berichte")
+Page = str | BaseResponse | tuple[str, int]
+T = TypeVar("T")
+TEMPLATES = [("funding", _l("Funding report (Sachbericht)")), ("campaign", _l("Campaign report"))]
+
+
+class ReportForm(StrictForm):
+    period = StringField(
+        _l("Period"), validators=[DataRequired(), Length(max=7)], render_kw={"placeholder": "2026"}
+    )
+    offices = MultiCheckboxField(_l("Offices"), coerce=int)
+    template = SelectField(_l("Report"), choices=TEMPLATES)
+
+
+def _actor() -> Actor:
+    actor = current_actor()
+    assert actor is not None  # noqa: S101 - the guard ran
+    return actor
+
+
+def _form(actor: Actor) -> ReportForm:
+    form = ReportForm()
+    names = accounts.office_names(db_session(), actor.report_offices)
+    form.offices.choices = sorted(names.items(), key=lambda item: item[1])
+    if not form.is_submitted():
+        form.offices.data = sorted(names)
+    return form
+
+
+def _attempt(form: ReportForm, work: Callable[[], T]) -> T | None:
+    """Run a report step; a refusal becomes a message next to the right field."""
+    try:
+        return work()
+    except reports.NotAllowed:
+        commit()  # the refusal's audit event
+        abort(403)
+    except BadPeriod:
+        form.fail("period", "period_format")
+    except reports.NoCases:
+        form.fail("period", "no_cases")
+    except reports.UnknownOffice:
+        form.fail("offices", "office_required")
+    except (DisclosureError, ReportRenderError, reports.ReportError):
+        form.fail("template", "report_failed")
+    db_session().rollback()
+    return None
+
+
+def _page(form: ReportForm, preview: object = None, status: int = 200) -> tuple[str, int]:
+    releases = reports.list_releases(db_session(), _actor())
+    names = accounts.office_names(db_session(), {i for r in releases for i in r.office_ids})
+    return render_template(
+        "reports/index.html", form=form, preview=preview, releases=releases, office_names=names
+    ), status
+
+
+@bp.get("")
+@require(Permission.REPORT_GENERATE)
+def index() -> Page:
+    return _page(_form(_actor()))
+
+
+@bp.post("/vorschau")
+@require(Permission.REPORT_GENERATE)
+def preview() -> Page:
+    actor = _actor()
+    form = _form(actor)
+    if not form.validate_on_submit():
+        return _page(form, status=400)
+    view = _attempt(
+        form,
+        lambda: reports.preview(
+            db_session(),
+            actor,
+            period=form.period.data or "",
+            office_ids=form.offices.data or [],
+            template=form.template.data or "funding",
+        ),
+    )
+    if view is None:
+        return _page(form, status=400)
+    commit()
+    return _page(form, view)
+
+
+@bp.post("/erstellen")
+@require(Permission.REPORT_GENERATE)
+def build() -> Page:
+    actor = _actor()
+    form = _form(actor)
+    if not form.validate_on_submit():
+        return _page(form, status=400)
+    stored = _attempt(
+        form,
+        lambda: reports.build_release(
+            db_session(),
+            actor,
+            period=form.period.data or "",
+            office_ids=form.offices.data or [],
+            template=form.template.data or "funding",
+        ),
+    )
+    if stored is None:
+        return _page(form, status=400)
+    commit()
+    flash(_("The report has been created and stored. It can be downloaded below."), "info")
+    return redirect(url_for("reports.index"))
+
+
+@bp.get("/<uuid:release_id>.<any(pdf, csv):kind>")
+@require(Permission.REPORT_GENERATE)
+def download(release_id: uuid.UUID, kind: str) -> Response:
+    try:
+        data = reports.download(db_session(), _actor(), release_id, kind)
+    except reports.ReleaseNotFound:
+        abort(404)
+    except reports.NotAllowed:
+        commit()
+        abort(403)
+    except reports.ReleaseDamaged:
+        commit()
+        abort(500)
+    commit()  # the download is logged before the bytes leave
+    mimetype = "application/pdf" if kind == "pdf" else "text/csv"
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="bericht-{release_id}.{kind}"'},
+    )
