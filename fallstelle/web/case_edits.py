@@ -22,14 +22,25 @@ from fallstelle.auth.permissions import Permission
 from fallstelle.cases import attachments, entries, service, vocab
 from fallstelle.cases.errors import CaseConflict, Invalid
 from fallstelle.cases.models import STATUSES
-from fallstelle.cases.sections import Closure, Consent, Contact, Intervention
+from fallstelle.cases.sections import (
+    Closure,
+    Consent,
+    Contact,
+    FollowUp,
+    Identity,
+    Intervention,
+    Person,
+)
 from fallstelle.cases.work import today
 from fallstelle.web.case_forms import (
     AttachmentForm,
     ContactForm,
     DeadlineForm,
     DetailsForm,
+    FollowUpForm,
     InterventionForm,
+    OverrideForm,
+    PersonForm,
     StatusForm,
 )
 from fallstelle.web.cases import (
@@ -286,3 +297,86 @@ def _uuid(raw: str | None) -> uuid.UUID | None:
         return uuid.UUID(raw) if raw else None
     except ValueError:
         abort(400)
+
+
+@bp.post("/<uuid:case_id>/person")
+@require(Permission.CASE_WRITE)
+def add_person(case_id: uuid.UUID) -> Page:
+    form = PersonForm(prefix="person")
+    form.fill(db_session(), office_of(case_id))
+    if (page := _posted(case_id, "person", form)) is not None:
+        return page
+    person = Person(
+        role=form.role.data or None,
+        age_band=form.age_band.data or None,
+        gender=form.gender.data or None,
+        kreis=form.kreis.data or None,
+    )
+    values = {
+        n: (getattr(form, n).data or "").strip()
+        for n in ("first_name", "surname", "phone", "email")
+    }
+    identity = Identity(**values) if any(values.values()) else None
+    return _change(
+        case_id,
+        "person",
+        form,
+        lambda: entries.save_person(
+            db_session(),
+            signed_in_actor(),
+            get_store().keys,
+            case_id,
+            _version(form.version.data),
+            person,
+            identity,
+        ),
+    )
+
+
+@bp.post("/<uuid:case_id>/wiedervorlage")
+@require(Permission.CASE_WRITE)
+def add_follow_up(case_id: uuid.UUID) -> Page:
+    form = FollowUpForm(prefix="follow_up")
+    if (page := _posted(case_id, "follow_up", form)) is not None:
+        return page
+    item = FollowUp(due_on=form.due_on.data, note=form.note.data or "")
+    return _change(
+        case_id,
+        "follow_up",
+        form,
+        lambda: entries.save_entry(
+            db_session(),
+            signed_in_actor(),
+            get_store().keys,
+            case_id,
+            _version(form.version.data),
+            item,
+        ),
+    )
+
+
+@bp.post("/<uuid:case_id>/frist-aendern")
+@require(Permission.CASE_WRITE)
+def override_deadline(case_id: uuid.UUID) -> Page:
+    form = OverrideForm(prefix="override")
+    form.deadline.validate_choice = False  # the service checks the entry belongs to the case
+    if (page := _posted(case_id, "override", form)) is not None:
+        return page
+    deadline_id = _uuid(form.deadline.data)
+    if deadline_id is None:
+        abort(400)
+    return _change(
+        case_id,
+        "override",
+        form,
+        lambda: entries.override_deadline(
+            db_session(),
+            signed_in_actor(),
+            get_store().keys,
+            case_id,
+            _version(form.version.data),
+            deadline_id,
+            form.due_on.data,
+            form.reason.data or "",
+        ),
+    )

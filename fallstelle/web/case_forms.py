@@ -119,6 +119,34 @@ class StatusForm(VersionedForm):
         self.counterpart_response.choices = choices(session, "reaktion", office_id)
 
 
+class PersonForm(VersionedForm):
+    role = SelectField(_l("Role of the person"), validators=[DataRequired()])
+    first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)])
+    surname = StringField(_l("Surname"), validators=[Optional(), Length(max=100)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=200)])
+    age_band = SelectField(_l("Age band"), default="")
+    gender = SelectField(_l("Gender"), default="")
+    kreis = SelectField(_l("District (Kreis)"), default="")
+
+    def fill(self, session: Session, office_id: int) -> None:
+        self.role.choices = choices(session, "rolle", office_id)
+        self.age_band.choices = choices(session, "altersgruppe", office_id)
+        self.gender.choices = choices(session, "geschlecht", office_id)
+        self.kreis.choices = choices(session, "kreis", office_id)
+
+
+class FollowUpForm(VersionedForm):
+    due_on = DateField(_l("Look at the case again on"), validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class OverrideForm(VersionedForm):
+    deadline = SelectField(_l("Deadline"), validators=[DataRequired()])
+    due_on = DateField(_l("Own due date"), validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+
+
 class DetailsForm(VersionedForm):
     request_type = SelectField(_l("Type of request"), validators=[DataRequired()])
     access_route = SelectField(_l("How the person found the office"), default="")

@@ -36,8 +36,11 @@ from fallstelle.web.case_forms import (
     ContactForm,
     DeadlineForm,
     DetailsForm,
+    FollowUpForm,
     InterventionForm,
     NewCaseForm,
+    OverrideForm,
+    PersonForm,
     SearchForm,
     StatusForm,
 )
@@ -216,14 +219,30 @@ def render_case(
     ]
     reachable = sorted(service.TRANSITIONS[view.case.status])
     move.fill(session, office_id, [("", "–")] + [(s, status_label(s)) for s in reachable])
-    for form in (contact, intervention, deadline, move, upload, details):
+    person = forms.get("person") or PersonForm(formdata=None, prefix="person")
+    person.fill(session, office_id)
+    follow_up = forms.get("follow_up") or FollowUpForm(formdata=None, prefix="follow_up")
+    override = forms.get("override") or OverrideForm(formdata=None, prefix="override")
+    override.deadline.choices = [("", "–"), *open_deadlines_labelled(view, rule_names)]
+    for form in (
+        contact,
+        intervention,
+        deadline,
+        move,
+        upload,
+        details,
+        person,
+        follow_up,
+        override,
+    ):
         if conflict is None or not form.version.data:
             form.version.data = str(view.case.version)
     names = accounts.staff_names(session, actor, [office_id])
     return render_template(
         "cases/show.html", view=view, words=words, names=names, contact=contact,
         intervention=intervention, deadline=deadline, move=move, conflict=conflict,
-        rule_names=rule_names, upload=upload, details=details,
+        rule_names=rule_names, upload=upload, details=details, person=person,
+        follow_up=follow_up, override=override,
         today=today(), lang=page_language(),
     ), status  # fmt: skip
 
@@ -247,6 +266,18 @@ def office_of(case_id: uuid.UUID) -> int:
     case = call(lambda: access.require_case(
         db_session(), signed_in_actor(), Permission.CASE_READ, case_id, "case.form"))  # fmt: skip
     return case.office_id
+
+
+def open_deadlines_labelled(view: service.CaseView, names: dict[str, str]) -> list[tuple[str, str]]:
+    """The case's deadlines not yet met, as ``(entry id, "rule – due date")`` choices."""
+    out = []
+    for e in view.of_kind("deadline"):
+        if isinstance(e.data, Deadline) and not e.data.met_on:
+            due = e.data.due_on
+            out.append(
+                (str(e.id), f"{names.get(e.data.rule_code, e.data.rule_code)} – {due or ''}")
+            )
+    return out
 
 
 def details_form(current: CaseDetails) -> DetailsForm:

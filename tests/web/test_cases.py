@@ -260,3 +260,35 @@ def test_consent_to_statistics_and_its_withdrawal(client: FlaskClient, store: St
     page = client.get(location).get_data(as_text=True)
     assert "widerrufen am" in page
     assert records() == 0  # withdrawn: the case no longer counts in any report
+
+
+def test_person_follow_up_and_deadline_override(client: FlaskClient) -> None:
+    location = open_case(client)
+
+    def send(path: str, prefix: str, **fields: str) -> int:
+        page = client.get(location).get_data(as_text=True)
+        data = {"csrf_token": csrf(client, location), f"{prefix}-version": version_on(page, prefix)}
+        data |= {f"{prefix}-{k}": v for k, v in fields.items()}
+        return client.post(f"{location}/{path}", data=data).status_code
+
+    assert send("person", "person", role="betroffen_nicht_ratsuchend", surname="Zeugenname") == 302
+    assert send("wiedervorlage", "follow_up", due_on="2030-01-10", note="Antwort prüfen") == 302
+    assert send("frist", "deadline", rule_code="agg_15_4", starts_on="2026-11-01") == 302
+    page = client.get(location).get_data(as_text=True)
+    assert "Zeugenname" in page and "Antwort prüfen" in page and "10.01.2030" in page
+    deadline = re.search(r'<option value="([0-9a-f-]{36})">[^<]*AGG', page)
+    assert deadline
+    refused = send("frist-aendern", "override", deadline=deadline.group(1), due_on="2027-01-15")
+    assert refused == 400  # a reason is required
+    assert (
+        send(
+            "frist-aendern",
+            "override",
+            deadline=deadline.group(1),
+            due_on="2027-01-15",
+            reason="Ablehnung später zugegangen",
+        )
+        == 302
+    )
+    page = client.get(location).get_data(as_text=True)
+    assert "geändert: Ablehnung später zugegangen" in page and "15.01.2027" in page

@@ -103,6 +103,9 @@ MATRIX = [
     Route("cases.add_intervention", "POST", "/faelle/{case}/intervention", _case_roles(400, 404)),
     Route("cases.add_deadline", "POST", "/faelle/{case}/frist", _case_roles(400, 404)),
     Route("cases.change_status", "POST", "/faelle/{case}/status", _case_roles(400, 404)),
+    Route("cases.add_person", "POST", "/faelle/{case}/person", _case_roles(400, 404)),
+    Route("cases.add_follow_up", "POST", "/faelle/{case}/wiedervorlage", _case_roles(400, 404)),
+    Route("cases.override_deadline", "POST", "/faelle/{case}/frist-aendern", _case_roles(400, 404)),
     Route("cases.update_details", "POST", "/faelle/{case}/angaben", _case_roles(400, 404)),
     Route("cases.add_attachment", "POST", "/faelle/{case}/dokument", _case_roles(400, 404)),
     Route(
