@@ -14,6 +14,7 @@ from fallstelle.config import Settings
 def init_app(app: Flask, settings: Settings) -> None:
     """Wire the request pipeline in order: store, locale, CSRF, headers, errors, views."""
     from fallstelle.web import (
+        activities,
         admin,
         admin_data,  # noqa: F401 - its routes join admin.bp before registration
         audit,
@@ -34,5 +35,5 @@ def init_app(app: Flask, settings: Settings) -> None:
     security.init_app(app, settings)
     guard.init_app(app)
     errors.init_app(app)
-    for blueprint in (main.bp, auth.bp, admin.bp, audit.bp, cases.bp, reports.bp):
+    for blueprint in (main.bp, auth.bp, admin.bp, audit.bp, cases.bp, reports.bp, activities.bp):
         app.register_blueprint(blueprint)

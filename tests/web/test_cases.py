@@ -292,3 +292,20 @@ def test_person_follow_up_and_deadline_override(client: FlaskClient) -> None:
     )
     page = client.get(location).get_data(as_text=True)
     assert "geändert: Ablehnung später zugegangen" in page and "15.01.2027" in page
+
+
+def test_record_work_beyond_cases(client: FlaskClient) -> None:
+    token = csrf(client, "/taetigkeiten")
+    response = client.post(
+        "/taetigkeiten",
+        data={
+            "csrf_token": token,
+            "held_on": "2026-10-05",
+            "kind": "workshop",
+            "title": "Workshop Diskriminierung am Arbeitsmarkt",
+            "participants": "18",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    page = client.get("/taetigkeiten").get_data(as_text=True)
+    assert "Workshop Diskriminierung am Arbeitsmarkt" in page and "05.10.2026" in page

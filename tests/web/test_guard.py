@@ -87,6 +87,7 @@ MATRIX = [
     Route("admin.terms", "GET", "/verwaltung/begriffe", _admin_only()),
     Route("audit.log", "GET", "/protokoll", _auditor_only()),
     Route("reports.index", "GET", "/berichte", _reporters(200)),
+    Route("activities.index", "GET", "/taetigkeiten", _case_roles(200, 200)),
     Route("reports.preview", "POST", "/berichte/vorschau", _reporters(400)),
     Route("reports.build", "POST", "/berichte/erstellen", _reporters(400)),
     Route(
