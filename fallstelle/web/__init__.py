@@ -20,6 +20,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         audit,
         auth,
         case_edits,  # noqa: F401 - its routes join cases.bp before registration
+        case_entries,  # noqa: F401 - its routes join cases.bp before registration
         cases,
         errors,
         guard,

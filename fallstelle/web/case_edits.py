@@ -26,10 +26,7 @@ from fallstelle.cases.sections import (
     Closure,
     Consent,
     Contact,
-    FollowUp,
-    Identity,
     Intervention,
-    Person,
 )
 from fallstelle.cases.work import today
 from fallstelle.web.case_forms import (
@@ -37,10 +34,7 @@ from fallstelle.web.case_forms import (
     ContactForm,
     DeadlineForm,
     DetailsForm,
-    FollowUpForm,
     InterventionForm,
-    OverrideForm,
-    PersonForm,
     StatusForm,
 )
 from fallstelle.web.cases import (
@@ -59,14 +53,14 @@ from fallstelle.web.guard import audit_denied, require
 from fallstelle.web.runtime import commit, db_session, get_store
 
 
-def _version(raw: str | None) -> int:
+def form_version(raw: str | None) -> int:
     try:
         return int(raw or "")
     except ValueError:
         abort(400)
 
 
-def _change(case_id: uuid.UUID, key: str, form: Any, work: Callable[[], object]) -> Page:
+def change(case_id: uuid.UUID, key: str, form: Any, work: Callable[[], object]) -> Page:
     """Run one change of a case; on bad input or a stale version show the page again."""
     try:
         call(work)
@@ -83,7 +77,7 @@ def _change(case_id: uuid.UUID, key: str, form: Any, work: Callable[[], object])
     return redirect(url_for("cases.show", case_id=case_id, _anchor=key))
 
 
-def _posted(case_id: uuid.UUID, key: str, form: Any) -> Page | None:
+def posted(case_id: uuid.UUID, key: str, form: Any) -> Page | None:
     if form.validate_on_submit():
         return None
     return render_case(case_id, {key: form}, 400)
@@ -94,7 +88,7 @@ def _posted(case_id: uuid.UUID, key: str, form: Any) -> Page | None:
 def add_contact(case_id: uuid.UUID) -> Page:
     form = ContactForm(prefix="contact")
     form.fill(db_session(), office_of(case_id))
-    if (page := _posted(case_id, "contact", form)) is not None:
+    if (page := posted(case_id, "contact", form)) is not None:
         return page
     contact = Contact(
         on=form.on.data,
@@ -103,7 +97,7 @@ def add_contact(case_id: uuid.UUID) -> Page:
         counterpart=form.counterpart.data or None,
         note=form.note.data or "",
     )
-    return _change(
+    return change(
         case_id,
         "contact",
         form,
@@ -112,7 +106,7 @@ def add_contact(case_id: uuid.UUID) -> Page:
             signed_in_actor(),
             get_store().keys,
             case_id,
-            _version(form.version.data),
+            form_version(form.version.data),
             contact,
         ),
     )
@@ -123,7 +117,7 @@ def add_contact(case_id: uuid.UUID) -> Page:
 def add_intervention(case_id: uuid.UUID) -> Page:
     form = InterventionForm(prefix="intervention")
     form.fill(db_session(), office_of(case_id), [(form.meets_deadline.data or "", "")])
-    if (page := _posted(case_id, "intervention", form)) is not None:
+    if (page := posted(case_id, "intervention", form)) is not None:
         return page
     item = Intervention(
         code=form.code.data or None,
@@ -131,8 +125,8 @@ def add_intervention(case_id: uuid.UUID) -> Page:
         result=form.result.data or None,
         note=form.note.data or "",
     )
-    meets = _uuid(form.meets_deadline.data)
-    return _change(
+    meets = parse_uuid(form.meets_deadline.data)
+    return change(
         case_id,
         "intervention",
         form,
@@ -141,7 +135,7 @@ def add_intervention(case_id: uuid.UUID) -> Page:
             signed_in_actor(),
             get_store().keys,
             case_id,
-            _version(form.version.data),
+            form_version(form.version.data),
             item,
             meets_deadline_id=meets,
         ),
@@ -153,9 +147,9 @@ def add_intervention(case_id: uuid.UUID) -> Page:
 def add_deadline(case_id: uuid.UUID) -> Page:
     form = DeadlineForm(prefix="deadline")
     form.rule_code.choices = [(r.code, r.code) for r in rules_in_force(db_session())]
-    if (page := _posted(case_id, "deadline", form)) is not None:
+    if (page := posted(case_id, "deadline", form)) is not None:
         return page
-    return _change(
+    return change(
         case_id,
         "deadline",
         form,
@@ -164,7 +158,7 @@ def add_deadline(case_id: uuid.UUID) -> Page:
             signed_in_actor(),
             get_store().keys,
             case_id,
-            _version(form.version.data),
+            form_version(form.version.data),
             form.rule_code.data or "",
             form.starts_on.data,
             form.note.data or "",
@@ -181,7 +175,7 @@ def update_details(case_id: uuid.UUID) -> Page:
     current = call(lambda: service.get_case(session, actor, keys, case_id)).details
     words = vocab.load(session, office_of(case_id))
     form.fill(session, office_of(case_id), consent_choices(current, words, page_language()))
-    if (page := _posted(case_id, "details", form)) is not None:
+    if (page := posted(case_id, "details", form)) is not None:
         return page
     consents = [replace(k) for k in current.consents]
     if form.consent_kind.data:
@@ -204,12 +198,12 @@ def update_details(case_id: uuid.UUID) -> Page:
         legal_hold=bool(form.legal_hold.data),
         consents=consents,
     )
-    return _change(
+    return change(
         case_id,
         "details",
         form,
         lambda: service.update_details(
-            session, actor, keys, case_id, _version(form.version.data), changed
+            session, actor, keys, case_id, form_version(form.version.data), changed
         ),
     )
 
@@ -218,11 +212,11 @@ def update_details(case_id: uuid.UUID) -> Page:
 @require(Permission.CASE_WRITE)
 def add_attachment(case_id: uuid.UUID) -> Page:
     form = AttachmentForm(prefix="attachment")
-    if (page := _posted(case_id, "attachment", form)) is not None:
+    if (page := posted(case_id, "attachment", form)) is not None:
         return page
     upload = form.file.data
     content = upload.read(attachments.MAX_BYTES + 1)
-    return _change(
+    return change(
         case_id,
         "attachment",
         form,
@@ -232,7 +226,7 @@ def add_attachment(case_id: uuid.UUID) -> Page:
             get_store().keys,
             _files(),
             case_id,
-            _version(form.version.data),
+            form_version(form.version.data),
             upload.filename or "",
             content,
         ),
@@ -266,7 +260,7 @@ def _files() -> Path:
 def change_status(case_id: uuid.UUID) -> Page:
     form = StatusForm(prefix="status")
     form.fill(db_session(), office_of(case_id), [(s, s) for s in STATUSES])
-    if (page := _posted(case_id, "status", form)) is not None:
+    if (page := posted(case_id, "status", form)) is not None:
         return page
     closure = None
     if form.status.data == "abgeschlossen":
@@ -275,7 +269,7 @@ def change_status(case_id: uuid.UUID) -> Page:
             outcomes=form.outcomes.data or [],
             counterpart_response=form.counterpart_response.data or None,
         )
-    return _change(
+    return change(
         case_id,
         "status",
         form,
@@ -284,7 +278,7 @@ def change_status(case_id: uuid.UUID) -> Page:
             signed_in_actor(),
             get_store().keys,
             case_id,
-            _version(form.version.data),
+            form_version(form.version.data),
             form.status.data or "",
             form.on.data or today(),
             closure,
@@ -292,91 +286,8 @@ def change_status(case_id: uuid.UUID) -> Page:
     )
 
 
-def _uuid(raw: str | None) -> uuid.UUID | None:
+def parse_uuid(raw: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(raw) if raw else None
     except ValueError:
         abort(400)
-
-
-@bp.post("/<uuid:case_id>/person")
-@require(Permission.CASE_WRITE)
-def add_person(case_id: uuid.UUID) -> Page:
-    form = PersonForm(prefix="person")
-    form.fill(db_session(), office_of(case_id))
-    if (page := _posted(case_id, "person", form)) is not None:
-        return page
-    person = Person(
-        role=form.role.data or None,
-        age_band=form.age_band.data or None,
-        gender=form.gender.data or None,
-        kreis=form.kreis.data or None,
-    )
-    values = {
-        n: (getattr(form, n).data or "").strip()
-        for n in ("first_name", "surname", "phone", "email")
-    }
-    identity = Identity(**values) if any(values.values()) else None
-    return _change(
-        case_id,
-        "person",
-        form,
-        lambda: entries.save_person(
-            db_session(),
-            signed_in_actor(),
-            get_store().keys,
-            case_id,
-            _version(form.version.data),
-            person,
-            identity,
-        ),
-    )
-
-
-@bp.post("/<uuid:case_id>/wiedervorlage")
-@require(Permission.CASE_WRITE)
-def add_follow_up(case_id: uuid.UUID) -> Page:
-    form = FollowUpForm(prefix="follow_up")
-    if (page := _posted(case_id, "follow_up", form)) is not None:
-        return page
-    item = FollowUp(due_on=form.due_on.data, note=form.note.data or "")
-    return _change(
-        case_id,
-        "follow_up",
-        form,
-        lambda: entries.save_entry(
-            db_session(),
-            signed_in_actor(),
-            get_store().keys,
-            case_id,
-            _version(form.version.data),
-            item,
-        ),
-    )
-
-
-@bp.post("/<uuid:case_id>/frist-aendern")
-@require(Permission.CASE_WRITE)
-def override_deadline(case_id: uuid.UUID) -> Page:
-    form = OverrideForm(prefix="override")
-    form.deadline.validate_choice = False  # the service checks the entry belongs to the case
-    if (page := _posted(case_id, "override", form)) is not None:
-        return page
-    deadline_id = _uuid(form.deadline.data)
-    if deadline_id is None:
-        abort(400)
-    return _change(
-        case_id,
-        "override",
-        form,
-        lambda: entries.override_deadline(
-            db_session(),
-            signed_in_actor(),
-            get_store().keys,
-            case_id,
-            _version(form.version.data),
-            deadline_id,
-            form.due_on.data,
-            form.reason.data or "",
-        ),
-    )

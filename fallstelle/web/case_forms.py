@@ -136,6 +136,27 @@ class PersonForm(VersionedForm):
         self.kreis.choices = choices(session, "kreis", office_id)
 
 
+class IncidentForm(VersionedForm):
+    date_from = DateField(_l("Date of the incident"), validators=[Optional()])
+    rejection_received_on = DateField(_l("Rejection received on"), validators=[Optional()])
+    grounds = MultiCheckboxField(_l("Grounds of discrimination"))
+    life_domains = MultiCheckboxField(_l("Areas of life"))
+    forms = MultiCheckboxField(_l("Forms"))
+    actor_type = SelectField(_l("Who discriminated"), default="")
+    actor_institution = StringField(
+        _l("Institution (never exported)"), validators=[Optional(), Length(max=500)]
+    )
+    client_account = TextAreaField(
+        _l("Account of the person"), validators=[Optional(), Length(max=LONG)]
+    )
+
+    def fill(self, session: Session, office_id: int) -> None:
+        self.grounds.choices = choices(session, "merkmal", office_id, blank=False)
+        self.life_domains.choices = choices(session, "lebensbereich", office_id, blank=False)
+        self.forms.choices = choices(session, "form", office_id, blank=False)
+        self.actor_type.choices = choices(session, "akteur", office_id)
+
+
 class FollowUpForm(VersionedForm):
     due_on = DateField(_l("Look at the case again on"), validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])

@@ -37,6 +37,7 @@ from fallstelle.web.case_forms import (
     DeadlineForm,
     DetailsForm,
     FollowUpForm,
+    IncidentForm,
     InterventionForm,
     NewCaseForm,
     OverrideForm,
@@ -222,6 +223,8 @@ def render_case(
     person = forms.get("person") or PersonForm(formdata=None, prefix="person")
     person.fill(session, office_id)
     follow_up = forms.get("follow_up") or FollowUpForm(formdata=None, prefix="follow_up")
+    incident = forms.get("incident") or IncidentForm(formdata=None, prefix="incident")
+    incident.fill(session, office_id)
     override = forms.get("override") or OverrideForm(formdata=None, prefix="override")
     override.deadline.choices = [("", "–"), *open_deadlines_labelled(view, rule_names)]
     for form in (
@@ -234,6 +237,7 @@ def render_case(
         person,
         follow_up,
         override,
+        incident,
     ):
         if conflict is None or not form.version.data:
             form.version.data = str(view.case.version)
@@ -242,7 +246,8 @@ def render_case(
         "cases/show.html", view=view, words=words, names=names, contact=contact,
         intervention=intervention, deadline=deadline, move=move, conflict=conflict,
         rule_names=rule_names, upload=upload, details=details, person=person,
-        follow_up=follow_up, override=override,
+        follow_up=follow_up,
+        incident=incident, override=override,
         today=today(), lang=page_language(),
     ), status  # fmt: skip
 

@@ -309,3 +309,22 @@ def test_record_work_beyond_cases(client: FlaskClient) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     page = client.get("/taetigkeiten").get_data(as_text=True)
     assert "Workshop Diskriminierung am Arbeitsmarkt" in page and "05.10.2026" in page
+
+
+def test_record_a_further_incident(client: FlaskClient) -> None:
+    location = open_case(client)
+    page = client.get(location).get_data(as_text=True)
+    response = client.post(
+        f"{location}/vorfall",
+        data={
+            "csrf_token": csrf(client, location),
+            "incident-version": version_on(page, "incident"),
+            "incident-date_from": "2026-10-20",
+            "incident-grounds": "lebensalter",
+            "incident-life_domains": "wohnen",
+            "incident-actor_institution": "Hausverwaltung Kanarienvogel",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    page = client.get(location).get_data(as_text=True)
+    assert "20.10.2026" in page and "Lebensalter" in page

@@ -104,6 +104,7 @@ MATRIX = [
     Route("cases.add_intervention", "POST", "/faelle/{case}/intervention", _case_roles(400, 404)),
     Route("cases.add_deadline", "POST", "/faelle/{case}/frist", _case_roles(400, 404)),
     Route("cases.change_status", "POST", "/faelle/{case}/status", _case_roles(400, 404)),
+    Route("cases.add_incident", "POST", "/faelle/{case}/vorfall", _case_roles(400, 404)),
     Route("cases.add_person", "POST", "/faelle/{case}/person", _case_roles(400, 404)),
     Route("cases.add_follow_up", "POST", "/faelle/{case}/wiedervorlage", _case_roles(400, 404)),
     Route("cases.override_deadline", "POST", "/faelle/{case}/frist-aendern", _case_roles(400, 404)),
