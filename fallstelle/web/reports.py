@@ -91,16 +91,15 @@ def index() -> Page:
     return _page(_form(_actor()))
 
 
-@bp.post("/vorschau")
-@require(Permission.REPORT_GENERATE)
-def preview() -> Page:
+def _submit(step: Callable[..., T]) -> tuple[ReportForm, T | None]:
+    """Validate the form and run one report step (preview or build) with its choices."""
     actor = _actor()
     form = _form(actor)
     if not form.validate_on_submit():
-        return _page(form, status=400)
-    view = _attempt(
+        return form, None
+    result = _attempt(
         form,
-        lambda: reports.preview(
+        lambda: step(
             db_session(),
             actor,
             period=form.period.data or "",
@@ -108,32 +107,24 @@ def preview() -> Page:
             template=form.template.data or "funding",
         ),
     )
-    if view is None:
-        return _page(form, status=400)
-    commit()
-    return _page(form, view)
+    if result is not None:
+        commit()
+    return form, result
+
+
+@bp.post("/vorschau")
+@require(Permission.REPORT_GENERATE)
+def preview() -> Page:
+    form, view = _submit(reports.preview)
+    return _page(form, view) if view is not None else _page(form, status=400)
 
 
 @bp.post("/erstellen")
 @require(Permission.REPORT_GENERATE)
 def build() -> Page:
-    actor = _actor()
-    form = _form(actor)
-    if not form.validate_on_submit():
-        return _page(form, status=400)
-    stored = _attempt(
-        form,
-        lambda: reports.build_release(
-            db_session(),
-            actor,
-            period=form.period.data or "",
-            office_ids=form.offices.data or [],
-            template=form.template.data or "funding",
-        ),
-    )
+    form, stored = _submit(reports.build_release)
     if stored is None:
         return _page(form, status=400)
-    commit()
     flash(_("The report has been created and stored. It can be downloaded below."), "info")
     return redirect(url_for("reports.index"))
 
