@@ -4,6 +4,9 @@ At most 5 failed attempts per account and 20 per client address in any 60 second
 that, attempts are refused before any credential check, even with the right password, until
 the window has passed. Never a global lockout: one account's or address's failures never
 block another. Typed usernames and client addresses are stored only as keyed hashes.
+
+The table is shared with the per-user rate limits of ``auth.ratelimit`` (keys ``rate:…``),
+which use :func:`recent`; the keys ``user:…`` and ``client:…`` belong to sign-in.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from fallstelle import crypto
 from fallstelle.auth.models import LoginFailure
+from fallstelle.db import as_utc
 
 WINDOW = dt.timedelta(seconds=60)
 ACCOUNT_LIMIT = 5
@@ -56,6 +60,17 @@ def is_throttled(session: Session, limits: dict[str, int], now: dt.datetime) -> 
         if (count or 0) >= limit:
             return True
     return False
+
+
+def recent(session: Session, key: str, now: dt.datetime) -> list[dt.datetime]:
+    """Lock ``key`` until the transaction ends; return its times within the window, oldest first."""
+    _lock(session, key)
+    times = session.scalars(
+        select(LoginFailure.at)
+        .where(LoginFailure.key == key, LoginFailure.at > now - WINDOW)
+        .order_by(LoginFailure.at)
+    )
+    return [as_utc(at) for at in times]
 
 
 def record_failure(session: Session, keys: list[str], now: dt.datetime) -> None:

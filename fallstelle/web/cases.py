@@ -17,6 +17,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from fallstelle.auth import ratelimit
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
@@ -47,10 +48,11 @@ from fallstelle.web.case_forms import (
 )
 from fallstelle.web.guard import current_actor, require
 from fallstelle.web.i18n import status_label
+from fallstelle.web.ratelimit import Headers, refusal
 from fallstelle.web.runtime import commit, db_session, get_store
 
 bp = Blueprint("cases", __name__, url_prefix="/faelle")
-Page = str | BaseResponse | tuple[str, int]
+Page = str | BaseResponse | tuple[str, int] | tuple[str, int, Headers]
 T = TypeVar("T")
 
 
@@ -104,7 +106,10 @@ def search() -> Page:
     actor, session = signed_in_actor(), db_session()
     form = SearchForm()
     found: list[queries.CaseSummary] | None = None
-    if form.validate_on_submit():
+    # Past the per-user rate limit (REL-11) the page says so, with 429, and nothing is searched.
+    valid = form.validate_on_submit()
+    refused = refusal(ratelimit.SEARCH) if valid else None
+    if valid and refused is None:
         value = form.value.data or ""
         try:
             if form.field.data == "number":
@@ -121,7 +126,8 @@ def search() -> Page:
         else:
             commit()
     names = accounts.staff_names(session, actor, actor.office_ids)
-    return render_template("cases/search.html", form=form, found=found, names=names)
+    page = render_template("cases/search.html", form=form, found=found, names=names)
+    return (page, 429, refused) if refused is not None else page
 
 
 @bp.route("/neu", methods=["GET", "POST"])

@@ -2,7 +2,8 @@
 tables on screen, then build, store and download the PDF or CSV. Never a case.
 
 Every preview, generation and download is audited (in the report service) and committed
-before anything is shown or sent.
+before anything is shown or sent. Previews and builds share one per-user rate limit (REL-11,
+``web.ratelimit``): past it, the page comes back with 429 and nothing is aggregated or stored.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from fallstelle.auth import ratelimit
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
@@ -27,10 +29,11 @@ from fallstelle.reports.pdf import ReportRenderError
 from fallstelle.reports.periods import BadPeriod
 from fallstelle.web.forms import MultiCheckboxField, StrictForm
 from fallstelle.web.guard import current_actor, require
+from fallstelle.web.ratelimit import Headers, refusal
 from fallstelle.web.runtime import commit, db_session
 
 bp = Blueprint("reports", __name__, url_prefix="/berichte")
-Page = str | BaseResponse | tuple[str, int]
+Page = str | BaseResponse | tuple[str, int] | tuple[str, int, Headers]
 T = TypeVar("T")
 TEMPLATES = [("funding", _l("Funding report (Sachbericht)")), ("campaign", _l("Campaign report"))]
 
@@ -77,12 +80,15 @@ def _attempt(form: ReportForm, work: Callable[[], T]) -> T | None:
     return None
 
 
-def _page(form: ReportForm, preview: object = None, status: int = 200) -> tuple[str, int]:
+def _page(
+    form: ReportForm, preview: object = None, status: int = 200, headers: Headers | None = None
+) -> tuple[str, int, Headers]:
     releases = reports.list_releases(db_session(), _actor())
     names = accounts.office_names(db_session(), {i for r in releases for i in r.office_ids})
-    return render_template(
+    page = render_template(
         "reports/index.html", form=form, preview=preview, releases=releases, office_names=names
-    ), status
+    )
+    return page, status, headers or {}
 
 
 @bp.get("")
@@ -91,12 +97,15 @@ def index() -> Page:
     return _page(_form(_actor()))
 
 
-def _submit(step: Callable[..., T]) -> tuple[ReportForm, T | None]:
-    """Validate the form and run one report step (preview or build) with its choices."""
+def _submit(step: Callable[..., T]) -> tuple[ReportForm, T | None, Headers | None]:
+    """Validate the form and run one report step (preview or build) with its choices,
+    unless the user is past the rate limit: then the third value is the 429's headers."""
     actor = _actor()
     form = _form(actor)
     if not form.validate_on_submit():
-        return form, None
+        return form, None, None
+    if (refused := refusal(ratelimit.REPORT)) is not None:
+        return form, None, refused
     result = _attempt(
         form,
         lambda: step(
@@ -109,20 +118,24 @@ def _submit(step: Callable[..., T]) -> tuple[ReportForm, T | None]:
     )
     if result is not None:
         commit()
-    return form, result
+    return form, result, None
 
 
 @bp.post("/vorschau")
 @require(Permission.REPORT_GENERATE)
 def preview() -> Page:
-    form, view = _submit(reports.preview)
+    form, view, refused = _submit(reports.preview)
+    if refused is not None:
+        return _page(form, status=429, headers=refused)
     return _page(form, view) if view is not None else _page(form, status=400)
 
 
 @bp.post("/erstellen")
 @require(Permission.REPORT_GENERATE)
 def build() -> Page:
-    form, stored = _submit(reports.build_release)
+    form, stored, refused = _submit(reports.build_release)
+    if refused is not None:
+        return _page(form, status=429, headers=refused)
     if stored is None:
         return _page(form, status=400)
     flash(_("The report has been created and stored. It can be downloaded below."), "info")

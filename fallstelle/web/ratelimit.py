@@ -1,0 +1,60 @@
+"""The web side of the per-user rate limits (REL-11; the limits are in ``auth.ratelimit``).
+
+A view calls :func:`refusal` once its form is valid, right before the expensive step. An
+allowed request's count is committed at once: so it counts even when the step fails later,
+and the lock on the user's key is not held while statistics are aggregated or a PDF renders.
+A refused request has its audit event committed and gets a German message at the top of the
+page it came from, the user's choices kept, with HTTP 429 and ``Retry-After``; nothing runs.
+"""
+
+from __future__ import annotations
+
+from flask import flash, request
+from flask_babel import gettext as _
+
+from fallstelle.auth import ratelimit
+from fallstelle.db import utcnow
+from fallstelle.web.guard import current_actor, request_id
+from fallstelle.web.runtime import commit, db_session
+
+Headers = dict[str, str]
+
+
+def _message(limited: ratelimit.RateLimited) -> str:
+    values = {"limit": limited.limit, "seconds": limited.retry_after}
+    if limited.bucket == ratelimit.REPORT:
+        return str(
+            _(
+                "You asked for %(limit)s previews or reports within one minute, the most "
+                "allowed. Please wait %(seconds)s s and try again; your choices are kept.",
+                **values,
+            )
+        )
+    return str(
+        _(
+            "You searched %(limit)s times within one minute, the most allowed. Please wait "
+            "%(seconds)s s and try again.",
+            **values,
+        )
+    )
+
+
+def refusal(bucket: str) -> Headers | None:
+    """Count this request against the signed-in user's ``bucket``.
+
+    Returns ``None`` when the request may go on (its count committed), else the headers of
+    the 429 answer, with the message flashed and the refusal's audit event committed.
+    """
+    actor = current_actor()
+    assert actor is not None  # noqa: S101 - the guard ran
+    try:
+        ratelimit.hit(
+            db_session(), actor, bucket, utcnow(), endpoint=request.endpoint,
+            request_id=request_id(),
+        )  # fmt: skip
+    except ratelimit.RateLimited as limited:
+        commit()
+        flash(_message(limited), "error")
+        return {"Retry-After": str(limited.retry_after)}
+    commit()
+    return None
