@@ -5,7 +5,9 @@ Creates a fresh installation in a temporary directory (SQLite, or PostgreSQL wit
 realistic shapes: one to three Merkmale with their level-2 codes (about 6 % antisemitism),
 one or two Lebensbereiche, forms, an actor type, channels; about 80 % of the cases closed
 within 0–5 quarters, with interventions (about 3 % in court), outcomes, contacts and minutes —
-then times :func:`fallstelle.reports.aggregate.aggregate` for one year over all records.
+then recounts the pre-counted facts from the records (``cases.stat_counts.rebuild``, the
+step a migration or ``report recount`` runs; a case change updates only its own facts) and
+times :func:`fallstelle.reports.aggregate.aggregate` for one year over all records.
 ``--end-to-end`` then times :func:`fallstelle.reports.service.build_release` (aggregation,
 disclosure control, PDF in the limited worker, CSV, storing) for one office.
 
@@ -31,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
+from fallstelle.cases import stat_counts
 from fallstelle.cases.models.stats import StatisticalCode, StatisticalRecord
 from fallstelle.cases.models.vocab import VocabTerm
 from fallstelle.config import Settings
@@ -142,6 +145,9 @@ def bulk_insert(store: Store, n: int, office_ids: list[int], years: list[int], s
         if records:
             conn.execute(insert(StatisticalRecord), records)
             conn.execute(insert(StatisticalCode), codes)
+        t0 = time.perf_counter()
+        rows = stat_counts.rebuild(conn)
+        print(f"  recounted {rows} count rows from all records in {time.perf_counter() - t0:.1f} s")
         if conn.dialect.name == "postgresql":
             conn.execute(text("ANALYZE"))
 

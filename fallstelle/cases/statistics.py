@@ -1,11 +1,13 @@
 """Rewrite a case's statistical record from its decrypted sections (ARCHITECTURE.md).
 
-Imports SQLAlchemy, the case models and ``cases.sections``. Called by ``cases.work`` in the
-same transaction as every change of a case. Only coarse values go in: quarters, not dates;
-age band, gender category (never the self-description), Kreis, codes; counts and minutes.
+Imports SQLAlchemy, the case models, ``cases.sections`` and ``cases.stat_counts``. Called by
+``cases.work`` in the same transaction as every change of a case. Only coarse values go in:
+quarters, not dates; age band, gender category (never the self-description), Kreis, codes;
+counts and minutes.
 No narrative, no institution, no free text. When the person withdrew consent to statistics
 the record is deleted; a case deleted at the end of retention leaves its record in place
-(there is no foreign key that could cascade).
+(there is no foreign key that could cascade). Every rewrite moves the pre-counted facts
+(:mod:`fallstelle.cases.stat_counts`) from the record's old values to its new ones.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
+from fallstelle.cases import stat_counts
 from fallstelle.cases.models import StatisticalCode, StatisticalRecord
 from fallstelle.cases.sections import CaseDetails, Contact, Incident, Intervention, Person
 
@@ -58,9 +61,11 @@ def rewrite(
 ) -> None:
     """Write (or delete, after a withdrawal of consent) the record ``details`` links to."""
     record = session.get(StatisticalRecord, details.stat_record_id)
+    before = stat_counts.snapshot(record) if record is not None else None
     if details.statistics_withdrawn():
         if record is not None:
             session.delete(record)
+            stat_counts.change(session, before, None)
         return
     if record is None:
         record = StatisticalRecord(id=details.stat_record_id, office_id=office_id)
@@ -101,3 +106,4 @@ def rewrite(
         StatisticalCode(record_id=record.id, dimension=d, code=c)
         for d, c in sorted(wanted - set(have))
     ]
+    stat_counts.change(session, before, stat_counts.snapshot(record))

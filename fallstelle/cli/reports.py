@@ -7,6 +7,10 @@ period, an unknown office, a period without cases, a broken template or a releas
 cannot be protected is one line on stderr and exit code 1, and no file is left behind: the
 files are written (to a temporary name, then renamed) before the transaction commits, and
 removed again if the commit fails.
+
+``report recount`` compares the pre-counted statistics with a recount from the records
+(``cases.stat_counts``) and, unless ``--check``, replaces them by the recount; it is audited
+(``statistics.recount``). Exit code 1 when ``--check`` finds a difference.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Office
+from fallstelle.cases import stat_counts
 from fallstelle.cli.setup import open_or_exit
 from fallstelle.errors import FallstelleError
 from fallstelle.reports import service
@@ -120,6 +126,26 @@ def build_command(
     click.echo(f"Release {release.id} ({release.period}, {template}): {out}"
                + (f", {csv_path}" if csv_path else "")
                + f"; PDF SHA-256 {release.pdf_sha256}")  # fmt: skip
+
+
+@report_cli.command("recount")
+@click.option("--check", is_flag=True, help="Only compare; change nothing.")
+def recount_command(check: bool) -> None:
+    """Compare the pre-counted statistics with the records, and mend them."""
+    store = open_or_exit()
+    with store.sessions() as session, session.begin():
+        differ = stat_counts.differences(session)
+        for (office, quarter, unit, fact), (have, want) in list(differ.items())[:20]:
+            click.echo(f"office {office} {quarter} {unit} {fact}: stored {have}, records {want}")
+        outcome = "checked" if check else f"rebuilt {stat_counts.rebuild(session)} rows"
+        operator = Actor.operator()
+        record(session, Event(action="statistics.recount", actor_id=operator.user_id,
+                              actor_role=operator.audit_role, object_type="statistics",
+                              object_id=f"differed:{len(differ)}",
+                              reason="checked" if check else "rebuilt"))  # fmt: skip
+    click.echo(f"{len(differ)} counts differed from the records; {outcome}.")
+    if check and differ:
+        sys.exit(1)
 
 
 def init_app(app: Flask) -> None:

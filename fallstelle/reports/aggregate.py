@@ -45,9 +45,6 @@ from fallstelle.reports.aggregate_queries import Selection, Unit
 from fallstelle.reports.periods import Period
 from fallstelle.reports.tables import Axis, Category, Table, one_way
 
-#: Level-1 Merkmal codes that do not make a case intersectional.
-NOT_A_GROUND = ("keine_angabe",)
-
 
 @dataclass(frozen=True)
 class Aggregate:
@@ -114,7 +111,7 @@ def aggregate(session: Session, period: Period, office_ids: Iterable[int]) -> Ag
 
 def _opened_tables(b: Builder) -> None:
     new = Unit.NEW
-    quarters = q.column_counts(b.session, b.sel, new, "opened_quarter")
+    quarters = q.opened_per_quarter(b.session, b.sel)
     cats = tuple(Category(x, label(f"{x[-1]}. Quartal {x[:4]}", f"Q{x[-1]} {x[:4]}"))
                  for x in b.sel.period.quarters)  # fmt: skip
     b.add(one_way("quartal", label("Neue Fälle nach Quartal", "New cases by quarter"),
@@ -136,7 +133,7 @@ def _opened_tables(b: Builder) -> None:
         HEADINGS["merkmal"],
         level=1,
     )
-    per_case = q.codes_per_case(b.session, b.sel, new, "merkmal", NOT_A_GROUND)
+    per_case = b.counts.per_case(new, "merkmal")  # "keine_angabe" is not a ground
     several = sum(n for k, n in per_case.items() if k >= 2)
     b.add(one_way(
         "merkmal_mehrfach", label("Merkmale je Fall (intersektionale Fälle)",
@@ -245,7 +242,7 @@ def _closed_tables(b: Builder) -> None:
         HEADINGS["wirkung"],
     )
     b.binned("kontakte", label("Kontakte je abgeschlossenem Fall", "Contacts per closed case"),
-             closed, "contacts", label("Kontakte je Fall", "Contacts per case"), (
+             closed, "kontakte", label("Kontakte je Fall", "Contacts per case"), (
                  (0, "keine erfasst", "none recorded"), (1, "1", "1"),
                  (3, "2 bis 3", "2 to 3"), (6, "4 bis 6", "4 to 6"),
                  (10, "7 bis 10", "7 to 10"), (0, "mehr als 10", "more than 10")))  # fmt: skip
@@ -258,13 +255,13 @@ def _closed_tables(b: Builder) -> None:
     )
     b.binned("minuten", label("Beratungszeit je abgeschlossenem Fall",
                            "Counselling time per closed case"),
-             closed, "minutes", label("Beratungszeit", "Time"), (
+             closed, "minuten", label("Beratungszeit", "Time"), (
                  (0, "keine erfasst", "none recorded"), (60, "bis 1 Stunde", "up to 1 hour"),
                  (180, "1 bis 3 Stunden", "1 to 3 hours"), (480, "3 bis 8 Stunden",
                                                             "3 to 8 hours"),
                  (0, "mehr als 8 Stunden", "more than 8 hours")))  # fmt: skip
     b.binned("dauer", label("Dauer der abgeschlossenen Fälle", "Duration of closed cases"),
-             closed, "quarters", label("Abgeschlossen", "Closed"), (
+             closed, "dauer", label("Abgeschlossen", "Closed"), (
                  (0, "im Quartal der Eröffnung", "in the quarter opened"),
                  (1, "im folgenden Quartal", "in the next quarter"),
                  (3, "2 bis 3 Quartale später", "2 to 3 quarters later"),

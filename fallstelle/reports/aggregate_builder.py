@@ -78,7 +78,8 @@ class Builder:
         offices = ",".join(str(o) for o in sel.office_ids)
         self.base: CellId = (("stellen", offices), ("zeitraum", sel.period.code))
         self.totals: dict[Unit, int] = {}
-        self.codes: dict[Unit, dict[tuple[str, str], int]] = {}
+        self.counts = q.Counts(session, sel)
+        self._codes: dict[Unit, dict[tuple[str, str], int]] = {}
 
     def scope(self, unit: Unit) -> CellId:
         return (*self.base, ("einheit", unit.value))
@@ -96,9 +97,9 @@ class Builder:
         return [t for t in self.terms.get(vocabulary, ()) if t.level == 1]
 
     def code_counts(self, unit: Unit) -> dict[tuple[str, str], int]:
-        if not self.codes:
-            self.codes = q.code_counts(self.session, self.sel)
-        return self.codes[unit]
+        if unit not in self._codes:
+            self._codes[unit] = self.counts.codes(unit)
+        return self._codes[unit]
 
     def add(self, table: Table) -> None:
         self.tables.append(table)
@@ -110,7 +111,7 @@ class Builder:
                coarse: Callable[[str], str] | None = None) -> None:  # fmt: skip
         """An additive breakdown of one single-valued column, with an "ohne Angabe" row."""
         counts: dict[str, int] = {}
-        for value, n in q.column_counts(self.session, self.sel, unit, column).items():
+        for value, n in self.counts.column(unit, column).items():
             code = NONE_CODE if value is None else (coarse(value) if coarse else value)
             counts[code] = counts.get(code, 0) + n
         codes = [t.code for t in self.terms.get(vocabulary, ()) if t.level == 1]
@@ -166,7 +167,7 @@ class Builder:
                bins: Sequence[tuple[int, str, str]]) -> None:  # fmt: skip
         """An additive table of an integer measure in bins ``(upper limit, de, en)``."""
         edges = [b[0] for b in bins[:-1]]
-        counts = q.binned_counts(self.session, self.sel, unit, measure, edges)
+        counts = self.counts.binned(unit, measure, edges)
         cats = tuple(Category(f"{key}-{i}", Label(de, en)) for i, (_, de, en) in enumerate(bins))
         self.add(one_way(key, title, Axis(key, heading, cats), counts,
                          scope=self.scope(unit), total=self.totals[unit]))  # fmt: skip
@@ -175,7 +176,7 @@ class Builder:
 
     def crosstab(self, key: str, title: Label, unit: Unit, rows: str, columns: str) -> None:
         """A multi-answer crosstab of two coded dimensions at level 1, margins = cases."""
-        pairs = q.pair_counts(self.session, self.sel, unit, rows, columns)
+        pairs = self.counts.pairs(unit, rows, columns)
         counts = self.code_counts(unit)
 
         def axis(dimension: str) -> Axis:

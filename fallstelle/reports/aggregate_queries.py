@@ -1,15 +1,16 @@
-"""The SQL side of aggregation: plain GROUP BY counts over the statistical records.
+"""The SQL side of aggregation: sums of the pre-counted facts of the statistical records.
 
-Owns every query that reads ``statistical_records`` and ``statistical_codes`` and the two
-counting units of DOMAIN.md ("Reports the users need"): cases **opened** in a period and
-cases **closed** in a period. Imports SQLAlchemy, :mod:`fallstelle.reports.periods` and the
-statistics models (``fallstelle.cases.models.stats``) — never the case rows, never
-``crypto`` (ARCHITECTURE.md, "The statistical record").
+Owns every query that reads ``statistical_counts`` and the two counting units of DOMAIN.md
+("Reports the users need"): cases **opened** in a period and cases **closed** in a period.
+Imports SQLAlchemy, :mod:`fallstelle.reports.periods` and the statistics models
+(``fallstelle.cases.models.stats``) — never the case rows, never ``crypto``
+(ARCHITECTURE.md, "The statistical record").
 
-Each function returns plain dictionaries of counts; nothing here knows labels, tables or
-suppression. Every query groups in the database, so the cost grows with the number of
-records in the period, and Python only sees one row per category
-(``benchmarks/aggregate_bench.py``).
+The counts are kept per office, quarter and unit by ``cases.stat_counts`` in the same
+transaction as every record change (the fact keys are described there). :class:`Counts`
+sums them for a selection in **one** query — a few thousand rows, whatever the number of
+cases — and answers every table's question from that (``benchmarks/aggregate_bench.py``).
+Nothing here knows labels, tables or suppression.
 """
 
 from __future__ import annotations
@@ -18,25 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    SQLColumnExpression,
-    and_,
-    case,
-    cast,
-    func,
-    literal,
-    or_,
-    select,
-)
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from fallstelle.cases.models.stats import StatisticalCode, StatisticalRecord
+from fallstelle.cases.models.stats import StatisticalCount
 from fallstelle.reports.periods import Period
 
-R = StatisticalRecord
-C = StatisticalCode
+C = StatisticalCount
+#: The dimensions whose level-1 codes are pre-counted in pairs, in the stored order
+#: (``cases.stat_counts.CROSSED``; reports may not import ``cases`` beyond its models).
+CROSSED = ("merkmal", "lebensbereich", "form", "intervention", "wirkung")
 
 
 class Unit(StrEnum):
@@ -53,165 +45,108 @@ class Selection:
     period: Period
     office_ids: tuple[int, ...]
 
-    def where(self, unit: Unit) -> ColumnElement[bool]:
-        """Return the filter of the records counted in ``unit``."""
-        quarters = self.period.quarters
-        column = R.opened_quarter if unit is Unit.NEW else R.closed_quarter
-        return and_(R.office_id.in_(self.office_ids), column.in_(quarters))
-
-    def running(self) -> ColumnElement[bool]:
-        """Return the filter of cases opened by the period's end and still open at that end."""
-        last = self.period.quarters[-1]
-        # "YYYY-Qn" sorts as text in time order, so quarters compare as strings.
-        return and_(
-            R.office_id.in_(self.office_ids),
-            R.opened_quarter <= last,
-            or_(R.closed_quarter.is_(None), R.closed_quarter > last),
-        )
-
-
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
 
 def case_numbers(session: Session, sel: Selection) -> dict[int, tuple[int, int, int]]:
-    """Return new, closed and running-at-period-end cases of each office (0s included)."""
-    quarters = sel.period.quarters
-    last = quarters[-1]
+    """Return new, closed and running-at-period-end cases of each office (0s included).
+
+    Running at the end = opened by the last quarter − closed by the last quarter (a case is
+    never closed before it was opened, so the closed ones are among the opened ones).
+    """
+    quarters, last = set(sel.period.quarters), sel.period.quarters[-1]
     query = (
-        select(
-            R.office_id,
-            _flag(R.opened_quarter.in_(quarters)),
-            _flag(R.closed_quarter.in_(quarters)),
-            _flag(
-                and_(
-                    R.opened_quarter <= last,
-                    or_(R.closed_quarter.is_(None), R.closed_quarter > last),
-                )
-            ),
+        select(C.office_id, C.quarter, C.unit, func.sum(C.n))
+        .where(C.office_id.in_(sel.office_ids), C.fact == "n", C.quarter <= last)
+        .group_by(C.office_id, C.quarter, C.unit)
+    )
+    new: dict[int, int] = {}
+    closed: dict[int, int] = {}
+    opened_by_end: dict[int, int] = {}
+    closed_by_end: dict[int, int] = {}
+    for office, quarter, unit, n in session.execute(query):
+        is_new = unit == Unit.NEW.value
+        by_end = opened_by_end if is_new else closed_by_end
+        by_end[office] = by_end.get(office, 0) + int(n)
+        if quarter in quarters:
+            inside = new if is_new else closed
+            inside[office] = inside.get(office, 0) + int(n)
+    return {
+        o: (new.get(o, 0), closed.get(o, 0), opened_by_end.get(o, 0) - closed_by_end.get(o, 0))
+        for o in sel.office_ids
+    }
+
+
+def opened_per_quarter(session: Session, sel: Selection) -> dict[str, int]:
+    """Return the cases opened in each quarter of the period."""
+    query = (
+        select(C.quarter, func.sum(C.n))
+        .where(
+            C.office_id.in_(sel.office_ids),
+            C.quarter.in_(sel.period.quarters),
+            C.unit == Unit.NEW.value,
+            C.fact == "n",
         )
-        .where(R.office_id.in_(sel.office_ids), R.opened_quarter <= last)
-        .group_by(R.office_id)
+        .group_by(C.quarter)
     )
-    out = {office: (0, 0, 0) for office in sel.office_ids}
-    for office, new, closed, running in session.execute(query):
-        out[office] = (int(new), int(closed), int(running))
-    return out
+    return {quarter: int(n) for quarter, n in session.execute(query)}
 
 
-#: Single-valued columns of the record that reports break down by.
-COLUMNS = {
-    "request_type": R.request_type,
-    "access_route": R.access_route,
-    "age_band": R.age_band,
-    "gender": R.gender,
-    "kreis": R.kreis,
-    "agg_relevance": R.agg_relevance,
-    "closure_reason": R.closure_reason,
-    "counterpart_response": R.counterpart_response,
-    "opened_quarter": R.opened_quarter,
-}
+class Counts:
+    """The facts of one selection, summed over its offices and quarters, per unit."""
 
-
-def column_counts(
-    session: Session, sel: Selection, unit: Unit, column: str
-) -> dict[str | None, int]:
-    """Return the cases of ``unit`` per value of one single-valued column (None: not given)."""
-    col = COLUMNS[column]
-    query = select(col, func.count()).where(sel.where(unit)).group_by(col)
-    return {value: int(n) for value, n in session.execute(query)}
-
-
-def binned_counts(
-    session: Session, sel: Selection, unit: Unit, measure: str, edges: Sequence[int]
-) -> list[int]:
-    """Return the cases of ``unit`` per bin of an integer measure.
-
-    ``edges`` are the inclusive upper limits of every bin but the last (``(0, 1, 3)`` makes
-    the bins 0, 1, 2–3 and ≥ 4). ``measure`` is ``contacts``, ``minutes`` or ``quarters``
-    (how many quarters after the opening quarter the case was closed).
-    """
-    if measure == "contacts":
-        value: SQLColumnExpression[int] = R.contact_count
-    elif measure == "minutes":
-        value = R.minutes
-    elif measure == "quarters":
-        value = _quarter_index(R.closed_quarter) - _quarter_index(R.opened_quarter)
-    else:  # pragma: no cover - a programming error
-        raise ValueError(measure)
-    bucket = case(
-        *((value <= edge, literal(i)) for i, edge in enumerate(edges)), else_=literal(len(edges))
-    )
-    query = select(bucket, func.count()).where(sel.where(unit)).group_by(bucket)
-    out = [0] * (len(edges) + 1)
-    for index, n in session.execute(query):
-        out[int(index)] = int(n)
-    return out
-
-
-def _quarter_index(column: SQLColumnExpression[str | None]) -> ColumnElement[int]:
-    """``YYYY-Qn`` → 4·YYYY + n, in SQL both SQLite and PostgreSQL understand."""
-    year = cast(func.substr(column, 1, 4), Integer)
-    number = cast(func.substr(column, 7, 1), Integer)
-    return year * 4 + number
-
-
-def code_counts(session: Session, sel: Selection) -> dict[Unit, dict[tuple[str, str], int]]:
-    """Return, per unit, the cases having each ``(dimension, code)`` (every dimension).
-
-    One pass for both units: the codes table is the largest one, so it is read once.
-    """
-    quarters = sel.period.quarters
-    new, closed = R.opened_quarter.in_(quarters), R.closed_quarter.in_(quarters)
-    query = (
-        select(C.dimension, C.code, _flag(new), _flag(closed))
-        .join(R, R.id == C.record_id)
-        .where(R.office_id.in_(sel.office_ids), or_(new, closed))
-        .group_by(C.dimension, C.code)
-    )
-    out: dict[Unit, dict[tuple[str, str], int]] = {Unit.NEW: {}, Unit.CLOSED: {}}
-    for dim, code, n_new, n_closed in session.execute(query):
-        for unit, n in ((Unit.NEW, n_new), (Unit.CLOSED, n_closed)):
+    def __init__(self, session: Session, sel: Selection) -> None:
+        query = (
+            select(C.unit, C.fact, func.sum(C.n))
+            .where(C.office_id.in_(sel.office_ids), C.quarter.in_(sel.period.quarters))
+            .group_by(C.unit, C.fact)
+        )
+        self.facts: dict[Unit, dict[str, int]] = {Unit.NEW: {}, Unit.CLOSED: {}}
+        for unit, fact, n in session.execute(query):
             if n:
-                out[unit][(dim, code)] = int(n)
-    return out
+                self.facts[Unit(unit)][fact] = int(n)
 
+    def _prefixed(self, unit: Unit, prefix: str) -> dict[str, int]:
+        cut = len(prefix)
+        return {f[cut:]: n for f, n in self.facts[unit].items() if f.startswith(prefix)}
 
-def _level_one(code: SQLColumnExpression[str]) -> ColumnElement[bool]:
-    # Level-2 codes are "<level1>.<level2>"; the record carries the level-1 code beside them.
-    return ~code.contains(".")
+    def column(self, unit: Unit, column: str) -> dict[str | None, int]:
+        """Return the cases of ``unit`` per value of a single-valued column (None: not given)."""
+        return {v or None: n for v, n in self._prefixed(unit, f"col:{column}=").items()}
 
+    def binned(self, unit: Unit, measure: str, edges: Sequence[int]) -> list[int]:
+        """Return the cases of ``unit`` per bin of an integer measure.
 
-def pair_counts(
-    session: Session, sel: Selection, unit: Unit, rows: str, columns: str
-) -> dict[tuple[str, str], int]:
-    """Return the cases of ``unit`` having both a level-1 ``rows`` and a ``columns`` code."""
-    a, b = aliased(C), aliased(C)
-    query = (
-        select(a.code, b.code, func.count())
-        .select_from(R)
-        .join(a, and_(a.record_id == R.id, a.dimension == rows, _level_one(a.code)))
-        .join(b, and_(b.record_id == R.id, b.dimension == columns, _level_one(b.code)))
-        .where(sel.where(unit))
-        .group_by(a.code, b.code)
-    )
-    return {(x, y): int(n) for x, y, n in session.execute(query)}
+        ``edges`` are the inclusive upper limits of every bin but the last (``(0, 1, 3)`` makes
+        the bins 0, 1, 2–3 and ≥ 4). ``measure`` is ``kontakte``, ``minuten`` or ``dauer``
+        (how many quarters after the opening quarter the case was closed).
+        """
+        out = [0] * (len(edges) + 1)
+        for value, n in self._prefixed(unit, f"{measure}=").items():
+            number = int(value)
+            index = next((i for i, edge in enumerate(edges) if number <= edge), len(edges))
+            out[index] += n
+        return out
 
+    def codes(self, unit: Unit) -> dict[tuple[str, str], int]:
+        """Return the cases of ``unit`` having each ``(dimension, code)`` (every dimension)."""
+        out: dict[tuple[str, str], int] = {}
+        for key, n in self._prefixed(unit, "code:").items():
+            dimension, code = key.split("=", 1)
+            out[(dimension, code)] = n
+        return out
 
-def codes_per_case(
-    session: Session, sel: Selection, unit: Unit, dimension: str, ignore: Sequence[str] = ()
-) -> dict[int, int]:
-    """Return how many cases of ``unit`` have 0, 1, 2, … level-1 codes of ``dimension``."""
-    conditions = [C.record_id == R.id, C.dimension == dimension, _level_one(C.code)]
-    if ignore:
-        conditions.append(C.code.not_in(ignore))
-    per_case = (
-        select(func.count(C.code).label("n"))
-        .select_from(R)
-        .outerjoin(C, and_(*conditions))
-        .where(sel.where(unit))
-        .group_by(R.id)
-        .subquery()
-    )
-    query = select(per_case.c.n, func.count()).group_by(per_case.c.n)
-    return {int(n): int(count) for n, count in session.execute(query)}
+    def pairs(self, unit: Unit, rows: str, columns: str) -> dict[tuple[str, str], int]:
+        """Return the cases of ``unit`` having both a level-1 ``rows`` and a ``columns`` code."""
+        swap = CROSSED.index(rows) > CROSSED.index(columns)
+        first, second = (columns, rows) if swap else (rows, columns)
+        out: dict[tuple[str, str], int] = {}
+        for key, n in self._prefixed(unit, f"pair:{first}*{second}=").items():
+            a, b = key.split("*", 1)
+            out[(b, a) if swap else (a, b)] = n
+        return out
+
+    def per_case(self, unit: Unit, dimension: str) -> dict[int, int]:
+        """Return how many cases of ``unit`` have 0, 1, 2, … level-1 codes of ``dimension``.
+
+        ``keine_angabe`` ("not stated") is not counted as a code.
+        """
+        return {int(k): n for k, n in self._prefixed(unit, f"anzahl:{dimension}=").items()}

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
+from fallstelle.cases import stat_counts
 from fallstelle.cases.models.stats import StatisticalCode, StatisticalRecord
 
 
@@ -44,6 +45,7 @@ def add_record(
         **columns,
     )
     session.add(record)
+    stat_counts.change(session, None, stat_counts.snapshot(record))  # as cases.statistics does
     return record
 
 

@@ -16,7 +16,7 @@ from fallstelle.cases.models.case import (
     CaseIdentity,
     CaseNumberCounter,
 )
-from fallstelle.cases.models.stats import StatisticalCode, StatisticalRecord
+from fallstelle.cases.models.stats import StatisticalCode, StatisticalCount, StatisticalRecord
 from fallstelle.cases.models.vocab import DeadlineRule, VocabTerm
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "DeadlineRule",
     "OfficeActivity",
     "StatisticalCode",
+    "StatisticalCount",
     "StatisticalRecord",
     "VocabTerm",
 ]
