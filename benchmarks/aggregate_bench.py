@@ -11,7 +11,7 @@ times :func:`fallstelle.reports.aggregate.aggregate` for one year over all recor
 ``--end-to-end`` then times :func:`fallstelle.reports.service.build_release` (aggregation,
 disclosure control, PDF in the limited worker, CSV, storing) for one office.
 
-    python -m benchmarks.aggregate_bench [--records 100000] [--end-to-end 10000]
+    python -m benchmarks.aggregate_bench [--records 100000] [--end-to-end 1000 10000 …]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench]
 """
 
@@ -193,7 +193,7 @@ def time_aggregate(store: Store, period: str, office_ids: list[int], repeat: int
 def end_to_end(store: Store, n: int, repeat: int) -> None:
     from fallstelle.reports import service
 
-    office = offices(store, 1, prefix="E2E")
+    office = offices(store, 1, prefix=f"E{n}")
     bulk_insert(store, n, office, [2026], seed=7)
     bulk_insert(store, n * 9 // 10, office, [2025], seed=8)
     print(f"end to end: funding report 2026 for one office with {n} cases (+{n * 9 // 10} in 2025)")
@@ -215,7 +215,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--end-to-end", type=int, default=0, metavar="CASES")
+    parser.add_argument(
+        "--end-to-end",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="CASES",
+        help="case counts of one office to build a funding report for",
+    )
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -236,10 +243,11 @@ def main() -> None:
         time_aggregate(store, "2026", office_ids, args.repeat)
         time_aggregate(store, "2026-H1", office_ids, args.repeat)
         time_aggregate(store, "2026", office_ids[:1], args.repeat)
-        if args.end_to_end:
-            end_to_end(store, args.end_to_end, max(1, args.repeat // 2))
+        for n in args.end_to_end:
+            end_to_end(store, n, max(1, args.repeat // 2))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak memory of this process: {peak:.0f} MB (the PDF worker is a child)")
+        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"peak memory: this process {peak:.0f} MB, largest PDF worker {child:.0f} MB")
         next(stores, None)
 
 

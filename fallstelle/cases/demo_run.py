@@ -22,7 +22,7 @@ from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Office, User
 from fallstelle.auth.permissions import Role
-from fallstelle.cases import bulk, demo, entries
+from fallstelle.cases import bulk, demo, entries, stat_counts
 from fallstelle.cases.importer import counsellor_accounts
 from fallstelle.cases.work import today
 from fallstelle.db import utcnow
@@ -98,7 +98,7 @@ def create_demo(
     gc.disable()
     try:
         while result.cases < count:
-            with store.sessions() as session, session.begin():
+            with store.sessions() as session, session.begin(), stat_counts.deferred(session):
                 bulk.reuse_vocabulary(session)
                 for _ in range(min(BATCH, count - result.cases)):
                     bulk.create_whole_case(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -55,6 +56,7 @@ CROSSED = ("merkmal", "lebensbereich", "form", "intervention", "wirkung")
 #: The level-1 code that is an answer ("not stated"), not a category of its own.
 NO_ANSWER = "keine_angabe"
 KEY = ("office_id", "quarter", "unit", "fact")
+_PENDING = "fallstelle.stat_counts.pending"
 
 Fact = tuple[int, str, str, str]  # office, quarter, unit, fact
 
@@ -118,15 +120,41 @@ def change(session: Session, before: Snapshot | None, after: Snapshot | None) ->
     """Move the counts from a record's old values to its new ones (None: no record).
 
     Only facts whose count changes are written, in key order, so two transactions lock the
-    counter rows they share in the same order (no deadlock on PostgreSQL).
+    counter rows they share in the same order (no deadlock on PostgreSQL). Inside
+    :func:`deferred` the change is collected and written when the block ends.
     """
     if before == after:
         return
     delta = facts(after) if after else Counter[Fact]()
     delta.subtract(facts(before) if before else Counter[Fact]())
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        pending.update(delta)
+    else:
+        _write(session, delta)
+
+
+def _write(session: Session, delta: Counter[Fact]) -> None:
     rows = [_row(fact, n) for fact, n in sorted(delta.items()) if n]
     if rows:
         session.execute(_upsert(session.get_bind().dialect.name), rows)
+
+
+@contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Collect the count changes of many rewrites and write them once, at the block's end.
+
+    For bulk loading (``demo``): one upsert per distinct fact instead of one per case. The
+    caller's transaction must still be open when the block ends; on an error nothing is
+    written (the transaction is rolled back anyway).
+    """
+    pending: Counter[Fact] = Counter()
+    session.info[_PENDING] = pending
+    try:
+        yield
+    finally:
+        del session.info[_PENDING]
+    _write(session, pending)
 
 
 def _row(fact: Fact, n: int) -> dict[str, object]:

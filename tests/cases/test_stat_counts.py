@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from collections import Counter
 
 from alembic import command
 from flask import Flask
@@ -15,6 +16,7 @@ from fallstelle.audit.models import AuditEvent
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.cases import entries, service, stat_counts
+from fallstelle.cases.demo_run import create_demo
 from fallstelle.cases.models import StatisticalCode, StatisticalCount, StatisticalRecord
 from fallstelle.cases.sections import Closure, Consent, Contact
 from fallstelle.config import Settings
@@ -196,3 +198,25 @@ def test_recount_command_checks_mends_and_is_audited(
             select(AuditEvent.reason).where(AuditEvent.action == "statistics.recount")
         ).all()
     assert sorted(reasons) == ["checked", "checked", "rebuilt"]
+
+
+def test_bulk_loading_defers_the_counts_and_gets_them_right(store: Store) -> None:
+    create_demo(store, 40, seed=11, office_code="DEMO-COUNT")
+    with store.sessions() as session:
+        assert stat_counts.differences(session) == {}
+        new = sum(n for (_o, _q, u, f), n in stat_counts.stored(session).items()
+                  if (u, f) == ("neu", "n"))  # fmt: skip
+    assert new == 40
+
+
+def test_a_failing_deferred_block_writes_nothing(store: Store, world: World) -> None:
+    with store.sessions() as session:
+        record = StatisticalRecord(id="x", office_id=world.office_a, opened_quarter="2026-Q1")
+        try:
+            with stat_counts.deferred(session):
+                stat_counts.change(session, None, stat_counts.snapshot(record))
+                raise RuntimeError("stop")
+        except RuntimeError:
+            pass
+        assert stat_counts.stored(session) == Counter()
+        assert "fallstelle.stat_counts.pending" not in session.info
