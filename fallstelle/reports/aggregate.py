@@ -133,19 +133,7 @@ def _opened_tables(b: Builder) -> None:
         HEADINGS["merkmal"],
         level=1,
     )
-    per_case = b.counts.per_case(new, "merkmal")  # "keine_angabe" is not a ground
-    several = sum(n for k, n in per_case.items() if k >= 2)
-    b.add(one_way(
-        "merkmal_mehrfach", label("Merkmale je Fall (intersektionale Fälle)",
-                               "Grounds per case (intersectional cases)"),
-        Axis("merkmale_je_fall", label("Merkmale je Fall", "Grounds per case"), (
-            Category("mehrere", label("zwei oder mehr Merkmale (intersektional)",
-                                   "two or more grounds (intersectional)")),
-            Category("eines", label("ein Merkmal", "one ground")),
-            Category(NONE_CODE, NONE_LABEL),
-        )),
-        [several, per_case.get(1, 0), per_case.get(0, 0)], scope=b.scope(new),
-    ))  # fmt: skip
+    _grounds_per_case(b)
     b.multi(
         "merkmal_l2",
         label("Fälle nach Merkmal, Unterkategorien", "Cases by ground, detail"),
@@ -220,6 +208,36 @@ def _opened_tables(b: Builder) -> None:
         label("Kreis / kreisfreie Stadt", "District"),
         all_terms=False,
     )
+
+
+def _grounds_per_case(b: Builder) -> None:
+    """Cases with two or more grounds, one, none — published only beside a complete Merkmal table.
+
+    The Merkmal rows (level 1, without "keine Angabe", which is no ground) add up to
+    ``one + Σ grounds of the intersectional cases``, between ``one + 2 × several`` and
+    ``one + G × several`` for G grounds; with no intersectional case that is an equation that
+    would give away a single hidden Merkmal row. So the breakdown needs every ground row
+    published, or it is withheld (``Table.breakdown_needs``); withheld, the relation tells a
+    reader nothing that "each row ≤ the cases" does not (disclosure.py, rule 2).
+    """
+    new = Unit.NEW
+    per_case = b.counts.per_case(new, "merkmal")  # "keine_angabe" is not a ground
+    several = sum(n for k, n in per_case.items() if k >= 2)
+    merkmal = next(t for t in b.tables if t.key == "merkmal")
+    grounds = [b.cell_id(new, "merkmal", c.code) for c in merkmal.rows.categories
+               if "." not in c.code and c.code != "keine_angabe"]  # fmt: skip
+    b.add(one_way(
+        "merkmal_mehrfach", label("Merkmale je Fall (intersektionale Fälle)",
+                               "Grounds per case (intersectional cases)"),
+        Axis("merkmale_je_fall", label("Merkmale je Fall", "Grounds per case"), (
+            Category("mehrere", label("zwei oder mehr Merkmale (intersektional)",
+                                   "two or more grounds (intersectional)")),
+            Category("eines", label("ein Merkmal", "one ground")),
+            Category(NONE_CODE, NONE_LABEL),
+        )),
+        [several, per_case.get(1, 0), per_case.get(0, 0)], scope=b.scope(new),
+        breakdown_needs=grounds,
+    ))  # fmt: skip
 
 
 def _closed_tables(b: Builder) -> None:

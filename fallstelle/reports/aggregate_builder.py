@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from fallstelle.cases.models.vocab import VocabTerm
 from fallstelle.reports import aggregate_queries as q
 from fallstelle.reports.aggregate_queries import Selection, Unit
-from fallstelle.reports.tables import Axis, Category, CellId, Label, Table, one_way
+from fallstelle.reports.tables import Axis, Category, CellId, Label, Relation, Table, one_way
 
 NONE_CODE = "ohne_angabe"
 NONE_LABEL = Label("ohne Angabe", "not recorded")
@@ -83,6 +83,10 @@ class Builder:
 
     def scope(self, unit: Unit) -> CellId:
         return (*self.base, ("einheit", unit.value))
+
+    def cell_id(self, unit: Unit, dimension: str, code: str) -> CellId:
+        """The id of the cell counting ``code`` of ``dimension`` (as ``Table`` names it)."""
+        return tuple(sorted({*self.scope(unit), (dimension, code)}))
 
     def label(self, vocabulary: str, code: str) -> Label:
         for term in self.terms.get(vocabulary, ()):
@@ -148,9 +152,14 @@ class Builder:
         if not codes:  # a detail table with nothing to detail is left out
             return
         cats = tuple(Category(c, self._line_label(dimension, c, level)) for c in codes)
+        # A case with a level-2 code also has its level-1 code: child ≤ parent.
+        relations = [Relation(((self.cell_id(unit, dimension, c), 1),
+                               (self.cell_id(unit, dimension, c.split(".", 1)[0]), -1)))
+                     for c in codes if "." in c]  # fmt: skip
         self.add(one_way(key, title, Axis(dimension, heading, cats),
                          [counts.get(c, 0) for c in codes], scope=self.scope(unit),
-                         total=self.totals[unit], multi_answer=True))  # fmt: skip
+                         total=self.totals[unit], multi_answer=True,
+                         relations=relations))  # fmt: skip
 
     def _line_label(self, dimension: str, code: str, level: int | None) -> Label:
         own = self.label(dimension, code)

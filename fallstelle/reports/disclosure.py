@@ -17,7 +17,10 @@ The rules, in the order :func:`suppress_release` applies them:
    share one value (some member equals the total) and whose total is below
    ``attribute_threshold`` (default 20) has its breakdown withheld as well: otherwise
    "all 6 cases in Kreis R concern Religion" would be published. Withheld cells may be 0,
-   so their public lower bound is 0.
+   so their public lower bound is 0. A table whose breakdown is tied to cells of another
+   table (``Table.breakdown_needs``: "grounds per case" needs every Merkmal row) has every
+   cell but its grand total withheld as soon as one of those cells, or one of its own, is
+   hidden.
 3. **Complementary suppression (SDC-3)**: every additive line (row, column, margin line;
    its total counts as a cell of the line) with exactly one hidden cell gets one more: the
    smallest published non-zero cell of that line, ties broken by position, so regeneration
@@ -44,7 +47,7 @@ from types import MappingProxyType
 
 from fallstelle.errors import FallstelleError
 from fallstelle.reports.disclosure_lp import Interval, feasible_intervals
-from fallstelle.reports.tables import CellId, Line, Position, Table
+from fallstelle.reports.tables import CellId, CellKind, Line, Position, Table
 
 #: SDC-1: official statistics never go below three (BA, Eurostat).
 K_FLOOR = 3
@@ -156,6 +159,8 @@ def suppress_release(tables: Sequence[Table], policy: Policy | None = None) -> l
     statuses = [primary_statuses(t, policy) for t in tables]
     while True:
         _stabilise(tables, statuses)
+        if _withhold_tied(tables, statuses):
+            continue
         failures = _failures(tables, statuses, policy)
         if not failures:
             break
@@ -198,7 +203,10 @@ def check_release(release: Sequence[Suppressed]) -> None:
             if line.additive and len(hidden) == 1 and _published_sum(pub.table, line, pub.status):
                 problems.append(f"{pub.table.key} {hidden[0]}: only hidden cell of its line")
     tables = [p.table for p in release]
-    failures = _failures(tables, [dict(p.status) for p in release], policy)
+    statuses = [dict(p.status) for p in release]
+    problems += [f"{tables[i].key}: breakdown published beside a hidden cell it needs"
+                 for i in _tied_open(tables, statuses)]  # fmt: skip
+    failures = _failures(tables, statuses, policy)
     problems += [_describe(tables, [cid]) for cid, _ in failures]
     if problems:
         raise DisclosureError("release blocked: " + "; ".join(problems))
@@ -278,6 +286,36 @@ def _stabilise(tables: Sequence[Table], statuses: list[dict[Position, Status]]) 
                     changed = True
 
 
+def _tied_open(tables: Sequence[Table], statuses: Sequence[Mapping[Position, Status]]) -> list[int]:
+    """Indices of tables whose tied breakdown must be withheld but still shows a cell."""
+    hidden = {
+        c.cell_id
+        for t, st in zip(tables, statuses, strict=True)
+        for c in t.cells()
+        if st[c.position] in HIDDEN
+    }
+    out = []
+    for i, (t, st) in enumerate(zip(tables, statuses, strict=True)):
+        own = [c.position for c in t.cells() if c.kind is not CellKind.GRAND_TOTAL]
+        if not t.breakdown_needs or all(st[p] in HIDDEN for p in own):
+            continue
+        if not hidden.isdisjoint(t.breakdown_needs) or any(st[p] in HIDDEN for p in own):
+            out.append(i)
+    return out
+
+
+def _withhold_tied(tables: Sequence[Table], statuses: list[dict[Position, Status]]) -> bool:
+    """Withhold the breakdown of every table whose tied cells are not all published."""
+    changed = False
+    for i in _tied_open(tables, statuses):
+        status = statuses[i]
+        for c in tables[i].cells():
+            if c.kind is not CellKind.GRAND_TOTAL and status[c.position] not in HIDDEN:
+                status[c.position] = Status.WITHHELD
+                changed = True
+    return changed
+
+
 def _failures(
     tables: Sequence[Table], statuses: Sequence[Mapping[Position, Status]], policy: Policy
 ) -> list[tuple[CellId, Interval]]:
@@ -305,27 +343,27 @@ def _repair(
 ) -> bool:
     """Hide one more cell for the first failing cell that can be helped, then re-audit.
 
-    The cell hidden is the smallest published non-zero cell of the nearest lines, walking
-    outwards from the failing cell through lines that share hidden cells. One cell per round:
-    repairing every failing cell at once hides more than needed, since one complement often
-    protects several cells.
+    The cell hidden is the smallest published non-zero cell of the nearest lines (or
+    relations), walking outwards from the failing cell through lines that share hidden
+    cells. One cell per round: repairing every failing cell at once hides more than needed,
+    since one complement often protects several cells.
     """
+    groups = _groups(tables)
     for cid in failing:
-        frontier, seen_ids, seen_lines = {cid}, {cid}, set()
+        frontier, seen_ids, seen_groups = {cid}, {cid}, set()
         while frontier:
             candidates: list[tuple[int, int, Position]] = []
             reached: set[CellId] = set()
-            for ti, (table, status) in enumerate(zip(tables, statuses, strict=True)):
-                for li, line in enumerate(table.lines()):
-                    ids = [table.cell(p).cell_id for p in line.positions]
-                    if (ti, li) in seen_lines or frontier.isdisjoint(ids):
-                        continue
-                    seen_lines.add((ti, li))
-                    for p, pid in zip(line.positions, ids, strict=True):
-                        if status[p] is Status.PUBLISHED and table.cell(p).value > 0:
-                            candidates.append((table.cell(p).value, ti, p))
-                        elif status[p] in HIDDEN and pid not in seen_ids:
-                            reached.add(pid)
+            for gi, group in enumerate(groups):
+                if gi in seen_groups or frontier.isdisjoint(pid for _, _, pid in group):
+                    continue
+                seen_groups.add(gi)
+                for ti, p, pid in group:
+                    value, status = tables[ti].cell(p).value, statuses[ti][p]
+                    if status is Status.PUBLISHED and value > 0:
+                        candidates.append((value, ti, p))
+                    elif status in HIDDEN and pid not in seen_ids:
+                        reached.add(pid)
             if candidates:
                 _, ti, pos = min(candidates)
                 statuses[ti][pos] = Status.SECONDARY
@@ -333,6 +371,23 @@ def _repair(
             seen_ids |= reached
             frontier = reached
     return False
+
+
+def _groups(tables: Sequence[Table]) -> list[list[tuple[int, Position, CellId]]]:
+    """Every line of every table, then every relation, as ``(table, position, cell id)``."""
+    out = [
+        [(ti, p, table.cell(p).cell_id) for p in line.positions]
+        for ti, table in enumerate(tables)
+        for line in table.lines()
+    ]
+    where: dict[CellId, list[tuple[int, Position]]] = {}
+    for ti, table in enumerate(tables):
+        for cell in table.cells():
+            where.setdefault(cell.cell_id, []).append((ti, cell.position))
+    for table in tables:
+        for relation in table.relations:
+            out.append([(ti, p, cid) for cid, _ in relation.terms for ti, p in where.get(cid, ())])
+    return out
 
 
 def _describe(tables: Sequence[Table], cell_ids: Iterable[CellId]) -> str:

@@ -6,9 +6,11 @@ and :mod:`fallstelle.reports.tables`.
 For every hidden cell we compute the smallest and largest value it can take in any filling
 of the hidden cells that agrees with everything published: all tables of the release at once
 (a cell id shared by two tables is one unknown), every additive line ``total = Σ members``,
-every multi-answer line ``member ≤ total`` (SDC-8: no additivity assumed), and each hidden
-cell's public lower bound (1 where zeros are published, so a hidden value is known to be
-positive; 0 inside a withheld breakdown).
+every multi-answer line ``member ≤ total`` (SDC-8: no additivity assumed), every
+:class:`~fallstelle.reports.tables.Relation` a table declares whose cells are all in the
+release (a level-2 category ≤ its level-1 category; the grounds of all cases ≥ "one ground"
++ 2 × "two or more"), and each hidden cell's public lower bound (1 where zeros are published,
+so a hidden value is known to be positive; 0 inside a withheld breakdown).
 
 Why a hand-written simplex and not ``scipy.optimize.linprog``: the problems are tiny (a few
 dozen unknowns per connected component), exactness matters more than speed, and SciPy with
@@ -53,7 +55,7 @@ class Interval:
 
 @dataclass(frozen=True)
 class _Constraint:
-    coefs: tuple[tuple[int, int], ...]  # (unknown, ±1)
+    coefs: tuple[tuple[int, int], ...]  # (unknown, coefficient): ±1 in lines, any in relations
     rhs: int
     equal: bool  # else "<="
 
@@ -75,6 +77,7 @@ def feasible_intervals(
     index: dict[CellId, int] = {}
     lower: list[int] = []
     constraints: list[_Constraint] = []
+    release = list(release)
     for table, hidden in release:
         for pos, lb in hidden.items():
             cid = table.cell(pos).cell_id
@@ -94,6 +97,7 @@ def feasible_intervals(
                     for m in line.members
                     if m in hidden or line.total in hidden
                 ]
+    constraints += _relations(release, index)
     names = {i: cid for cid, i in index.items()}
     out: dict[CellId, Interval] = {}
     for unknowns, group in _components(len(lower), constraints):
@@ -121,6 +125,34 @@ def _linear(
         else:
             rhs -= sign * table.cell(pos).value
     return _Constraint(tuple(sorted((v, c) for v, c in coefs.items() if c)), rhs, equal)
+
+
+def _relations(
+    release: list[tuple[Table, Mapping[Position, int]]], index: Mapping[CellId, int]
+) -> list[_Constraint]:
+    """The tables' relations as constraints; published cells move to the right-hand side."""
+    published: dict[CellId, int] = {}
+    for table, _hidden in release:
+        for cell in table.cells():
+            if cell.cell_id not in index:
+                published[cell.cell_id] = cell.value
+    out: list[_Constraint] = []
+    for table, _hidden in release:
+        for relation in table.relations:
+            coefs: dict[int, int] = {}
+            rhs = relation.bound
+            for cid, coef in relation.terms:
+                if cid in index:
+                    coefs[index[cid]] = coefs.get(index[cid], 0) + coef
+                elif cid in published:
+                    rhs -= coef * published[cid]
+                else:  # a cell the release does not contain: the reader knows nothing of it
+                    break
+            else:
+                if any(coefs.values()):
+                    terms = tuple(sorted((v, c) for v, c in coefs.items() if c))
+                    out.append(_Constraint(terms, rhs, False))
+    return out
 
 
 def _components(

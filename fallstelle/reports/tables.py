@@ -2,8 +2,9 @@
 
 Owns :class:`Table` and the structure every disclosure rule works on: the cells of a table
 (interior cells, row and column totals, the grand total — totals are cells too, SDC-2) and
-its *lines* (a row, a column, or a margin line, each a total and its members). Imports only
-the standard library: no database, no Flask, never ``crypto`` or ``cases`` (ARCHITECTURE.md).
+its *lines* (a row, a column, or a margin line, each a total and its members), and the
+*relations* a reader knows between cells of different tables. Imports only the standard
+library: no database, no Flask, never ``crypto`` or ``cases`` (ARCHITECTURE.md).
 
 A cell id names what a cell counts, independent of the table it sits in: the table's scope
 (counting unit, period, offices) plus one ``(dimension, category)`` pair per axis the cell is
@@ -89,13 +90,30 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Relation:
+    """What a reader knows beyond a table's lines: ``Σ coefficient · cell ≤ bound``.
+
+    Cells are named by id, so a relation may tie cells of several tables of a release: a
+    level-2 category never exceeds its level-1 category (``child − parent ≤ 0``); the
+    grounds of all cases add up to at least "one ground" + 2 × "two or more". The protection
+    audit uses every relation whose cells are all in the release.
+    """
+
+    terms: tuple[tuple[CellId, int], ...]
+    bound: int = 0
+
+
+@dataclass(frozen=True)
 class Table:
     """Non-negative integer counts of one published table, with optional margins.
 
     ``columns is None`` makes a one-way table (one column of counts). Margins that are
     present are cells like any other. In an additive table they must equal the sums of their
     members; in a ``multi_answer`` table (shares add up to more than 100 %) they count cases
-    and each member must not exceed its total.
+    and each member must not exceed its total. ``relations`` add what else a reader knows
+    about its cells (:class:`Relation`). ``breakdown_needs`` names cells without which the
+    table's breakdown may not be published: when one of them is hidden, every cell but the
+    grand total is withheld (``disclosure``).
     """
 
     key: str
@@ -108,6 +126,8 @@ class Table:
     grand_total: int | None = None
     multi_answer: bool = False
     scope: CellId = ()
+    relations: tuple[Relation, ...] = ()
+    breakdown_needs: tuple[CellId, ...] = ()
     _cells: dict[Position, Cell] = field(init=False, repr=False, compare=False)
     _lines: tuple[Line, ...] = field(init=False, repr=False, compare=False)
 
@@ -246,6 +266,8 @@ def one_way(
     scope: CellId = (),
     total: int | None = None,
     multi_answer: bool = False,
+    relations: Sequence[Relation] = (),
+    breakdown_needs: Sequence[CellId] = (),
 ) -> Table:
     """Build a one-way table with a total line (the sum, or ``total`` cases if multi-answer).
 
@@ -265,4 +287,6 @@ def one_way(
         column_totals=(grand,),
         multi_answer=multi_answer,
         scope=scope,
+        relations=tuple(relations),
+        breakdown_needs=tuple(breakdown_needs),
     )
