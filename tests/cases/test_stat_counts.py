@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 import uuid
 from collections import Counter
 
@@ -220,3 +221,31 @@ def test_a_failing_deferred_block_writes_nothing(store: Store, world: World) -> 
             pass
         assert stat_counts.stored(session) == Counter()
         assert "fallstelle.stat_counts.pending" not in session.info
+
+
+def test_concurrent_changes_of_different_cases_keep_the_counts_right(
+    store: Store, world: World
+) -> None:
+    # Different cases, same office and quarter: the only rows they share are the counters.
+    cases = [create(store, world.alice) for _ in range(6)]
+    errors: list[BaseException] = []
+
+    def work(case_id: uuid.UUID, version: int) -> None:
+        try:
+            with store.sessions() as session, session.begin():
+                entries.add_contact(
+                    session, world.alice, store.keys, case_id, version,
+                    Contact(on=dt.date(2026, 2, 2), minutes=30, channel="telefon"),
+                )  # fmt: skip
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=case) for case in cases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    counts = _counts(store)  # asserts no drift
+    assert counts[("2026-Q1", "neu", "kontakte=1")] == 6
+    assert ("2026-Q1", "neu", "kontakte=0") not in counts
