@@ -15,6 +15,15 @@ standard library, Jinja2 and the ``reports`` view-model and worker modules; neve
   kills it after a wall-clock timeout. A 20-table funding report needs about 0.3 GiB of
   address space and 2–3 s of CPU (benchmarks/report_bench.py). ``sandbox=False`` renders
   in-process, for the HTML preview's tests and for measuring the overhead.
+* **A worker started ahead of time**: starting Python and importing WeasyPrint takes about
+  0.7 s, so one worker is started before it is needed (:func:`prepare_worker`: when a
+  build begins, and after every render) and waits, limits set and WeasyPrint loaded, for
+  its job. It is still one process per job — it renders exactly one report and exits, so
+  no job can see another's state — and it is used only if it is alive and was started with
+  the same limits and environment; otherwise, or when two renders overlap, a fresh worker
+  starts as before. Every worker is reaped (after its job, when killed at a limit, at exit
+  by :func:`dismiss_worker`, or by the next render if it died while waiting); a forked copy
+  of the app forgets the parent's spare.
 * **Broken assets**: a missing or forbidden asset is a :class:`ReportRenderError` naming
   it; :func:`write_pdf` writes to a temporary file beside the target and renames it only
   after success, so a failed render leaves no file.
@@ -22,11 +31,13 @@ standard library, Jinja2 and the ``reports`` view-model and worker modules; neve
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -110,9 +121,11 @@ def render_pdf(
     return _render_in_child(html, root, title, created, limits or Limits())
 
 
-def _render_in_child(html: str, root: Path, title: str, created: str, limits: Limits) -> bytes:
-    job = json.dumps({"html": html, "root": str(root), "title": title, "created": created})
-    env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
+def _worker_env() -> dict[str, str]:
+    return {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
+
+
+def _start_worker(limits: Limits, env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-P",
@@ -120,26 +133,107 @@ def _render_in_child(html: str, root: Path, title: str, created: str, limits: Li
         str(limits.cpu_seconds),
         str(limits.memory_bytes),
     ]
+    return subprocess.Popen(  # noqa: S603 - fixed argv: our interpreter and our worker file
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+
+@dataclass
+class _Spare:
+    """A worker started ahead of time that has not been given a job yet."""
+
+    process: subprocess.Popen[bytes]
+    limits: Limits
+    env: dict[str, str]
+
+
+_spare_lock = threading.Lock()
+_spare: _Spare | None = None
+
+
+def prepare_worker(limits: Limits | None = None) -> None:
+    """Start a worker ahead of time, so that the next :func:`render_pdf` finds it warm.
+
+    Does nothing when one is ready. The worker imports WeasyPrint under its limits and then
+    waits for its one job; :func:`render_pdf` calls this after every render, and
+    :func:`fallstelle.reports.service.build_release` before aggregating.
+    """
+    global _spare
+    limits = limits or Limits()
+    env = _worker_env()
+    with _spare_lock:
+        if _spare is not None and _spare.process.poll() is None:
+            return
+        _spare = _Spare(_start_worker(limits, env), limits, env)
+
+
+def _take_worker(limits: Limits) -> subprocess.Popen[bytes]:
+    """Return the spare worker if it was started with these limits and is alive, else a new one."""
+    global _spare
+    env = _worker_env()
+    with _spare_lock:
+        spare = _spare
+        if spare is not None and (spare.limits, spare.env) == (limits, env):
+            _spare = None
+            if spare.process.poll() is None:
+                return spare.process
+    return _start_worker(limits, env)
+
+
+def dismiss_worker() -> None:
+    """Stop and reap the spare worker, if any (at exit; it holds no job)."""
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is not None:
+        _stop(spare.process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill ``process`` and reap it, so that no zombie is left."""
+    process.kill()
+    process.communicate()
+
+
+def _forget_in_child() -> None:
+    # A forked copy of the app must not share the parent's spare (its pipes belong to the
+    # parent, and only the parent can reap it).
+    global _spare, _spare_lock
+    _spare, _spare_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+atexit.register(dismiss_worker)
+
+
+def _render_in_child(html: str, root: Path, title: str, created: str, limits: Limits) -> bytes:
+    job = json.dumps({"html": html, "root": str(root), "title": title, "created": created})
+    process = _take_worker(limits)
     try:
-        done = subprocess.run(  # noqa: S603 - fixed argv: our interpreter and our worker file
-            command,
-            input=job.encode(),
-            capture_output=True,
-            env=env,
-            timeout=limits.wall_seconds,
-            check=False,
-        )
+        stdout, stderr = process.communicate(job.encode(), timeout=limits.wall_seconds)
     except subprocess.TimeoutExpired:
+        _stop(process)
         raise ReportRenderError(f"rendering took longer than {limits.wall_seconds} s") from None
-    if done.returncode == 0 and done.stdout.startswith(b"%PDF-"):
-        return done.stdout
-    detail = done.stderr.decode(errors="replace").strip().splitlines()
+    except BaseException:
+        _stop(process)
+        raise
+    finally:
+        if limits == Limits():
+            prepare_worker(limits)  # the next report finds a warm worker
+    code = process.returncode
+    if code == 0 and stdout.startswith(b"%PDF-"):
+        return stdout
+    detail = stderr.decode(errors="replace").strip().splitlines()
     last = detail[-1] if detail else ""
-    if done.returncode == pdf_worker.EXIT_ASSET:
+    if code == pdf_worker.EXIT_ASSET:
         raise ReportRenderError(f"report asset: {last}")
-    if done.returncode < 0:
-        raise ReportRenderError(f"rendering stopped by signal {-done.returncode} (limit reached)")
-    raise ReportRenderError(f"rendering failed (exit {done.returncode}): {last[:300]}")
+    if code < 0:
+        raise ReportRenderError(f"rendering stopped by signal {-code} (limit reached)")
+    raise ReportRenderError(f"rendering failed (exit {code}): {last[:300]}")
 
 
 def write_pdf(

@@ -44,7 +44,7 @@ from fallstelle.reports.aggregate import aggregate
 from fallstelle.reports.csv_export import to_csv
 from fallstelle.reports.disclosure import Policy, Suppressed, suppress_release
 from fallstelle.reports.models import ReportRelease
-from fallstelle.reports.pdf import REPORTS_DIR, render_pdf
+from fallstelle.reports.pdf import REPORTS_DIR, prepare_worker, render_pdf
 from fallstelle.reports.report_views import (
     Activity,
     PreviousRelease,
@@ -271,6 +271,8 @@ def build_release(
     if template not in TEMPLATES:
         raise ReportError(f"unknown template {template!r} (funding or campaign)")
     policy = policy or Policy()
+    if sandbox:
+        prepare_worker()  # WeasyPrint loads in the worker while the tables are counted
     clock = time.perf_counter()
     steps: dict[str, float] = {}
 
