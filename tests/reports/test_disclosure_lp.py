@@ -7,7 +7,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fallstelle.reports.disclosure import Policy, suppress
+from fallstelle.reports import disclosure_lp
+from fallstelle.reports.disclosure import Policy, suppress, suppress_release
 from fallstelle.reports.disclosure_lp import feasible_intervals
 from fallstelle.reports.disclosure_text import hidden_footnote, percentage
 from fallstelle.reports.tables import Label, one_way
@@ -44,6 +45,35 @@ def test_lp_uses_what_the_reader_knows_about_hidden_cells() -> None:
     assert feasible_intervals([(t, hidden)])[t.cell((0, 0)).cell_id].hi == 7
     withheld = {**hidden, (1, 0): 0}
     assert feasible_intervals([(t, withheld)])[t.cell((0, 0)).cell_id].hi == 8
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    counts=st.lists(st.lists(st.integers(0, 12), min_size=4, max_size=4), min_size=3, max_size=4),
+    k=st.integers(3, 5),
+)
+def test_remembered_components_give_the_answer_of_a_fresh_solve(
+    counts: list[list[int]], k: int
+) -> None:
+    # Two tables sharing their column margin: solved in one order, then in the other (other
+    # variable numbers, same programs), then with nothing remembered.
+    rows = [one_way("rows", Label("R", "R"), axis("row", len(counts)), list(map(sum, counts)))]
+    release = suppress_release([table(counts), *rows], Policy(k=k))
+    pairs = [(pub.table, pub.lower_bounds()) for pub in release]
+    first = feasible_intervals(pairs)
+    again = feasible_intervals(list(reversed(pairs)))
+    disclosure_lp._SOLVED.clear()
+    assert first == again == feasible_intervals(pairs)
+
+
+def test_a_changed_published_value_or_bound_is_solved_anew() -> None:
+    hidden = {(0, 0): 1, (0, 1): 1, (1, 0): 1, (1, 1): 1}
+    one, other = table([[1, 9], [7, 8]]), table([[1, 9], [8, 8]])  # one more in column 1
+    cid = one.cell((0, 0)).cell_id
+    assert feasible_intervals([(one, hidden)])[cid].hi == 7
+    assert feasible_intervals([(other, hidden)])[cid].hi == 8
+    assert feasible_intervals([(one, {**hidden, (1, 0): 0})])[cid].hi == 8
+    assert feasible_intervals([(one, hidden)])[cid].hi == 7
 
 
 def test_percentages_need_a_published_base_of_twenty() -> None:
