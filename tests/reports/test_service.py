@@ -6,7 +6,10 @@ import datetime as dt
 import hashlib
 import subprocess
 import uuid
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 from sqlalchemy import select
@@ -15,10 +18,11 @@ from fallstelle.audit.models import AuditEvent
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Role
 from fallstelle.reports import service
-from fallstelle.reports.disclosure import Policy
+from fallstelle.reports.disclosure import DisclosureError, Policy, Status, Suppressed
 from fallstelle.reports.models import ReportRelease
 from fallstelle.reports.periods import BadPeriod
 from fallstelle.reports.report_views import Activity
+from fallstelle.reports.tables import Table
 from fallstelle.store import Store
 from tests.auth.factories import make_office
 from tests.cases.factories import World
@@ -128,6 +132,35 @@ def test_bad_input_is_a_clear_error_and_stores_nothing(store: Store) -> None:
         build(store, op, [a, 9999])
     with pytest.raises(service.ReportError, match="unknown template"):
         build(store, op, [a], template="annual")
+    with store.sessions() as session:
+        assert session.scalars(select(ReportRelease)).all() == []
+    assert events(store, "report.generate") == []
+
+
+@pytest.mark.parametrize("template", ["funding", "campaign"])
+def test_a_release_that_fails_the_check_is_never_stored(
+    store: Store, monkeypatch: pytest.MonkeyPatch, template: str
+) -> None:
+    # The genuine release passes first, so everything the checks remember is warm; the
+    # build then gets a copy with one small count published, and must refuse it.
+    a, _ = _fixed(store)
+    genuine = service.suppress_release
+
+    def tampered(tables: Sequence[Table], policy: Policy | None = None) -> list[Suppressed]:
+        release = genuine(tables, policy)
+        k = release[0].policy.k
+        pub, pos = next(
+            (pub, pos)
+            for pub in release
+            for pos, st in pub.status.items()
+            if st is Status.PRIMARY and 0 < pub.table.cell(pos).value < k
+        )
+        status = MappingProxyType({**pub.status, pos: Status.PUBLISHED})
+        return [replace(p, status=status) if p is pub else p for p in release]
+
+    monkeypatch.setattr(service, "suppress_release", tampered)
+    with pytest.raises(DisclosureError, match="small count published"):
+        build(store, Actor.operator(), [a], template=template)
     with store.sessions() as session:
         assert session.scalars(select(ReportRelease)).all() == []
     assert events(store, "report.generate") == []
