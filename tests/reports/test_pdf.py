@@ -18,6 +18,7 @@ from fallstelle.reports.pdf import (
     ReportRenderError,
     render_html,
     render_pdf,
+    spaceless,
     write_pdf,
 )
 from fallstelle.reports.pdf_worker import BASE_URL, AssetRefused, resolve_asset
@@ -226,6 +227,22 @@ def test_canary_hidden_values_never_appear(small_pdf: Path) -> None:
     assert str(CANARY_VALUE).encode() not in raw
     assert "Behörde" in text  # the row is there, its value is not
     assert _row(text, "Behörde")[1] == "."
+
+
+def test_spaceless_tables_render_to_the_same_bytes(tmp_path: Path) -> None:
+    assert spaceless('<tr>\n  <td>1 234</td>\n  <td> . </td>\n</tr>') == (
+        "<tr><td>1 234</td><td> . </td></tr>"
+    )
+    view = funding_view(small_release(), META)
+    assert "</td>\n" not in render_html(view)
+    root = copy_reports(tmp_path)
+    for name in ("macros.html", "funding/report.html"):
+        template = root / name
+        text = template.read_text()
+        text = text.replace("{% filter spaceless %}", "").replace("{% endfilter %}", "")
+        template.write_text(text)
+    assert "</td>\n" in render_html(view, root=root)
+    assert render_pdf(view, sandbox=False) == render_pdf(view, root=root, sandbox=False)
 
 
 def test_rendering_is_deterministic() -> None:
