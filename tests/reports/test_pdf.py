@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
-from fallstelle.reports import sample
+from fallstelle.reports import pdf_worker, sample
 from fallstelle.reports.disclosure import suppress_release
 from fallstelle.reports.disclosure_text import format_percent, percentage
 from fallstelle.reports.pdf import (
@@ -243,6 +244,33 @@ def test_spaceless_tables_render_to_the_same_bytes(tmp_path: Path) -> None:
         template.write_text(text)
     assert "</td>\n" in render_html(view, root=root)
     assert render_pdf(view, sandbox=False) == render_pdf(view, root=root, sandbox=False)
+
+
+def _leader_dots(path: Path) -> dict[str, tuple[float, int, int]]:
+    """Per line of the contents page: where the dots end, how many, in how many words."""
+    xml = poppler("pdftotext", "-f", "2", "-l", "2", "-bbox", str(path), "-")
+    found: dict[str, tuple[float, int, int]] = {}
+    for y, x1, word in re.findall(r'yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', xml):
+        dots = len(word) - len(word.rstrip("."))
+        if word == "." or dots > 1:  # a dot of its own, or a run of them (not "1.")
+            end, n, words = found.get(y, (0.0, 0, 0))
+            found[y] = (max(end, float(x1)), n + dots, words + 1)
+    return found
+
+
+def test_leader_dots_are_one_run_per_line_in_the_same_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = funding_view(small_release(), META)
+    merged, plain = tmp_path / "merged.pdf", tmp_path / "plain.pdf"
+    write_pdf(view, merged, sandbox=False)
+    monkeypatch.setattr(pdf_worker, "merge_leader_dots", lambda page: 0)
+    write_pdf(view, plain, sandbox=False)
+    one, each = _leader_dots(merged), _leader_dots(plain)
+    assert one.keys() == each.keys() and len(one) >= 5
+    for y, (end, n, words) in one.items():
+        assert words == 1 < each[y][2] and n == each[y][1] > 10  # one run, the same dots
+        assert abs(end - each[y][0]) < 0.2  # ending where they ended
 
 
 def test_rendering_is_deterministic() -> None:
