@@ -11,6 +11,9 @@ Who may report: an actor with ``report:generate`` on offices that are all in its
 the operator at the command line on every office (it holds the keys anyway). Auditors and
 admins never. A refusal is audited (``outcome=denied``) before it is raised.
 
+Speed: a build first asks :mod:`fallstelle.reports.pdf` for a PDF worker, which loads
+WeasyPrint while the tables are counted (:func:`~fallstelle.reports.pdf.prepare_worker`).
+
 Determinism: the tables of a period are a pure function of the statistical records, and
 suppression is deterministic, so regenerating a period from the same data publishes the same
 numbers; with the same generation date the PDF is the same bytes (the worker writes the
