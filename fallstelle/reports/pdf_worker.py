@@ -141,7 +141,7 @@ def merge_leader_dots(page: Any) -> int:
     from weasyprint.formatting_structure.boxes import TextBox
 
     merged = 0
-    stack = [getattr(page, "_page_box", None)]  # WeasyPrint 70's box tree of the page
+    stack: list[Any] = [getattr(page, "_page_box", None)]  # WeasyPrint 70's box tree
     while stack:
         box = stack.pop()
         children = getattr(box, "children", None)
