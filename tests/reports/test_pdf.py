@@ -271,6 +271,7 @@ def test_leader_dots_are_one_run_per_line_in_the_same_place(
     for y, (end, n, words) in one.items():
         assert words == 1 < each[y][2] and n == each[y][1] > 10  # one run, the same dots
         assert abs(end - each[y][0]) < 0.2  # ending where they ended
+    assert pdf_worker.merge_leader_dots(object()) == 0  # no box tree found: left alone
 
 
 def test_rendering_is_deterministic() -> None:
