@@ -14,8 +14,9 @@ worker modules; never ``crypto``, ``cases``, the database or Flask.
   interpreter (``python -P``, no inherited ``FALLSTELLE_*`` variables) that limits its own
   CPU time (30 s) and address space (1 GiB) before importing WeasyPrint; the parent also
   kills it after a wall-clock timeout. A 20-table funding report needs about 0.3 GiB of
-  address space and 2–3 s of CPU (benchmarks/report_bench.py). ``sandbox=False`` renders
-  in-process, for the HTML preview's tests and for measuring the overhead.
+  address space and 2–3 s of CPU, WeasyPrint's import included (benchmarks/report_bench.py).
+  ``sandbox=False`` renders in-process, for the HTML preview's tests and for measuring the
+  overhead.
 * **A worker started ahead of time**: starting Python and importing WeasyPrint takes about
   0.7 s, so one worker is started before it is needed (:func:`prepare_worker`: when a
   build begins, and after every render) and waits, limits set and WeasyPrint loaded, for

@@ -310,7 +310,7 @@ def test_broken_template_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_worker_is_stopped_at_the_cpu_limit() -> None:
     release = suppress_release(sample.sample_release(400))
-    view = funding_view(release, META, sections=sample.SECTIONS)  # needs about 3 s of CPU
+    view = funding_view(release, META, sections=sample.SECTIONS)  # about 2 s of CPU
     with pytest.raises(ReportRenderError, match="limit"):
         render_pdf(view, limits=Limits(cpu_seconds=1, memory_bytes=0))
 
