@@ -37,7 +37,12 @@ from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from fallstelle.cases.models.stats import StatisticalCode, StatisticalCount, StatisticalRecord
+from fallstelle.cases.models.stats import (
+    CROSSED,
+    StatisticalCode,
+    StatisticalCount,
+    StatisticalRecord,
+)
 
 NEW, CLOSED = "neu", "abgeschlossen"
 #: Single-valued columns of the record that are counted by value.
@@ -51,8 +56,6 @@ COLUMNS = (
     "closure_reason",
     "counterpart_response",
 )
-#: Coded dimensions whose level-1 codes are counted in pairs (crosstabs) and per case.
-CROSSED = ("merkmal", "lebensbereich", "form", "intervention", "wirkung")
 #: The level-1 code that is an answer ("not stated"), not a category of its own.
 NO_ANSWER = "keine_angabe"
 KEY = ("office_id", "quarter", "unit", "fact")

@@ -22,13 +22,10 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fallstelle.cases.models.stats import StatisticalCount
+from fallstelle.cases.models.stats import CROSSED, StatisticalCount
 from fallstelle.reports.periods import Period
 
 C = StatisticalCount
-#: The dimensions whose level-1 codes are pre-counted in pairs, in the stored order
-#: (``cases.stat_counts.CROSSED``; reports may not import ``cases`` beyond its models).
-CROSSED = ("merkmal", "lebensbereich", "form", "intervention", "wirkung")
 
 
 class Unit(StrEnum):

@@ -98,6 +98,31 @@ class ReleaseInfo:
     pdf_sha256: str
 
 
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    *,
+    outcome: str = "ok",
+    reason: str | None = None,
+) -> None:
+    """Record one report event (ids and codes only)."""
+    record(
+        session,
+        Event(
+            action=action,
+            outcome=outcome,
+            actor_id=actor.user_id,
+            actor_role=actor.audit_role,
+            object_type=object_type,
+            object_id=object_id,
+            reason=reason,
+        ),
+    )
+
+
 def _is_operator(actor: Actor) -> bool:
     return actor.user_id is None
 
@@ -111,16 +136,7 @@ def _authorise(session: Session, actor: Actor, office_ids: Iterable[int], action
     elif not set(office_ids) <= actor.report_offices:
         reason = "other_office"
     if reason is not None:
-        record(
-            session,
-            Event(
-                action=action,
-                outcome="denied",
-                actor_id=actor.user_id,
-                actor_role=actor.audit_role,
-                reason=reason,
-            ),
-        )
+        _audit(session, actor, action, outcome="denied", reason=reason)
         raise NotAllowed("you may not report on these offices")
 
 
@@ -223,17 +239,7 @@ def preview(
     if template not in TEMPLATES:
         raise ReportError(f"unknown template {template!r} (funding or campaign)")
     view, _release = _view(session, when, ids, template, policy or Policy(), None, None, None)
-    record(
-        session,
-        Event(
-            action="report.preview",
-            actor_id=actor.user_id,
-            actor_role=actor.audit_role,
-            object_type="report_period",
-            object_id=when.code,
-            reason=template,
-        ),
-    )
+    _audit(session, actor, "report.preview", "report_period", when.code, reason=template)
     return view
 
 
@@ -304,17 +310,7 @@ def build_release(
     )
     session.add(stored)
     session.flush()
-    record(
-        session,
-        Event(
-            action="report.generate",
-            actor_id=actor.user_id,
-            actor_role=actor.audit_role,
-            object_type="report_release",
-            object_id=str(stored.id),
-            reason=template,
-        ),
-    )
+    _audit(session, actor, "report.generate", "report_release", str(stored.id), reason=template)
     lap("csv+store")
     if timings is not None:
         timings.update(steps)
@@ -335,30 +331,10 @@ def download(session: Session, actor: Actor, release_id: uuid.UUID, kind: str = 
     _authorise(session, actor, found.offices, "report.download")
     data, digest = (found.pdf, found.pdf_sha256) if kind == "pdf" else (found.csv, found.csv_sha256)
     if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), digest):
-        record(
-            session,
-            Event(
-                action="report.download",
-                outcome="error",
-                actor_id=actor.user_id,
-                actor_role=actor.audit_role,
-                object_type="report_release",
-                object_id=str(found.id),
-                reason="hash_mismatch",
-            ),
-        )
+        _audit(session, actor, "report.download", "report_release", str(found.id),
+               outcome="error", reason="hash_mismatch")  # fmt: skip
         raise ReleaseDamaged(str(release_id))
-    record(
-        session,
-        Event(
-            action="report.download",
-            actor_id=actor.user_id,
-            actor_role=actor.audit_role,
-            object_type="report_release",
-            object_id=str(found.id),
-            reason=kind,
-        ),
-    )
+    _audit(session, actor, "report.download", "report_release", str(found.id), reason=kind)
     return data
 
 

@@ -58,6 +58,11 @@ class StatisticalCode(Base):
     code: Mapped[str] = mapped_column(String(80), primary_key=True)
 
 
+#: Coded dimensions whose level-1 codes ``statistical_counts`` holds in pairs (crosstabs) and
+#: per case, in the order the pair facts name them (``cases.stat_counts``; read by reports).
+CROSSED = ("merkmal", "lebensbereich", "form", "intervention", "wirkung")
+
+
 class StatisticalCount(Base):
     """How many records of an office have one fact, in one quarter and counting unit.
 
