@@ -10,7 +10,10 @@ from flask import Flask
 
 from fallstelle.config import Settings
 
-__all__ = ["Settings", "create_app"]
+__all__ = ["Settings", "__version__", "create_app"]
+
+#: The one place the version is written (pyproject.toml, footer, ``--version`` read it).
+__version__ = "0.2.0.dev0"
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -239,6 +239,8 @@ def update_user(
 ) -> User:
     """Change name, roles, offices and the active flag; disabling ends every session.
 
+    Disabling and enabling are audited as such (``user.disable``, ``user.enable``).
+
     Raises:
         NotAllowed, Invalid, LookupError, Conflict.
     """
@@ -257,6 +259,8 @@ def update_user(
     if was_active and not active:
         sessions.end_for_user(session, user.id)
         _audit(session, actor, "user.disable", "user", user.id)
+    elif active and not was_active:
+        _audit(session, actor, "user.enable", "user", user.id)
     return user
 
 

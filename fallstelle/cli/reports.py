@@ -30,6 +30,7 @@ from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Office
 from fallstelle.cases import stat_counts
+from fallstelle.cli.progress import progress
 from fallstelle.cli.setup import open_or_exit
 from fallstelle.errors import FallstelleError
 from fallstelle.reports import service
@@ -134,10 +135,14 @@ def recount_command(check: bool) -> None:
     """Compare the pre-counted statistics with the records, and mend them."""
     store = open_or_exit()
     with store.sessions() as session, session.begin():
-        differ = stat_counts.differences(session)
+        with progress("Recounting") as bar:
+            counts = stat_counts.recount(session, progress=bar)
+        differ = stat_counts.differences(session, counts)
         for (office, quarter, unit, fact), (have, want) in list(differ.items())[:20]:
             click.echo(f"office {office} {quarter} {unit} {fact}: stored {have}, records {want}")
-        outcome = "checked" if check else f"rebuilt {stat_counts.rebuild(session)} rows"
+        outcome = "checked"
+        if not check:
+            outcome = f"rebuilt {stat_counts.rebuild(session, counts=counts)} rows"
         operator = Actor.operator()
         record(session, Event(action="statistics.recount", actor_id=operator.user_id,
                               actor_role=operator.audit_role, object_type="statistics",
