@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.https,
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
         TEMPLATES_AUTO_RELOAD=False,
+        # Never debug mode, whatever FLASK_DEBUG says: it would show tracebacks (issue 16).
+        DEBUG=False,
     )
     web.init_app(app, settings)
     cli.init_app(app)

@@ -124,9 +124,20 @@ def build_command(
             for path in written:
                 path.unlink(missing_ok=True)
             raise
-    click.echo(f"Release {release.id} ({release.period}, {template}): {out}"
-               + (f", {csv_path}" if csv_path else "")
+    click.echo(f"Release {release.id} ({release.period}, {template}): {out.resolve()}"
+               + (f", {csv_path.resolve()}" if csv_path else "")
                + f"; PDF SHA-256 {release.pdf_sha256}")  # fmt: skip
+    _warn_if_in_checkout(written)
+
+
+def _warn_if_in_checkout(paths: list[Path]) -> None:
+    """Say so when a report landed in the program's folder (easily committed or lost)."""
+    checkout = Path(__file__).resolve().parents[2]
+    inside = [p for p in paths if p.resolve().is_relative_to(checkout)]
+    if inside:
+        click.echo(f"fallstelle: note: {', '.join(p.name for p in inside)} written into the "
+                   f"program folder {checkout}; keep reports elsewhere (e.g. --out ~/berichte/"
+                   "bericht.pdf --csv ~/berichte)", err=True)  # fmt: skip
 
 
 @report_cli.command("recount")

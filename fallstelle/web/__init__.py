@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+import fallstelle
 from fallstelle.config import Settings
 
 
@@ -27,11 +28,14 @@ def init_app(app: Flask, settings: Settings) -> None:
         i18n,
         main,
         reports,
+        requestlog,
         runtime,
         security,
     )
 
     runtime.init_app(app, settings)  # first: sessions and CSRF need the keys
+    requestlog.init_app(app)
+    app.jinja_env.globals["fallstelle_version"] = fallstelle.__version__  # footer
     i18n.init_app(app)
     security.init_app(app, settings)
     guard.init_app(app)
