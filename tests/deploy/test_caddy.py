@@ -188,6 +188,8 @@ def test_the_app_behind_caddy(
     time.sleep(0.3)
     log = "".join(server.output)
     assert re.search(r"request id=[0-9a-f]{16} method=POST endpoint=auth.login status=401", log)
-    assert CLIENT not in log and "203.0.113.9" not in log and "/einrichten/" not in log.split(
-        "serving on", 1
-    )[1]
+    assert (
+        CLIENT not in log
+        and "203.0.113.9" not in log
+        and "/einrichten/" not in log.split("serving on", 1)[1]
+    )

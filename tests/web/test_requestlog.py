@@ -33,7 +33,7 @@ def test_one_line_per_request_with_the_audit_request_id(
     caplog.set_level(logging.INFO, logger="fallstelle.request")
     token = "Zzyzxqvarn-token-QQcanaryQQ"
     response = app.test_client().get(f"/einrichten/{token}?name=Zzyzxqvarn")
-    assert response.status_code == 404 or response.status_code == 410
+    assert response.status_code in (404, 410)
     (line,) = lines(caplog)
     assert line["method"] == "GET" and line["endpoint"] == "auth.enrol"
     assert line["status"] == str(response.status_code)
@@ -64,9 +64,7 @@ def test_signed_in_requests_name_no_user(
     assert "00000000-0000" not in caplog.text  # the path (a case id) is never logged
 
 
-def test_a_crafted_method_cannot_forge_a_line(
-    app: Flask, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_crafted_method_cannot_forge_a_line(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="fallstelle.request")
     app.test_client().open("/", method="GET\nrequest id=forged")
     (line,) = lines(caplog)
