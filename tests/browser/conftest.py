@@ -124,8 +124,10 @@ def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
 @pytest.fixture
 def browser() -> Iterator[object]:
     executable = chromium_path()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Generous for a loaded machine; a passing check returns as soon as it holds.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
