@@ -127,3 +127,12 @@ def test_caddyfile_is_valid_and_formatted(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, env=env,
     )  # fmt: skip
     assert formatted.stdout == (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
+
+
+def test_the_cli_wrapper_runs_flask_as_the_service_user() -> None:
+    wrapper = DEPLOY / "fallstelle"
+    assert os.access(wrapper, os.X_OK)
+    assert subprocess.run(["sh", "-n", str(wrapper)], timeout=30).returncode == 0
+    text = wrapper.read_text(encoding="utf-8")
+    assert "runuser -u fallstelle" in text and ". /etc/fallstelle/fallstelle.env" in text
+    assert '/opt/fallstelle/.venv/bin/flask --app fallstelle "$@"' in text
