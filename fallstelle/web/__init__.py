@@ -13,6 +13,7 @@ from fallstelle.config import Settings
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Wire the request pipeline in order: store, locale, CSRF, headers, errors, views."""
+    from fallstelle import runtime
     from fallstelle.web import (
         activities,
         admin,
@@ -27,7 +28,6 @@ def init_app(app: Flask, settings: Settings) -> None:
         i18n,
         main,
         reports,
-        runtime,
         security,
     )
 

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from fallstelle.auth.models import User
-from fallstelle.web.runtime import get_runtime
+from fallstelle.runtime import get_runtime
 
 
 def invoke(app: Flask, *args: str) -> tuple[int, str]:

@@ -24,10 +24,12 @@ from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Membership, Office, User, UserRole
 from fallstelle.auth.permissions import Role
 from fallstelle.auth.service import load_actor
-from fallstelle.cases import bulk, entries, vocab
+from fallstelle.cases import entries
 from fallstelle.cases.errors import Invalid
-from fallstelle.cases.import_format import Context, Problem, message, read_line
-from fallstelle.cases.work import today
+from fallstelle.catalogue import vocab
+from fallstelle.clock import today
+from fallstelle.intake import bulk
+from fallstelle.intake.import_format import Context, Problem, message, read_line
 from fallstelle.keyfiles import KeyMaterial
 
 
