@@ -26,8 +26,8 @@ from fallstelle.cli.setup import initialise_and_record
 from fallstelle.config import Settings
 from fallstelle.db import utcnow
 from fallstelle.errors import ConfigError
+from fallstelle.runtime import get_runtime
 from fallstelle.store import Store, inspect_database
-from fallstelle.web.runtime import get_runtime
 
 
 def _first_start(settings: Settings) -> list[str]:

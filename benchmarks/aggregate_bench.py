@@ -35,7 +35,7 @@ from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.cases import stat_counts
 from fallstelle.cases.models.stats import StatisticalCode, StatisticalRecord
-from fallstelle.cases.models.vocab import VocabTerm
+from fallstelle.catalogue.models import VocabTerm
 from fallstelle.config import Settings
 from fallstelle.reports import periods
 from fallstelle.reports.aggregate import aggregate

@@ -17,6 +17,7 @@ from sqlalchemy import DateTime, Engine, LargeBinary, MetaData, String, create_e
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.orm import Session as Session
 
+from fallstelle import clock
 from fallstelle.config import Settings
 from fallstelle.errors import ConfigError
 
@@ -41,8 +42,8 @@ SQLITE_PRAGMAS: dict[str, object] = {
 
 
 def utcnow() -> dt.datetime:
-    """Return the current time in UTC (timezone-aware)."""
-    return dt.datetime.now(dt.UTC)
+    """Return the current time in UTC (timezone-aware): the one clock's (``clock.now``)."""
+    return clock.now()
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:

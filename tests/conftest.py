@@ -93,7 +93,7 @@ def app(initialised: Settings) -> Iterator[Flask]:
     application = create_app(initialised)
     application.config["TESTING"] = True
     yield application
-    from fallstelle.web.runtime import get_runtime
+    from fallstelle.runtime import get_runtime
 
     runtime = get_runtime(application)
     if runtime.is_open:

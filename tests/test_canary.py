@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from fallstelle.audit.models import AuditEvent
-from fallstelle.web.runtime import get_runtime
+from fallstelle.runtime import get_runtime
 from tests.auth.factories import Account, make_account, make_office
 from tests.web.helpers import csrf, password_step, post, sign_in
 

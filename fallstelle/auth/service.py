@@ -54,6 +54,12 @@ def load_actor(session: Session, user_id: str) -> Actor | None:
     user = session.get(User, user_id)
     if user is None or not user.active or not user.enrolled:
         return None
+    return actor_of(user)
+
+
+def actor_of(user: User) -> Actor:
+    """Return the actor of an account as it stands (also one not enrolled yet: the import's
+    and the demo's counsellors; sign-in goes through :func:`load_actor`)."""
     offices = [m.office for m in user.memberships]
     return Actor.for_user(
         user.id,

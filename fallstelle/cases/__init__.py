@@ -1,5 +1,6 @@
-"""The case file, workflow, deadlines and the statistical record (layer 2).
+"""The case file (layer 4): cases, their encrypted sections, workflow, access and the
+statistical record.
 
-Imports base, audit and auth. Services take an explicit SQLAlchemy Session and Actor; they
-flush, never commit.
+Imports base, ``audit``, ``auth`` and the ``catalogue``. Services take an explicit SQLAlchemy
+Session and Actor; they flush, never commit.
 """

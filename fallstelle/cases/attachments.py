@@ -29,7 +29,8 @@ from fallstelle.cases import access
 from fallstelle.cases.errors import CaseNotFound, Invalid
 from fallstelle.cases.sections import Attachment
 from fallstelle.cases.service import open_for_write
-from fallstelle.cases.work import CaseWork, today
+from fallstelle.cases.work import CaseWork
+from fallstelle.clock import today
 from fallstelle.keyfiles import KeyMaterial
 
 MAX_BYTES = 10 * 1024 * 1024

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fallstelle.auth.actor import Actor
-from fallstelle.cases import access, deadlines
+from fallstelle.cases import access
 from fallstelle.cases.errors import Invalid
-from fallstelle.cases.models import Case, DeadlineRule
+from fallstelle.cases.models import Case
 from fallstelle.cases.sections import (
     KINDS,
     Contact,
@@ -30,7 +30,9 @@ from fallstelle.cases.sections import (
     Person,
 )
 from fallstelle.cases.service import open_for_write
-from fallstelle.cases.work import today
+from fallstelle.catalogue import deadlines
+from fallstelle.catalogue.models import DeadlineRule
+from fallstelle.clock import today
 from fallstelle.keyfiles import KeyMaterial
 
 

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar, get_args, get_origin
 
 from fallstelle.auth.errors import Invalid
+from fallstelle.clock import EARLIEST
 
 T = TypeVar("T")
-EARLIEST = dt.date(1900, 1, 1)
 SHORT = 200
 LONG = 20_000
 MAX_ITEMS = 50

@@ -23,7 +23,7 @@ from fallstelle.cases import access, sealing
 from fallstelle.cases.errors import Invalid
 from fallstelle.cases.models import OPEN_STATUSES, STATUSES, Case, CaseCounsellor, CaseIdentity
 from fallstelle.cases.sections import Identity
-from fallstelle.cases.work import today
+from fallstelle.clock import today
 from fallstelle.keyfiles import KeyMaterial
 
 PER_PAGE = 50

@@ -21,10 +21,9 @@ from sqlalchemy.orm import Session
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Membership, UserRole
 from fallstelle.auth.permissions import Permission, Role
-from fallstelle.cases import access, numbers, sealing, statistics, vocab
+from fallstelle.cases import access, numbers, sealing, statistics
 from fallstelle.cases.errors import Invalid, NotAllowed
 from fallstelle.cases.models import STATUSES, Case, CaseCounsellor
-from fallstelle.cases.payload import EARLIEST
 from fallstelle.cases.sections import (
     CaseDetails,
     Closure,
@@ -33,7 +32,9 @@ from fallstelle.cases.sections import (
     Person,
     StatusChange,
 )
-from fallstelle.cases.work import CaseWork, EntryView, check_order, today
+from fallstelle.cases.work import CaseWork, EntryView, check_order
+from fallstelle.catalogue import vocab
+from fallstelle.clock import EARLIEST, today
 from fallstelle.keyfiles import KeyMaterial
 
 #: The workflow of reference/domain.md §2.10 (anfrage → in_beratung → intervention_laufend →

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import User
-from fallstelle.cases import payload, sealing, statistics, vocab
+from fallstelle.cases import payload, sealing, statistics
 from fallstelle.cases.errors import CaseConflict, Invalid
 from fallstelle.cases.models import Case, CaseEntry, CaseIdentity
 from fallstelle.cases.sections import (
@@ -34,15 +33,10 @@ from fallstelle.cases.sections import (
     Incident,
     Intervention,
 )
+from fallstelle.catalogue import vocab
+from fallstelle.clock import today
 from fallstelle.db import as_utc, utcnow
 from fallstelle.keyfiles import KeyMaterial
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def today() -> dt.date:
-    """Return today's date in Germany (dates in a case file are German calendar days)."""
-    return dt.datetime.now(BERLIN).date()
 
 
 @dataclass

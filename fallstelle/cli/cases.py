@@ -16,10 +16,10 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from fallstelle.auth.errors import Invalid
-from fallstelle.cases.demo_run import create_demo
-from fallstelle.cases.importer import ImportRefused, import_cases
 from fallstelle.cli.progress import progress
 from fallstelle.cli.setup import open_or_exit
+from fallstelle.intake.demo_run import create_demo
+from fallstelle.intake.importer import ImportRefused, import_cases
 
 cases_cli = AppGroup("cases", help="Import cases.")
 MAX_PROBLEMS_SHOWN = 200

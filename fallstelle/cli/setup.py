@@ -17,8 +17,8 @@ from flask.cli import with_appcontext
 from fallstelle.audit import Event, record
 from fallstelle.config import Settings
 from fallstelle.errors import ConfigError
+from fallstelle.runtime import get_runtime
 from fallstelle.store import Store, initialise, open_store
-from fallstelle.web.runtime import get_runtime
 
 
 def refuse(exc: ConfigError) -> NoReturn:

@@ -26,7 +26,7 @@ from fallstelle.auth.models import Office, User
 from fallstelle.auth.permissions import Role
 from fallstelle.cli.setup import open_or_exit
 from fallstelle.db import utcnow
-from fallstelle.web.forms import MESSAGES
+from fallstelle.messages import MESSAGES
 
 users_cli = AppGroup("users", help="Create, list, disable, enable and reset user accounts.")
 offices_cli = AppGroup("offices", help="Create and list counselling offices.")

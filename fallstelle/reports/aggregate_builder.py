@@ -4,7 +4,7 @@ Owns how one kind of table is made from counts: an additive breakdown of a singl
 column (with an "ohne Angabe" row), a multi-answer table of a coded dimension (level 1 with
 the own-line terms such as Antisemitismus, or level 2), a table of an integer measure in
 bins, and a multi-answer crosstab of two coded dimensions at level 1. Imports SQLAlchemy, the
-vocabulary model (``fallstelle.cases.models.vocab``) and the ``reports`` query and table
+vocabulary model (``fallstelle.catalogue.models``) and the ``reports`` query and table
 modules; never the case rows, never ``crypto``.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from fallstelle.cases.models.vocab import VocabTerm
+from fallstelle.catalogue.models import VocabTerm
 from fallstelle.reports import aggregate_queries as q
 from fallstelle.reports.aggregate_queries import Selection, Unit
 from fallstelle.reports.tables import Axis, Category, CellId, Label, Relation, Table, one_way

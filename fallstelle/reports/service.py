@@ -30,16 +30,16 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fallstelle import clock
+from fallstelle.activities.models import OfficeActivity
 from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases.models.activity import OfficeActivity
-from fallstelle.cases.models.vocab import VocabTerm
+from fallstelle.catalogue.models import VocabTerm
 from fallstelle.errors import FallstelleError
 from fallstelle.reports import aggregate_layout as layout
 from fallstelle.reports import periods
@@ -140,10 +140,6 @@ def _authorise(session: Session, actor: Actor, office_ids: Iterable[int], action
         raise NotAllowed("you may not report on these offices")
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
-
-
 def _suppressed(
     session: Session, period: periods.Period, ids: tuple[int, ...], policy: Policy
 ) -> tuple[list[Suppressed], tuple[str, ...]] | None:
@@ -195,7 +191,7 @@ def _view(
         raise NoCases(f"no case was opened or closed in {when.label()} at these offices")
     release, names = built
     lap("aggregate+suppress")
-    meta = ReportMeta(names, when.code, generated or _today(), logo)
+    meta = ReportMeta(names, when.code, generated or clock.today(), logo)
     if template != "funding":
         view = campaign_view(release, meta, headlines=layout.HEADLINES, charts=layout.CHARTS)
         return view, release

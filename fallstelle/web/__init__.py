@@ -14,6 +14,7 @@ from fallstelle.config import Settings
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Wire the request pipeline in order: store, locale, CSRF, headers, errors, views."""
+    from fallstelle import runtime
     from fallstelle.web import (
         activities,
         admin,
@@ -29,7 +30,6 @@ def init_app(app: Flask, settings: Settings) -> None:
         main,
         reports,
         requestlog,
-        runtime,
         security,
     )
 

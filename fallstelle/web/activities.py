@@ -10,15 +10,15 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from fallstelle.activities import service as activities
 from fallstelle.auth import service as accounts
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases import activities
 from fallstelle.cases.errors import Invalid
-from fallstelle.cases.work import today
+from fallstelle.clock import today
+from fallstelle.runtime import commit, db_session
 from fallstelle.web.case_forms import choices
 from fallstelle.web.forms import StrictForm
 from fallstelle.web.guard import current_actor, require
-from fallstelle.web.runtime import commit, db_session
 
 bp = Blueprint("activities", __name__, url_prefix="/taetigkeiten")
 

@@ -14,9 +14,9 @@ from fallstelle.auth.login import enrolment_link
 from fallstelle.auth.models import User
 from fallstelle.auth.permissions import ROLE_LABELS_DE, Permission, Role
 from fallstelle.db import utcnow
+from fallstelle.runtime import commit, db_session, get_runtime
 from fallstelle.web.forms import ConfirmForm, OfficeForm, UserForm
 from fallstelle.web.guard import current_actor, require
-from fallstelle.web.runtime import commit, db_session, get_runtime
 
 bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
 Page = str | BaseResponse | tuple[str, int]

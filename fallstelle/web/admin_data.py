@@ -13,13 +13,13 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 from fallstelle.auth import service as accounts
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases import deadlines, rule_admin, vocab
 from fallstelle.cases.errors import Invalid
-from fallstelle.cases.vocab_seed import TWO_LEVEL
+from fallstelle.catalogue import deadlines, rule_admin, vocab
+from fallstelle.catalogue.vocab_seed import TWO_LEVEL
+from fallstelle.runtime import commit, db_session
 from fallstelle.web.admin import Page, bp, signed_in_admin
 from fallstelle.web.forms import StrictForm
 from fallstelle.web.guard import require
-from fallstelle.web.runtime import commit, db_session
 
 UNIT_LABELS = {
     "days": _l("days"),

@@ -20,9 +20,9 @@ from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.reports.csv_export import neutralise
+from fallstelle.runtime import commit, db_session, get_store
 from fallstelle.web.forms import ConfirmForm
 from fallstelle.web.guard import current_actor, request_id, require
-from fallstelle.web.runtime import commit, db_session, get_store
 
 bp = Blueprint("audit", __name__, url_prefix="/protokoll")
 CSV_COLUMNS = (

@@ -16,6 +16,7 @@ from fallstelle.auth import login, throttle, totp
 from fallstelle.auth.errors import AuthRefused, Invalid
 from fallstelle.auth.permissions import Permission
 from fallstelle.db import utcnow
+from fallstelle.runtime import commit, db_session, get_store
 from fallstelle.web.forms import (
     ChangePasswordForm,
     CodeForm,
@@ -30,7 +31,6 @@ from fallstelle.web.guard import (
     require,
     session_problem_message,
 )
-from fallstelle.web.runtime import commit, db_session, get_store
 from fallstelle.web.sessions import ServerSession
 
 bp = Blueprint("auth", __name__)

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases import attachments, entries, service, vocab
+from fallstelle.cases import attachments, entries, service
 from fallstelle.cases.errors import CaseConflict, Invalid
 from fallstelle.cases.models import STATUSES
 from fallstelle.cases.sections import (
@@ -28,7 +28,9 @@ from fallstelle.cases.sections import (
     Contact,
     Intervention,
 )
-from fallstelle.cases.work import today
+from fallstelle.catalogue import vocab
+from fallstelle.clock import today
+from fallstelle.runtime import commit, db_session, get_store
 from fallstelle.web.case_forms import (
     AttachmentForm,
     ContactForm,
@@ -50,7 +52,6 @@ from fallstelle.web.cases import (
     signed_in_actor,
 )
 from fallstelle.web.guard import audit_denied, require
-from fallstelle.web.runtime import commit, db_session, get_store
 
 
 def form_version(raw: str | None) -> int:

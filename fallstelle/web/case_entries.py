@@ -10,11 +10,11 @@ from flask import abort
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import entries
 from fallstelle.cases.sections import FollowUp, Identity, Incident, Person
+from fallstelle.runtime import db_session, get_store
 from fallstelle.web.case_edits import change, form_version, parse_uuid, posted
 from fallstelle.web.case_forms import FollowUpForm, IncidentForm, OverrideForm, PersonForm
 from fallstelle.web.cases import Page, bp, office_of, signed_in_actor
 from fallstelle.web.guard import require
-from fallstelle.web.runtime import db_session, get_store
 
 
 @bp.post("/<uuid:case_id>/person")

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from fallstelle.cases import vocab
+from fallstelle.catalogue import vocab
 from fallstelle.web.forms import MultiCheckboxField, StrictForm
 from fallstelle.web.i18n import select_locale
 

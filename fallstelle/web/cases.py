@@ -21,7 +21,7 @@ from fallstelle.auth import ratelimit
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases import entries, queries, service, vocab
+from fallstelle.cases import entries, queries, service
 from fallstelle.cases.errors import CaseConflict, CaseNotFound, Invalid, NotAllowed
 from fallstelle.cases.models import STATUSES
 from fallstelle.cases.sections import (
@@ -31,7 +31,9 @@ from fallstelle.cases.sections import (
     Incident,
     Person,
 )
-from fallstelle.cases.work import today
+from fallstelle.catalogue import vocab
+from fallstelle.clock import today
+from fallstelle.runtime import commit, db_session, get_store
 from fallstelle.web.case_forms import (
     AttachmentForm,
     ContactForm,
@@ -49,7 +51,6 @@ from fallstelle.web.case_forms import (
 from fallstelle.web.guard import current_actor, require
 from fallstelle.web.i18n import status_label
 from fallstelle.web.ratelimit import Headers, refusal
-from fallstelle.web.runtime import commit, db_session, get_store
 
 bp = Blueprint("cases", __name__, url_prefix="/faelle")
 Page = str | BaseResponse | tuple[str, int] | tuple[str, int, Headers]

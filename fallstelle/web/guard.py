@@ -19,7 +19,7 @@ from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.auth.service import load_actor
-from fallstelle.web.runtime import commit, db_session, get_runtime
+from fallstelle.runtime import commit, db_session, get_runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ATTR = "_fallstelle_public"

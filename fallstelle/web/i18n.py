@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, format_datetime
 from flask_babel import lazy_gettext as _l
+
+from fallstelle import clock
 
 LANGUAGES = ("de", "en")
 DEFAULT = "de"
@@ -29,7 +30,6 @@ STATUS_LABELS = {
     "abgeschlossen": _l("closed"),
     "wiederaufgenommen": _l("reopened"),
 }
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def status_label(status: str) -> str:
@@ -74,7 +74,7 @@ def init_app(app: Flask) -> None:
 
     @app.template_global("today_date")
     def _today() -> dt.date:
-        return dt.datetime.now(BERLIN).date()
+        return clock.today()
 
     @app.template_filter("outcome_label")
     def _outcome_label(outcome: str) -> str:

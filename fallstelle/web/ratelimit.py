@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 
 from fallstelle.auth import ratelimit
 from fallstelle.db import utcnow
+from fallstelle.runtime import commit, db_session
 from fallstelle.web.guard import current_actor, request_id
-from fallstelle.web.runtime import commit, db_session
 
 Headers = dict[str, str]
 

@@ -27,10 +27,10 @@ from fallstelle.reports import service as reports
 from fallstelle.reports.disclosure import DisclosureError
 from fallstelle.reports.pdf import ReportRenderError
 from fallstelle.reports.periods import BadPeriod
+from fallstelle.runtime import commit, db_session
 from fallstelle.web.forms import MultiCheckboxField, StrictForm
 from fallstelle.web.guard import current_actor, require
 from fallstelle.web.ratelimit import Headers, refusal
-from fallstelle.web.runtime import commit, db_session
 
 bp = Blueprint("reports", __name__, url_prefix="/berichte")
 Page = str | BaseResponse | tuple[str, int] | tuple[str, int, Headers]

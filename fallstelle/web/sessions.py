@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from fallstelle.audit import Event, record
 from fallstelle.auth import sessions as store_sessions
 from fallstelle.db import utcnow
-from fallstelle.web.runtime import get_runtime
+from fallstelle.runtime import get_runtime
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):

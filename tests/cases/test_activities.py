@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from fallstelle.activities import service as activities
 from fallstelle.audit.models import AuditEvent
 from fallstelle.auth.errors import Conflict
-from fallstelle.cases import activities
 from fallstelle.cases.errors import Invalid, NotAllowed
 from fallstelle.store import Store
 from tests.cases.factories import World

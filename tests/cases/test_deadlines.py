@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fallstelle.cases import deadlines, entries, service
-from fallstelle.cases.deadlines import RULES, due_date, last_day, rule_in_force
+from fallstelle.cases import entries, service
 from fallstelle.cases.errors import Invalid
 from fallstelle.cases.sections import Deadline, Intervention
+from fallstelle.catalogue import deadlines
+from fallstelle.catalogue.deadlines import RULES, due_date, last_day, rule_in_force
 from fallstelle.store import Store
 from tests.cases.factories import World, create, version_of
 

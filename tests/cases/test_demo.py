@@ -9,10 +9,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from fallstelle.auth.models import Office, User
-from fallstelle.cases import demo
-from fallstelle.cases.demo_run import create_demo
 from fallstelle.cases.models import Case, StatisticalRecord
 from fallstelle.cli import cases as cases_cli
+from fallstelle.intake import demo
+from fallstelle.intake.demo_run import create_demo
 from fallstelle.store import Store
 
 UNTIL = dt.date(2026, 6, 30)

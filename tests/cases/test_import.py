@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from fallstelle.audit.models import AuditEvent
 from fallstelle.auth.service import load_actor
 from fallstelle.cases import service
-from fallstelle.cases.importer import ImportRefused, import_cases
 from fallstelle.cases.models import Case, StatisticalRecord
 from fallstelle.cli import cases as cases_cli
+from fallstelle.intake.importer import ImportRefused, import_cases
 from fallstelle.store import Store
 from tests.auth.factories import make_account, make_office
 

@@ -7,10 +7,11 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from fallstelle.cases import vocab
 from fallstelle.cases.errors import Invalid, NotAllowed
-from fallstelle.cases.models import Case, DeadlineRule, VocabTerm
+from fallstelle.cases.models import Case
 from fallstelle.cases.sections import Incident
+from fallstelle.catalogue import vocab
+from fallstelle.catalogue.models import DeadlineRule, VocabTerm
 from fallstelle.store import Store
 from tests.cases.factories import World, create, short_form
 

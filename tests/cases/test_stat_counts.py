@@ -17,11 +17,11 @@ from fallstelle.audit.models import AuditEvent
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.cases import entries, service, stat_counts
-from fallstelle.cases.demo_run import create_demo
 from fallstelle.cases.models import StatisticalCode, StatisticalCount, StatisticalRecord
 from fallstelle.cases.sections import Closure, Consent, Contact
 from fallstelle.config import Settings
 from fallstelle.db import make_engine
+from fallstelle.intake.demo_run import create_demo
 from fallstelle.store import Store, alembic_config
 from tests.cases.factories import World, create, version_of
 

@@ -12,7 +12,7 @@ from fallstelle import create_app
 from fallstelle.audit.models import AuditEvent
 from fallstelle.auth.models import User
 from fallstelle.config import Settings
-from fallstelle.web.runtime import get_runtime
+from fallstelle.runtime import get_runtime
 
 
 def invoke(app: Flask, *args: str) -> tuple[int, str]:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
+from fallstelle.runtime import get_runtime
 from fallstelle.store import Store
-from fallstelle.web.runtime import get_runtime
 from tests.auth.factories import Account, make_account, make_office
 
 

@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fallstelle.auth.actor import Actor
-from fallstelle.cases import deadlines, rule_admin
 from fallstelle.cases.errors import Invalid, NotAllowed
-from fallstelle.cases.models import DeadlineRule
+from fallstelle.catalogue import deadlines, rule_admin
+from fallstelle.catalogue.models import DeadlineRule
 from fallstelle.store import Store
 from tests.auth.factories import Account, make_account
 from tests.web.helpers import post, sign_in

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 
 from fallstelle.auth.service import load_actor
 from fallstelle.cases.service import create_case
+from fallstelle.runtime import get_runtime
 from fallstelle.web.guard import PERMISSION_ATTR, PUBLIC_ATTR, PUBLIC_ENDPOINTS
-from fallstelle.web.runtime import get_runtime
 from tests.auth.factories import Account, make_account, make_office
 from tests.cases.factories import short_form
 from tests.web.helpers import csrf, sign_in

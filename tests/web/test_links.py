@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from fallstelle import create_app
 from fallstelle.auth.login import ENROL_PATH, enrolment_link
 from fallstelle.config import Settings
+from fallstelle.runtime import get_runtime
 from fallstelle.store import Store
-from fallstelle.web.runtime import get_runtime
 from tests.auth.factories import make_account, make_office
 from tests.web.helpers import csrf, sign_in
 

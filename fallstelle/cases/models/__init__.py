@@ -1,12 +1,11 @@
 """Tables of the case room, split by topic (STYLE.md: a room's models become a package).
 
 Imports only ``fallstelle.db``, the auth models it references by foreign key, and
-SQLAlchemy. ``vocab``: vocabularies and deadline rules as data; ``case``: the case, its
-counsellors, its encrypted entries and the case-number counters; ``stats``: the anonymous
-statistical record, which has no foreign key to the case.
+SQLAlchemy. ``case``: the case, its counsellors, its encrypted entries and the case-number
+counters; ``stats``: the anonymous statistical record, which has no foreign key to the case.
+(Vocabularies and deadline rules are the catalogue's, activities their own room's.)
 """
 
-from fallstelle.cases.models.activity import OfficeActivity
 from fallstelle.cases.models.case import (
     OPEN_STATUSES,
     STATUSES,
@@ -17,7 +16,6 @@ from fallstelle.cases.models.case import (
     CaseNumberCounter,
 )
 from fallstelle.cases.models.stats import StatisticalCode, StatisticalCount, StatisticalRecord
-from fallstelle.cases.models.vocab import DeadlineRule, VocabTerm
 
 __all__ = [
     "OPEN_STATUSES",
@@ -27,10 +25,7 @@ __all__ = [
     "CaseEntry",
     "CaseIdentity",
     "CaseNumberCounter",
-    "DeadlineRule",
-    "OfficeActivity",
     "StatisticalCode",
     "StatisticalCount",
     "StatisticalRecord",
-    "VocabTerm",
 ]

@@ -4,8 +4,8 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-26
 
-Seeds the vocabularies (``fallstelle.cases.vocab_seed``) and the deadline rules
-(``fallstelle.cases.deadlines.RULES``); both are the frozen seed of this revision — a later
+Seeds the vocabularies (``fallstelle.catalogue.vocab_seed``) and the deadline rules
+(``fallstelle.catalogue.deadlines.RULES``); both are the frozen seed of this revision — a later
 change of a term or a rule is a new migration, never an edit of those modules.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from fallstelle.cases import deadlines, vocab_seed
+from fallstelle.catalogue import deadlines, vocab_seed
 
 revision = "0004"
 down_revision = "0003"

@@ -22,10 +22,12 @@ from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Office, User
 from fallstelle.auth.permissions import Role
-from fallstelle.cases import bulk, demo, entries, stat_counts
-from fallstelle.cases.importer import actor_of, counsellor_accounts
-from fallstelle.cases.work import today
+from fallstelle.auth.service import actor_of
+from fallstelle.cases import entries, stat_counts
+from fallstelle.clock import today
 from fallstelle.db import utcnow
+from fallstelle.intake import bulk, demo
+from fallstelle.intake.importer import counsellor_accounts
 from fallstelle.store import Store
 
 BATCH = 200

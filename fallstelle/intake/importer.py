@@ -2,9 +2,9 @@
 
 Imports SQLAlchemy, ``audit``, ``auth``, ``keyfiles`` and the case room's modules. The
 operator runs the import for one office; the cases are created as one counsellor of that
-office (the services require a counsellor; :func:`actor_of` builds that actor, also for an
-account whose person has not enrolled yet),
-through :func:`cases.bulk.create_whole_case`, so case numbers, keys, sealed payloads,
+office (the services require a counsellor; ``auth.service.actor_of`` builds that actor,
+also for an account whose person has not enrolled yet), through
+:func:`intake.bulk.create_whole_case`, so case numbers, keys, sealed payloads,
 statistical records and ``case.create`` events are the normal ones. The import itself is
 one operator event ``case.import`` (``ok`` with the number of cases, or ``failed``).
 
@@ -24,10 +24,13 @@ from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Membership, Office, User, UserRole
 from fallstelle.auth.permissions import Role
-from fallstelle.cases import bulk, entries, vocab
+from fallstelle.auth.service import actor_of
+from fallstelle.cases import entries
 from fallstelle.cases.errors import Invalid
-from fallstelle.cases.import_format import Context, Problem, message, read_line
-from fallstelle.cases.work import today
+from fallstelle.catalogue import vocab
+from fallstelle.clock import today
+from fallstelle.intake import bulk
+from fallstelle.intake.import_format import Context, Problem, message, read_line
 from fallstelle.keyfiles import KeyMaterial
 
 
@@ -63,17 +66,6 @@ def counsellor_accounts(session: Session, office_id: int) -> list[User]:
             .where(Membership.office_id == office_id, UserRole.role == Role.COUNSELLOR.value)
             .order_by(User.created_at, User.username)
         )
-    )
-
-
-def actor_of(user: User) -> Actor:
-    """The actor of a counsellor account, also one not enrolled yet (the import's, demo's)."""
-    offices = [m.office for m in user.memberships]
-    return Actor.for_user(
-        user.id,
-        frozenset(Role(r.role) for r in user.roles),
-        frozenset(o.id for o in offices),
-        frozenset(o.id for o in offices if o.counsellors_may_report),
     )
 
 

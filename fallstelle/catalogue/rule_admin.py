@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
+from fallstelle.auth.errors import Invalid, NotAllowed
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases import deadlines
-from fallstelle.cases.errors import Invalid, NotAllowed
-from fallstelle.cases.models import DeadlineRule
+from fallstelle.catalogue import deadlines
+from fallstelle.catalogue.models import DeadlineRule
 
 CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
 

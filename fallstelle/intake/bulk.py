@@ -26,10 +26,9 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Membership, UserRole
 from fallstelle.auth.permissions import Permission, Role
-from fallstelle.cases import access, deadlines, entries, numbers, sealing, statistics
+from fallstelle.cases import access, entries, numbers, sealing, statistics
 from fallstelle.cases.errors import Invalid, NotAllowed
-from fallstelle.cases.models import Case, VocabTerm
-from fallstelle.cases.payload import EARLIEST
+from fallstelle.cases.models import Case
 from fallstelle.cases.sections import (
     CaseDetails,
     Closure,
@@ -44,7 +43,10 @@ from fallstelle.cases.sections import (
     StatusChange,
 )
 from fallstelle.cases.service import START_STATUSES, TRANSITIONS
-from fallstelle.cases.work import CaseWork, check_order, today
+from fallstelle.cases.work import CaseWork, check_order
+from fallstelle.catalogue import deadlines
+from fallstelle.catalogue.models import VocabTerm
+from fallstelle.clock import EARLIEST, today
 from fallstelle.keyfiles import KeyMaterial
 
 

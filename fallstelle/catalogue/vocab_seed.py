@@ -16,7 +16,7 @@ level-2 ids such as ``anderes`` under every level-1 term.
 
 from __future__ import annotations
 
-from fallstelle.cases.kreise import KREISE
+from fallstelle.catalogue.kreise import KREISE
 
 # Vocabularies with two levels; level 1 is fixed for pooled reports, level 2 can be extended
 # per office (cases.vocab.add_term).

@@ -16,8 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from fallstelle.cases import deadlines, payload
-from fallstelle.cases.bulk import DeadlineSpec, StatusStep, WholeCase, deadline_entry
+from fallstelle.cases import payload
 from fallstelle.cases.errors import Invalid
 from fallstelle.cases.sections import (
     CaseDetails,
@@ -29,8 +28,11 @@ from fallstelle.cases.sections import (
     Intervention,
     Person,
 )
-from fallstelle.cases.vocab import Vocabulary
 from fallstelle.cases.work import check_order
+from fallstelle.catalogue import deadlines
+from fallstelle.catalogue.vocab import Vocabulary
+from fallstelle.clock import EARLIEST
+from fallstelle.intake.bulk import DeadlineSpec, StatusStep, WholeCase, deadline_entry
 
 STATUSES = ("anfrage", "in_beratung", "intervention_laufend", "ruhend", "abgeschlossen")
 LISTS = ("persons", "incidents", "contacts", "interventions", "deadlines", "follow_ups")
@@ -270,7 +272,7 @@ def _date(
         day = None
     if day is None:
         reader.problem(field, "type")
-    elif day < payload.EARLIEST or day > today:
+    elif day < EARLIEST or day > today:
         reader.problem(field, "date_range")
         return None
     return day

@@ -18,8 +18,6 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TypeVar
 
-from fallstelle.cases import demo_data as data
-from fallstelle.cases.bulk import DeadlineSpec, StatusStep, WholeCase
 from fallstelle.cases.sections import (
     CaseDetails,
     Closure,
@@ -30,6 +28,8 @@ from fallstelle.cases.sections import (
     Intervention,
     Person,
 )
+from fallstelle.intake import demo_data as data
+from fallstelle.intake.bulk import DeadlineSpec, StatusStep, WholeCase
 
 T = TypeVar("T")
 MASK = 2**64 - 1

@@ -15,16 +15,13 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fallstelle.activities.models import TITLE_MAX, OfficeActivity
 from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
-from fallstelle.auth.errors import Conflict
+from fallstelle.auth.errors import Conflict, Invalid, NotAllowed
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases import vocab
-from fallstelle.cases.errors import Invalid, NotAllowed
-from fallstelle.cases.models import OfficeActivity
-from fallstelle.cases.models.activity import TITLE_MAX
-from fallstelle.cases.payload import EARLIEST
-from fallstelle.cases.work import today
+from fallstelle.catalogue import vocab
+from fallstelle.clock import EARLIEST, today
 from fallstelle.db import utcnow
 from fallstelle.errors import FallstelleError
 

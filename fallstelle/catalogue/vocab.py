@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
+from fallstelle.auth.errors import Invalid, NotAllowed
 from fallstelle.auth.models import Office
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases.errors import Invalid, NotAllowed
-from fallstelle.cases.models import VocabTerm
-from fallstelle.cases.vocab_seed import TWO_LEVEL
+from fallstelle.catalogue.models import VocabTerm
+from fallstelle.catalogue.vocab_seed import TWO_LEVEL
 
 SLUG = re.compile(r"[a-z][a-z0-9_]{1,39}")
 

@@ -1,0 +1,46 @@
+"""What the user reads for each ``Invalid`` code a service raises, in the page's language.
+
+Imports only Flask-Babel (lazy strings, translated when shown). Shared by the web forms and
+the command line, which prints the English message id; it lives beside ``create_app`` so
+that ``cli/`` never has to import ``web/``.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    "required": _l("Please fill in this field."),
+    "choice": _l("Please choose one of the offered values."),
+    "too_short": _l("The password must have at least 12 characters."),
+    "too_long": _l("The password may have at most 128 characters."),
+    "common": _l("This password is too common. Please choose another one, e.g. a sentence."),
+    "contains_username": _l("The password must not contain the username."),
+    "wrong_password": _l("The current password is not correct."),
+    "username_format": _l(
+        "3 to 64 characters: lower-case letters, digits, dot, hyphen, underscore."
+    ),
+    "username_taken": _l("This username is already taken."),
+    "office_code_format": _l("2 to 32 characters: letters, digits, hyphen, underscore."),
+    "office_code_taken": _l("This code is already taken."),
+    "office_required": _l("Counsellors and management need at least one office."),
+    "cannot_disable_self": _l("You cannot disable your own account."),
+    "mismatch": _l("The two passwords are not the same."),
+    "too_large": _l("The file is larger than 10 MB."),
+    "file_type": _l("Only PDF, JPEG, PNG and plain text files can be stored."),
+    "transition": _l("This status cannot follow the current one."),
+    "date_range": _l("The date lies outside the allowed range."),
+    "rule_code_format": _l("2 to 40 characters: lower-case letters, digits, underscore."),
+    "range": _l("The number lies outside the allowed range."),
+    "fixed_vocabulary": _l("This list is fixed and cannot be extended."),
+    "unknown_code": _l("There is no such level-1 code in this list."),
+    "slug_format": _l("2 to 40 characters: lower-case letters, digits, underscore."),
+    "taken": _l("This code is already taken."),
+    "period_format": _l(
+        "Please enter a year (2026), a half-year (2026-H1) or a quarter (2026-Q3)."
+    ),
+    "no_cases": _l("No case was opened or closed in this period at these offices."),
+    "report_failed": _l(
+        "The report could not be produced; nothing was stored. Please tell the administrator."
+    ),
+}
