@@ -61,12 +61,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"fallstelle: {line}", flush=True)
         app = create_app(settings)
         store = get_runtime(app).open(app, migrate=True)
+        # The port before the link: a start that cannot listen issues no link.
+        server = serving.listen(app, settings, args.host, args.port, args.threads)
         link = first_admin_link(store, settings.base_url)
     except ConfigError as exc:
         print(f"fallstelle: {exc}", file=sys.stderr, flush=True)
         return exc.exit_code
 
-    server = serving.listen(app, settings, args.host, args.port, args.threads)
     # Logging starts only after the checks: a refusal is exactly one line on stderr.
     # journald stamps each line itself; elsewhere the line carries its own time.
     stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
