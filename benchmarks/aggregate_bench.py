@@ -164,7 +164,7 @@ def installation(directory: Path, database_url: str | None) -> Iterator[Store]:
     try:
         yield store
     finally:
-        store.engine.dispose()
+        store.close()
 
 
 def offices(store: Store, n: int, prefix: str = "BEN") -> list[int]:

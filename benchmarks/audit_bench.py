@@ -77,7 +77,7 @@ def bench_record(directory: Path, rounds: int) -> None:
         f"{med_audited * 1000:.3f} ms with one event: "
         f"+{(med_audited - med_plain) * 1000:.3f} ms per event (target < 2 ms)"
     )
-    store.engine.dispose()
+    store.close()
 
 
 def generate(directory: Path, events: int) -> Settings:
@@ -86,7 +86,7 @@ def generate(directory: Path, events: int) -> Settings:
     store = open_store(settings)
     key = store.keys.audit_signing_key
     db_file = str(directory / "data" / "fallstelle.db")
-    store.engine.dispose()
+    store.close()
     conn = sqlite3.connect(db_file, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")  # generation only; verification reads normally
     start = time.perf_counter()

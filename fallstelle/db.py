@@ -91,25 +91,40 @@ def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(settings: Settings) -> Engine:
-    """Create the engine for ``settings.database_url`` with the pragmas applied."""
+def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
+    """Create the engine for ``settings.database_url`` with the pragmas applied.
+
+    ``read_only``: an engine for requests that only read (their audit events go through
+    ``audit.group``). Its transactions cannot write — SQLite's ``query_only`` pragma,
+    PostgreSQL's ``READ ONLY`` transactions — so a read request that tried to write would
+    fail loudly in the tests instead of queueing for the write lock; and on SQLite they
+    begin DEFERRED, so readers never wait for a writer (WAL).
+    """
     # hide_parameters: a failing statement must not copy field values into the log.
-    options: dict[str, Any] = {
-        "pool_pre_ping": True,
-        "hide_parameters": True,
-    }
+    options: dict[str, Any] = {"hide_parameters": True}
+    if not settings.is_sqlite:
+        options["pool_pre_ping"] = True  # a file does not drop connections; a server may
+    if read_only and not settings.is_sqlite:
+        options["execution_options"] = {"postgresql_readonly": True}
     engine = create_engine(settings.database_url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
+        if read_only:
+            event.listen(engine, "connect", _sqlite_query_only)
+        begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
         @event.listens_for(engine, "begin")
         def _sqlite_on_begin(conn: Any) -> None:
-            # IMMEDIATE: take the write lock at the start. Nearly every request writes (the
-            # audit event of a read included); a deferred transaction that reads first and
-            # writes later fails with SQLITE_BUSY_SNAPSHOT instead of waiting its turn.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # IMMEDIATE for writers: take the write lock at the start. A deferred transaction
+            # that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT instead of
+            # waiting its turn. Readers (read_only) cannot write, so they begin DEFERRED.
+            conn.exec_driver_sql(begin)
 
     return engine
+
+
+def _sqlite_query_only(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    dbapi_conn.execute("PRAGMA query_only = ON")
 
 
 def assert_pragmas(engine: Engine) -> None:

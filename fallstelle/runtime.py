@@ -1,19 +1,20 @@
-"""The open installation of one app process and the database session of one request.
+"""The open installation of one app process: settings, the store, the audit group commit.
 
-The store (keys, engine) is opened once per process, on first use or by ``run.py`` before it
+The store (keys, engines) is opened once per process, on first use or by ``run.py`` before it
 serves; it is derived entirely from files and the database, so two processes on one
-PostgreSQL database agree. Views get their session from :func:`db_session` and commit once
-with :func:`commit`; the teardown rolls back whatever was not committed.
+PostgreSQL database agree. Shared by the web pipeline (``web.pipeline``) and the command
+line (``cli``), which is why it lives beside ``create_app`` and not in ``web/``. Imports
+Flask only for the application object it is attached to.
 """
 
 from __future__ import annotations
 
 import threading
 
-from flask import Flask, current_app, g
-from sqlalchemy.orm import Session
+from flask import Flask, current_app
 
 from fallstelle.audit import service as audit_service
+from fallstelle.audit.group import GroupCommit
 from fallstelle.config import Settings
 from fallstelle.store import Store, open_store
 
@@ -26,6 +27,7 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._store: Store | None = None
+        self._group: GroupCommit | None = None
         self._lock = threading.Lock()
 
     def open(self, app: Flask, *, migrate: bool = False) -> Store:
@@ -40,12 +42,25 @@ class Runtime:
                 # Sign an audit checkpoint every 1000 events (issue 4, LOG-7).
                 audit_service.enable_checkpoints(store.sessions, store.keys.audit_signing_key)
                 app.secret_key = store.keys.secret_key
+                self._group = GroupCommit(store.sessions)
                 self._store = store
             return self._store
 
     @property
     def is_open(self) -> bool:
         return self._store is not None
+
+    @property
+    def group(self) -> GroupCommit:
+        """The group commit of audit events of read-only requests (store must be open)."""
+        assert self._group is not None  # noqa: S101 - open() ran: the pipeline opens first
+        return self._group
+
+    def close(self) -> None:
+        """Close the store's connections (tests; a server process simply ends)."""
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
 
 
 def get_runtime(app: Flask | None = None) -> Runtime:
@@ -60,31 +75,5 @@ def get_store() -> Store:
     return get_runtime(app).open(app)
 
 
-def db_session() -> Session:
-    """Return this request's database session (created on first use)."""
-    if "db_session" not in g:
-        g.db_session = get_store().sessions()
-    session: Session = g.db_session
-    return session
-
-
-def commit() -> None:
-    """Commit this request's work: once per request, before the response is rendered."""
-    if "db_session" in g:
-        g.db_session.commit()
-
-
-def close_session(_exc: BaseException | None) -> None:
-    session: Session | None = g.pop("db_session", None)
-    if session is not None:
-        session.rollback()
-        session.close()
-
-
 def init_app(app: Flask, settings: Settings) -> None:
-    from fallstelle.web.sessions import ServerSessionInterface
-
     app.extensions[EXTENSION] = Runtime(settings)
-    app.session_interface = ServerSessionInterface()
-
-    app.teardown_appcontext(close_session)

@@ -28,12 +28,24 @@ from fallstelle.errors import ConfigError
 
 @dataclass(frozen=True)
 class Store:
-    """An open installation: checked keys, an engine with asserted pragmas, a session factory."""
+    """An open installation: checked keys, an engine with asserted pragmas, session factories.
+
+    ``sessions`` write (every command, every request that changes something); ``read_sessions``
+    cannot write and never wait for the write lock (``db.make_engine(read_only=True)``): the
+    web pipeline gives them to requests that only read.
+    """
 
     settings: Settings
     keys: keyfiles.KeyMaterial
     engine: Engine
     sessions: sessionmaker[Session]
+    read_engine: Engine
+    read_sessions: sessionmaker[Session]
+
+    def close(self) -> None:
+        """Close every pooled connection of both engines."""
+        self.read_engine.dispose()
+        self.engine.dispose()
 
 
 def alembic_config(connection: Any = None) -> Config:
@@ -176,7 +188,10 @@ def open_store(settings: Settings, *, migrate: bool = False) -> Store:
             )
         _upgrade(engine)
     db.assert_pragmas(engine)
-    return Store(settings, keys, engine, db.make_sessionmaker(engine))
+    reader = db.make_engine(settings, read_only=True)
+    return Store(
+        settings, keys, engine, db.make_sessionmaker(engine), reader, db.make_sessionmaker(reader)
+    )
 
 
 def _upgrade(engine: Engine) -> None:

@@ -287,6 +287,6 @@ def test_key_creation_is_audited(settings: Settings) -> None:
     store = open_store(settings)
     with store.sessions() as session:
         rows = session.execute(text("SELECT action, object_id FROM audit_events")).all()
-    store.engine.dispose()
+    store.close()
     kid = next(settings.keys_dir.glob("kek-*.key")).name.removeprefix("kek-").removesuffix(".key")
     assert [tuple(r) for r in rows] == [("key.create", kid)]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fallstelle.activities.models import TITLE_MAX, OfficeActivity
-from fallstelle.audit import Event, record
+from fallstelle.audit import record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.errors import Conflict, Invalid, NotAllowed
 from fallstelle.auth.permissions import Permission
@@ -37,13 +37,14 @@ def _audit(
     session: Session, actor: Actor, action: str, object_id: str | None, outcome: str = "ok",
     reason: str | None = None,
 ) -> None:  # fmt: skip
-    record(session, Event(action=action, outcome=outcome, actor_id=actor.user_id,
-                          actor_role=actor.audit_role, object_type="activity",
-                          object_id=object_id, reason=reason))  # fmt: skip
+    event = actor.event(
+        action, outcome=outcome, object_type="activity", object_id=object_id, reason=reason
+    )
+    record(session, event)
 
 
 def _require_writer(session: Session, actor: Actor, office_id: int, action: str) -> None:
-    if not actor.can(Permission.CASE_WRITE) or actor.user_id is None:
+    if not actor.can(Permission.CASE_WRITE) or actor.is_operator:
         _audit(session, actor, action, None, "denied", "no_permission")
         raise NotAllowed(Permission.CASE_WRITE.value)
     if office_id not in actor.office_ids:
@@ -90,16 +91,29 @@ def add_activity(
     return activity
 
 
-def _writable(
-    session: Session, actor: Actor, activity_id: int, version: int, action: str
+def get_activity(
+    session: Session, actor: Actor, activity_id: int, action: str = "activity.update"
 ) -> OfficeActivity:
-    if not actor.can(Permission.CASE_WRITE) or actor.user_id is None:
+    """Return an activity the actor may change (for its edit form).
+
+    Raises:
+        NotAllowed: the actor may not write (no counsellor, or the operator).
+        ActivityNotFound: no such activity, or one of another office.
+    """
+    if not actor.can(Permission.CASE_WRITE) or actor.is_operator:
         _audit(session, actor, action, str(activity_id), "denied", "no_permission")
         raise NotAllowed(Permission.CASE_WRITE.value)
     activity = session.get(OfficeActivity, activity_id)
     if activity is None or activity.office_id not in actor.office_ids:
         _audit(session, actor, action, str(activity_id), "denied", "not_visible")
         raise ActivityNotFound(str(activity_id))
+    return activity
+
+
+def _writable(
+    session: Session, actor: Actor, activity_id: int, version: int, action: str
+) -> OfficeActivity:
+    activity = get_activity(session, actor, activity_id, action)
     if activity.version != version:
         raise Conflict("activity")
     return activity

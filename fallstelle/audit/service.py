@@ -36,7 +36,7 @@ verifier anchors the first kept event at the purged epoch's final signed checkpo
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -57,6 +57,7 @@ from fallstelle.audit.models import (
 from fallstelle.db import utcnow
 
 PENDING = "fallstelle.audit.pending"
+DEFAULTS = "fallstelle.audit.defaults"
 LISTENING = "fallstelle.audit.listening"
 SIGNER = "fallstelle.audit.signer"
 DEFAULT_EVERY = 1000
@@ -89,6 +90,13 @@ def record(session: Session, event_: Event) -> None:
     """
     if not isinstance(event_, Event):
         raise TypeError("record() takes a fallstelle.audit.Event")
+    defaults: dict[str, str] | None = session.info.get(DEFAULTS)
+    if defaults and (event_.request_id is None or event_.client is None):
+        event_ = replace(
+            event_,
+            request_id=event_.request_id or defaults.get("request_id"),
+            client=event_.client or defaults.get("client"),
+        )
     if not session.info.get(LISTENING):
         event.listen(session, "before_commit", _before_commit)
         event.listen(session, "after_soft_rollback", _after_soft_rollback)
@@ -99,6 +107,26 @@ def record(session: Session, event_: Event) -> None:
     txn = session.get_nested_transaction() or session.get_transaction()
     pending: _Pending = session.info.setdefault(PENDING, [])
     pending.append((txn, event_))
+
+
+def set_request(session: Session, request_id: str | None, client: str | None = None) -> None:
+    """Stamp every event later recorded in ``session`` with this request id and client."""
+    session.info[DEFAULTS] = {
+        k: v for k, v in (("request_id", request_id), ("client", client)) if v is not None
+    }
+
+
+def take_pending(session: Session, *, failures_only: bool = False) -> list[Event]:
+    """Remove and return the events queued in ``session``.
+
+    ``failures_only``: take only refusals and failures (outcome not ``ok``) and drop the rest —
+    what a request that ended in an error may still say; an ``ok`` event there would claim
+    something that was rolled back. The web pipeline also hands the events of a read-only
+    request to :mod:`audit.group` with this.
+    """
+    pending: _Pending = session.info.get(PENDING) or []
+    session.info[PENDING] = []
+    return [ev for _, ev in pending if not failures_only or ev.outcome != "ok"]
 
 
 def _before_commit(session: Session) -> None:

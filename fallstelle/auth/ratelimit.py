@@ -30,7 +30,7 @@ import math
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from fallstelle.audit import Event, record
+from fallstelle.audit import record
 from fallstelle.auth import throttle
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import LoginFailure
@@ -79,24 +79,16 @@ def hit(
         ValueError: the actor is not a signed-in user (the operator has no limit to count).
     """
     limit = LIMITS[bucket]
-    if actor.user_id is None:
+    if actor.is_operator or actor.user_id is None:
         raise ValueError("rate limits count signed-in users only")
     rate_key = key(bucket, actor.user_id)
     times = throttle.recent(session, rate_key, now)
     if len(times) >= limit:
-        record(
-            session,
-            Event(
-                action="rate.limited",
-                outcome="denied",
-                actor_id=actor.user_id,
-                actor_role=actor.audit_role,
-                object_type="endpoint" if endpoint else None,
-                object_id=endpoint or None,
-                reason=bucket,
-                request_id=request_id,
-            ),
-        )
+        limited = actor.event(
+            "rate.limited", outcome="denied", object_type="endpoint" if endpoint else None,
+            object_id=endpoint or None, reason=bucket, request_id=request_id,
+        )  # fmt: skip
+        record(session, limited)
         # The request after the (len - limit + 1)-th oldest one leaves the window is allowed.
         frees_at = times[len(times) - limit] + WINDOW
         raise RateLimited(bucket, limit, max(1, math.ceil((frees_at - now).total_seconds())))

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from fallstelle.audit import Event, record
 from fallstelle.auth import login, sessions
@@ -37,23 +37,26 @@ def _require(actor: Actor, permission: Permission) -> None:
 
 
 def _audit(session: Session, actor: Actor, action: str, object_type: str, object_id: str) -> None:
-    record(
-        session,
-        Event(
-            action=action,
-            actor_id=actor.user_id,
-            actor_role=actor.audit_role,
-            object_type=object_type,
-            object_id=object_id,
-        ),
-    )
+    record(session, actor.event(action, object_type=object_type, object_id=object_id))
+
+
+#: ``session.info`` key: the actor's offices, kept referenced for the rest of the session so
+#: that the case room's visibility check finds them without asking the database again.
+OFFICES = "fallstelle.auth.offices"
 
 
 def load_actor(session: Session, user_id: str) -> Actor | None:
-    """Return the actor of an active, enrolled user, or None."""
-    user = session.get(User, user_id)
+    """Return the actor of an active, enrolled user, or None (one SQL statement)."""
+    user = session.scalars(
+        select(User)
+        .where(User.id == user_id)
+        .options(
+            joinedload(User.roles), joinedload(User.memberships).joinedload(Membership.office)
+        )
+    ).unique().one_or_none()
     if user is None or not user.active or not user.enrolled:
         return None
+    session.info[OFFICES] = [m.office for m in user.memberships]
     return actor_of(user)
 
 
@@ -336,6 +339,35 @@ def staff_names(session: Session, actor: Actor, office_ids: Iterable[int]) -> di
         .order_by(User.display_name)
     )
     return {user_id: name for user_id, name in rows}
+
+
+def office_staff(
+    session: Session, actor: Actor, office_id: int
+) -> tuple[dict[str, str], frozenset[str]]:
+    """Return the staff of one office (id → display name) and who of them are counsellors.
+
+    Raises:
+        NotAllowed: the actor may not read cases.
+    """
+    _require(actor, Permission.CASE_READ)
+    is_counsellor = (
+        select(UserRole.user_id)
+        .where(UserRole.user_id == User.id, UserRole.role == Role.COUNSELLOR.value)
+        .exists()
+    )
+    rows = session.execute(
+        select(User.id, User.display_name, is_counsellor)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.office_id == office_id)
+        .order_by(User.display_name)
+    )
+    names: dict[str, str] = {}
+    counsellors: set[str] = set()
+    for user_id, name, counsellor in rows:
+        names[user_id] = name
+        if counsellor:
+            counsellors.add(user_id)
+    return names, frozenset(counsellors)
 
 
 def office_names(session: Session, office_ids: Iterable[int]) -> dict[int, str]:

@@ -27,16 +27,31 @@ def hash_id(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+#: The time of last activity is written at most this often (a page view within a minute of
+#: the last write changes nothing), so idle sign-out happens up to this much later.
+TOUCH_AFTER = dt.timedelta(minutes=1)
+
+
 def load(
-    session: Session, raw: str, now: dt.datetime, idle: dt.timedelta, absolute: dt.timedelta
+    session: Session,
+    raw: str,
+    now: dt.datetime,
+    idle: dt.timedelta,
+    absolute: dt.timedelta,
+    *,
+    delete: bool = True,
 ) -> tuple[WebSession | None, str]:
-    """Return the session row and ``ok``, or None and ``unknown`` / ``expired``."""
+    """Return the session row and ``ok``, or None and ``unknown`` / ``expired``.
+
+    An expired row is deleted (unless ``delete`` is False: a read-only look).
+    """
     row = session.scalar(select(WebSession).where(WebSession.id_hash == hash_id(raw)))
     if row is None:
         return None, "unknown"
     if now - as_utc(row.last_seen_at) > idle or now - as_utc(row.created_at) > absolute:
-        session.delete(row)
-        session.flush()
+        if delete:
+            session.delete(row)
+            session.flush()
         return None, "expired"
     return row, "ok"
 

@@ -17,7 +17,7 @@ import uuid
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from fallstelle.audit import Event, record
+from fallstelle.audit import record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import VISIBILITY_OWN, Office
 from fallstelle.auth.permissions import Permission
@@ -35,18 +35,10 @@ def audit(
     reason: str | None = None,
 ) -> None:
     """Record one case-room event (ids and codes only)."""
-    record(
-        session,
-        Event(
-            action=action,
-            outcome=outcome,
-            actor_id=actor.user_id,
-            actor_role=actor.audit_role,
-            object_type="case",
-            object_id=object_id,
-            reason=reason,
-        ),
+    event = actor.event(
+        action, outcome=outcome, object_type="case", object_id=object_id, reason=reason
     )
+    record(session, event)
 
 
 def require(session: Session, actor: Actor, permission: Permission, action: str) -> None:
@@ -55,7 +47,7 @@ def require(session: Session, actor: Actor, permission: Permission, action: str)
     Raises:
         NotAllowed: the actor lacks the permission (the refusal is audited).
     """
-    if not actor.can(permission) or actor.user_id is None:
+    if not actor.can(permission) or actor.is_operator:
         audit(session, actor, action, outcome="denied", reason="no_permission")
         raise NotAllowed(permission.value)
 

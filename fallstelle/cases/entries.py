@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fallstelle.auth.actor import Actor
@@ -30,9 +30,7 @@ from fallstelle.cases.sections import (
     Person,
 )
 from fallstelle.cases.service import open_for_write
-from fallstelle.catalogue import deadlines
-from fallstelle.catalogue.models import DeadlineRule
-from fallstelle.clock import today
+from fallstelle.catalogue import deadlines, rule_admin
 from fallstelle.keyfiles import KeyMaterial
 
 
@@ -165,23 +163,48 @@ def add_intervention(
     return new_id
 
 
-def rules(session: Session) -> list[deadlines.Rule]:
-    """Return every deadline rule version stored in the database."""
-    return [
-        deadlines.Rule(
-            r.code,
-            r.name_de,
-            r.name_en,
-            r.legal_reference,
-            r.amount,
-            r.unit,
-            r.start_event,
-            r.valid_from,
-            r.valid_to,
-            r.from_year_end,
+def compute_deadline(
+    rules: Sequence[deadlines.Rule],
+    rule_code: str,
+    starts_on: dt.date | None,
+    incidents: Sequence[Incident],
+    note: str = "",
+    prefix: str = "",
+) -> Deadline:
+    """Compute a deadline from the rule in force and the dates entered.
+
+    Without ``starts_on`` the start comes from the last incident's dates (the rule's start
+    event, e.g. receipt of the rejection for § 15 (4) AGG).
+
+    Raises:
+        Invalid: ``rule_code`` unknown or not in force on the start date (``no_rule``), no
+            start date given or derivable (``starts_on``: ``required``); fields get
+            ``prefix``.
+    """
+    known = [r for r in rules if r.code == rule_code]
+    if starts_on is None and incidents and known:
+        last = incidents[-1]
+        starts_on = deadlines.start_from_dates(
+            known[-1].start_event,
+            knowledge=last.knowledge_date,
+            rejection_received=last.rejection_received_on,
+            claim_arose=last.date_to or last.date_from,
         )
-        for r in session.scalars(select(DeadlineRule).order_by(DeadlineRule.id))
-    ]
+    if starts_on is None:
+        raise Invalid(f"{prefix}starts_on", "required")
+    rule = deadlines.rule_in_force(list(rules), rule_code, starts_on)
+    if rule is None:
+        raise Invalid(f"{prefix}rule_code", "no_rule")
+    return Deadline(
+        rule_code=rule.code,
+        rule_valid_from=rule.valid_from,
+        start_event=rule.start_event,
+        starts_on=starts_on,
+        computed_due_on=deadlines.due_date(
+            starts_on, rule.amount, rule.unit, from_year_end=rule.from_year_end
+        ),
+        note=note,
+    )
 
 
 def add_deadline(
@@ -205,32 +228,8 @@ def add_deadline(
             start date given or derivable (``starts_on``: ``required``).
     """
     work = open_for_write(session, actor, keys, case_id, version, "case.update")
-    if starts_on is None:
-        incidents = [e.data for e in work.of_kind("incident") if isinstance(e.data, Incident)]
-        known = [r for r in rules(session) if r.code == rule_code]
-        if incidents and known:
-            last = incidents[-1]
-            starts_on = deadlines.start_from_dates(
-                known[-1].start_event,
-                knowledge=last.knowledge_date,
-                rejection_received=last.rejection_received_on,
-                claim_arose=last.date_to or last.date_from,
-            )
-    if starts_on is None:
-        raise Invalid("starts_on", "required")
-    rule = deadlines.rule_in_force(rules(session), rule_code, starts_on)
-    if rule is None:
-        raise Invalid("rule_code", "no_rule")
-    deadline = Deadline(
-        rule_code=rule.code,
-        rule_valid_from=rule.valid_from,
-        start_event=rule.start_event,
-        starts_on=starts_on,
-        computed_due_on=deadlines.due_date(
-            starts_on, rule.amount, rule.unit, from_year_end=rule.from_year_end
-        ),
-        note=note,
-    )
+    incidents = [e.data for e in work.of_kind("incident") if isinstance(e.data, Incident)]
+    deadline = compute_deadline(rule_admin.rules(session), rule_code, starts_on, incidents, note)
     new_id = work.put(deadline)
     work.save(actor)
     access.audit(session, actor, "case.update", str(case_id), reason="deadline_save")
@@ -262,30 +261,4 @@ def override_deadline(
     work.put(deadline, deadline_id)
     work.save(actor)
     access.audit(session, actor, "case.update", str(case_id), reason="deadline_override")
-    return work.case
-
-
-def mark_deadline_met(
-    session: Session,
-    actor: Actor,
-    keys: KeyMaterial,
-    case_id: uuid.UUID,
-    version: int,
-    deadline_id: uuid.UUID,
-    intervention_id: uuid.UUID,
-) -> Case:
-    """Mark a deadline as met by an intervention of the same case.
-
-    Raises:
-        NotAllowed, CaseNotFound, CaseConflict, Invalid (unknown deadline or intervention).
-    """
-    work = open_for_write(session, actor, keys, case_id, version, "case.update")
-    deadline = work.entry(deadline_id, "deadline").data
-    intervention = work.entry(intervention_id, "intervention").data
-    assert isinstance(deadline, Deadline) and isinstance(intervention, Intervention)  # noqa: S101
-    deadline.met_by_intervention_id = str(intervention_id)
-    deadline.met_on = intervention.started_on or today()
-    work.put(deadline, deadline_id)
-    work.save(actor)
-    access.audit(session, actor, "case.update", str(case_id), reason="deadline_met")
     return work.case

@@ -33,7 +33,6 @@ from fallstelle.cases.sections import (
     StatusChange,
 )
 from fallstelle.cases.work import CaseWork, EntryView, check_order
-from fallstelle.catalogue import vocab
 from fallstelle.clock import EARLIEST, today
 from fallstelle.keyfiles import KeyMaterial
 
@@ -80,12 +79,18 @@ class CaseView:
         return [e for e in self.entries if e.kind == kind]
 
 
-def _check_day(name: str, value: dt.date, not_before: dt.date = EARLIEST) -> None:
+def check_day(name: str, value: dt.date, not_before: dt.date = EARLIEST) -> None:
+    """Refuse a date before ``not_before`` or in the future.
+
+    Raises:
+        Invalid: ``name`` with ``date_range``.
+    """
     if value < not_before or value > today():
         raise Invalid(name, "date_range")
 
 
-def _counsellors_of(session: Session, office_id: int) -> set[str]:
+def counsellors_of(session: Session, office_id: int) -> set[str]:
+    """Return the user ids holding the counsellor role in ``office_id``."""
     return set(
         session.scalars(
             select(Membership.user_id)
@@ -95,8 +100,21 @@ def _counsellors_of(session: Session, office_id: int) -> set[str]:
     )
 
 
-def create_case(session: Session, actor: Actor, keys: KeyMaterial, new: NewCase) -> Case:
-    """Open a case: allocate its number, create its key, seal it, write its statistics.
+def start_case(
+    session: Session,
+    actor: Actor,
+    keys: KeyMaterial,
+    new: NewCase,
+    *,
+    counsellors: set[str] | None = None,
+) -> CaseWork:
+    """Check a new case, create its key and number, and return it open for its sections.
+
+    The one way a case comes into being (the page's short form, the import, the demo):
+    permission and office, start status, opening date, counsellors of the office, the
+    details' codes — all checked before a case number is spent. The caller adds sections,
+    calls ``work.save`` and records ``case.create``. ``counsellors`` may be passed in by a
+    caller creating many cases of one office.
 
     Raises:
         NotAllowed: the actor may not write cases, or not in this office.
@@ -108,16 +126,15 @@ def create_case(session: Session, actor: Actor, keys: KeyMaterial, new: NewCase)
         raise NotAllowed("office")
     if new.status not in START_STATUSES:
         raise Invalid("status", "choice")
-    _check_day("opened_on", new.opened_on)
-    counsellors = _counsellors_of(session, new.office_id)
+    check_day("opened_on", new.opened_on)
+    if counsellors is None:
+        counsellors = counsellors_of(session, new.office_id)
     lead = new.lead_counsellor_id or actor.user_id
     if lead not in counsellors:
         raise Invalid("lead_counsellor_id", "choice")
     co = sorted(set(new.co_counsellor_ids) - {lead})
     if not set(co) <= counsellors:
         raise Invalid("co_counsellor_ids", "choice")
-    known = vocab.load(session, new.office_id).known
-    check_order(new.details, today(), known, "")  # before a number is spent
     case_id = uuid.uuid4()
     cipher, wrapped = sealing.new_case_key(keys.keyring, case_id)
     details = replace(
@@ -129,7 +146,7 @@ def create_case(session: Session, actor: Actor, keys: KeyMaterial, new: NewCase)
     case = Case(
         id=case_id,
         office_id=new.office_id,
-        case_number=numbers.allocate(session, new.office_id, new.opened_on.year),
+        case_number="",
         lead_counsellor_id=lead,
         status=new.status,
         opened_on=new.opened_on,
@@ -138,8 +155,21 @@ def create_case(session: Session, actor: Actor, keys: KeyMaterial, new: NewCase)
         payload=b"",
         co_counsellors=[CaseCounsellor(user_id=u) for u in co],
     )
-    work = CaseWork(session, case, cipher, details, keys)  # loads the vocabulary: query first
+    work = CaseWork(session, case, cipher, details, keys)
+    check_order(details, today(), work.vocabulary.known, "")  # before a number is spent
+    case.case_number = numbers.allocate(session, new.office_id, new.opened_on.year)
     session.add(case)
+    return work
+
+
+def create_case(session: Session, actor: Actor, keys: KeyMaterial, new: NewCase) -> Case:
+    """Open a case: allocate its number, create its key, seal it, write its statistics.
+
+    Raises:
+        NotAllowed: the actor may not write cases, or not in this office.
+        Invalid: a field breaks a rule (unknown code, date out of range, unknown counsellor).
+    """
+    work = start_case(session, actor, keys, new)
     if new.person is not None:
         person_id = work.put(new.person)
         if new.identity is not None:
@@ -147,8 +177,8 @@ def create_case(session: Session, actor: Actor, keys: KeyMaterial, new: NewCase)
     if new.incident is not None:
         work.put(new.incident)
     work.save(actor)
-    access.audit(session, actor, "case.create", str(case.id))
-    return case
+    access.audit(session, actor, "case.create", str(work.case.id))
+    return work.case
 
 
 def get_case(session: Session, actor: Actor, keys: KeyMaterial, case_id: uuid.UUID) -> CaseView:
@@ -164,6 +194,29 @@ def get_case(session: Session, actor: Actor, keys: KeyMaterial, case_id: uuid.UU
     return CaseView(case, work.details, list(work.entries.values()), dict(work.identities))
 
 
+_OPENED = "fallstelle.cases.opened"
+
+
+def lock_and_open(
+    session: Session, actor: Actor, keys: KeyMaterial, case_id: uuid.UUID, action: str
+) -> CaseWork:
+    """Check ``case:write`` and the office, lock the case row and decrypt the case.
+
+    Raises:
+        NotAllowed, CaseNotFound: see ``access.require_case``.
+    """
+    case = access.require_case(session, actor, Permission.CASE_WRITE, case_id, action)
+    # FOR UPDATE (PostgreSQL): a second writer waits here and then sees the new version, so
+    # a stale form becomes a clean CaseConflict before anything is written.
+    session.refresh(case, with_for_update=True)
+    return CaseWork.open(session, case, keys)
+
+
+def hand_over(session: Session, work: CaseWork) -> None:
+    """Keep an opened case for the next :func:`open_for_write` of this session (once)."""
+    session.info[(_OPENED, work.case.id)] = work
+
+
 def open_for_write(
     session: Session,
     actor: Actor,
@@ -174,15 +227,16 @@ def open_for_write(
 ) -> CaseWork:
     """Lock the case row, check the form's version and decrypt the case for a change.
 
+    A case the request already opened (``cases.page.open_for_change``) is taken as it is:
+    checked, locked and decrypted once per request.
+
     Raises:
         NotAllowed, CaseNotFound: see ``access.require_case``.
         CaseConflict: the case changed since the form was loaded.
     """
-    case = access.require_case(session, actor, Permission.CASE_WRITE, case_id, action)
-    # FOR UPDATE (PostgreSQL): a second writer waits here and then sees the new version, so
-    # a stale form becomes a clean CaseConflict before anything is written.
-    session.refresh(case, with_for_update=True)
-    work = CaseWork.open(session, case, keys)
+    work = session.info.pop((_OPENED, case_id), None)
+    if not isinstance(work, CaseWork):
+        work = lock_and_open(session, actor, keys, case_id, action)
     work.check_version(version)
     return work
 
@@ -231,7 +285,7 @@ def set_counsellors(
         a share outside 0–100).
     """
     work = open_for_write(session, actor, keys, case_id, version, "case.update")
-    counsellors = _counsellors_of(session, work.case.office_id)
+    counsellors = counsellors_of(session, work.case.office_id)
     if lead_id not in counsellors:
         raise Invalid("lead_counsellor_id", "choice")
     co = {u: s for u, s in co.items() if u != lead_id}
@@ -267,10 +321,30 @@ def change_status(
             ``required``), a date before the opening or in the future.
     """
     work = open_for_write(session, actor, keys, case_id, version, "case.status")
+    apply_status(work, actor, status, on, closure)
+    work.save(actor)
+    access.audit(session, actor, "case.status", str(case_id), reason=status)
+    return work.case
+
+
+def apply_status(
+    work: CaseWork,
+    actor: Actor,
+    status: str,
+    on: dt.date,
+    closure: Closure | None = None,
+    *,
+    day_field: str = "on",
+) -> None:
+    """Move an open case one step along the workflow (in memory; the caller saves).
+
+    Raises:
+        Invalid: see :func:`change_status`; the date's field is named ``day_field``.
+    """
     case = work.case
     if status not in STATUSES or status not in TRANSITIONS[case.status]:
         raise Invalid("status", "transition")
-    _check_day("on", on, case.opened_on)
+    check_day(day_field, on, case.opened_on)
     if status == "abgeschlossen":
         if closure is None:
             raise Invalid("closure.reason", "required")
@@ -282,6 +356,3 @@ def change_status(
         case.closed_on = None
     work.details.history.append(StatusChange(status, on, actor.user_id or "", closure))
     case.status = status
-    work.save(actor)
-    access.audit(session, actor, "case.status", str(case_id), reason=status)
-    return case

@@ -60,3 +60,17 @@ class DeadlineRule(Base):
     from_year_end: Mapped[bool] = mapped_column(Boolean, default=False)
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date, default=None)
+
+
+class CatalogueVersion(Base):
+    """One row: a number that every change of the catalogue (terms, rules) increases.
+
+    Each process keeps the vocabularies and rules it has read, and reads this number once
+    per request to know whether its copy is still current (``catalogue.cache``): one cheap
+    SELECT instead of hundreds of rows, correct across several processes.
+    """
+
+    __tablename__ = "catalogue_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

@@ -13,11 +13,11 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fallstelle.audit import Event, record
+from fallstelle.audit import record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.errors import Invalid, NotAllowed
 from fallstelle.auth.permissions import Permission
-from fallstelle.catalogue import deadlines
+from fallstelle.catalogue import cache, deadlines
 from fallstelle.catalogue.models import DeadlineRule
 
 CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
@@ -25,16 +25,7 @@ CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
 
 def _require(session: Session, actor: Actor) -> None:
     if not actor.can(Permission.VOCABULARY_MANAGE):
-        record(
-            session,
-            Event(
-                action="rule.create",
-                outcome="denied",
-                actor_id=actor.user_id,
-                actor_role=actor.audit_role,
-                reason="no_permission",
-            ),
-        )
+        record(session, actor.event("rule.create", outcome="denied", reason="no_permission"))
         raise NotAllowed(Permission.VOCABULARY_MANAGE.value)
 
 
@@ -109,14 +100,23 @@ def add_version(
     )
     session.add(rule)
     session.flush()
-    record(
-        session,
-        Event(
-            action="rule.create",
-            actor_id=actor.user_id,
-            actor_role=actor.audit_role,
-            object_type="deadline_rule",
-            object_id=code,
-        ),
-    )
+    cache.bump(session)
+    record(session, actor.event("rule.create", object_type="deadline_rule", object_id=code))
     return rule
+
+
+def rules(session: Session) -> tuple[deadlines.Rule, ...]:
+    """Return every deadline rule version stored (the process's current copy)."""
+    return cache.cached(session, "rules", lambda: _read_rules(session))
+
+
+def _read_rules(session: Session) -> tuple[deadlines.Rule, ...]:
+    rows = session.scalars(select(DeadlineRule).order_by(DeadlineRule.id))
+    return tuple(
+        deadlines.Rule(
+            r.code, r.name_de, r.name_en, r.legal_reference, r.amount, r.unit, r.start_event,
+            r.valid_from, r.valid_to, r.from_year_end,
+        )
+        for r in rows
+    )
+

@@ -77,7 +77,7 @@ def initialise_and_record(settings: Settings) -> list[str]:
                         ),
                     )
         finally:
-            store.engine.dispose()
+            store.close()
     return done
 
 

@@ -23,7 +23,8 @@ from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Office, User
 from fallstelle.auth.permissions import Role
 from fallstelle.auth.service import actor_of
-from fallstelle.cases import entries, stat_counts
+from fallstelle.cases import stat_counts
+from fallstelle.catalogue import rule_admin
 from fallstelle.clock import today
 from fallstelle.db import utcnow
 from fallstelle.intake import bulk, demo
@@ -81,7 +82,7 @@ def create_demo(
         office_id, users = _setup(session, office_code, result)
         actor = actor_of(users[0])
         leads = [u.id for u in users]
-        rules = entries.rules(session)
+        rules = rule_admin.rules(session)
     cases = demo.plan(seed, count, office_id, leads, until or today())
     # The ORM makes many short-lived reference cycles; collect once per batch instead of
     # thousands of times per batch (a bulk loader's usual trade: a little memory for time).
@@ -90,7 +91,6 @@ def create_demo(
     try:
         while result.cases < count:
             with store.sessions() as session, session.begin(), stat_counts.deferred(session):
-                bulk.reuse_vocabulary(session)
                 for _ in range(min(BATCH, count - result.cases)):
                     bulk.create_whole_case(
                         session, actor, store.keys, next(cases), source="demo",

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +82,7 @@ class Context:
 
     vocabulary: Vocabulary
     counsellors: dict[str, str]  # username → user id
-    rules: list[deadlines.Rule]
+    rules: Sequence[deadlines.Rule]
     today: dt.date
 
 

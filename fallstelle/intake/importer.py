@@ -25,9 +25,8 @@ from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Membership, Office, User, UserRole
 from fallstelle.auth.permissions import Role
 from fallstelle.auth.service import actor_of
-from fallstelle.cases import entries
 from fallstelle.cases.errors import Invalid
-from fallstelle.catalogue import vocab
+from fallstelle.catalogue import rule_admin, vocab
 from fallstelle.clock import today
 from fallstelle.intake import bulk
 from fallstelle.intake.import_format import Context, Problem, message, read_line
@@ -95,7 +94,7 @@ def check_file(
     session: Session, office_id: int, lines: Iterable[str], counsellors: dict[str, str]
 ) -> tuple[list[tuple[int, bulk.WholeCase]], list[Problem]]:
     """Check every line; return the cases (with their line numbers) and all problems."""
-    ctx = Context(vocab.load(session, office_id), counsellors, entries.rules(session), today())
+    ctx = Context(vocab.load(session, office_id), counsellors, rule_admin.rules(session), today())
     cases: list[tuple[int, bulk.WholeCase]] = []
     problems: list[Problem] = []
     for number, text in enumerate(lines, start=1):
@@ -131,9 +130,8 @@ def import_cases(
     by_name = {u.username: u.id for u in users}
     cases, problems = check_file(session, office.id, lines, by_name)
     if not problems:
-        bulk.reuse_vocabulary(session)
         ids = set(by_name.values())
-        rules = entries.rules(session)
+        rules = rule_admin.rules(session)
         numbers: list[str] = []
         savepoint = session.begin_nested()
         for line, whole in cases:

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from fallstelle import clock
 from fallstelle.activities.models import OfficeActivity
-from fallstelle.audit import Event, record
+from fallstelle.audit import record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.catalogue.models import VocabTerm
@@ -111,24 +111,14 @@ def _audit(
     """Record one report event (ids and codes only)."""
     record(
         session,
-        Event(
-            action=action,
-            outcome=outcome,
-            actor_id=actor.user_id,
-            actor_role=actor.audit_role,
-            object_type=object_type,
-            object_id=object_id,
-            reason=reason,
+        actor.event(
+            action, outcome=outcome, object_type=object_type, object_id=object_id, reason=reason
         ),
     )
 
 
-def _is_operator(actor: Actor) -> bool:
-    return actor.user_id is None
-
-
 def _authorise(session: Session, actor: Actor, office_ids: Iterable[int], action: str) -> None:
-    if _is_operator(actor):
+    if actor.is_operator:  # the operator holds keys/ anyway; no office limit applies
         return
     reason = None
     if not actor.can(Permission.REPORT_GENERATE):
@@ -340,7 +330,7 @@ def list_releases(session: Session, actor: Actor) -> list[ReleaseInfo]:
     Raises:
         NotAllowed: the actor may not generate reports at all.
     """
-    if not _is_operator(actor) and not actor.can(Permission.REPORT_GENERATE):
+    if not actor.is_operator and not actor.can(Permission.REPORT_GENERATE):
         raise NotAllowed("you may not see reports")
     r = ReportRelease
     rows = session.execute(
@@ -351,6 +341,6 @@ def list_releases(session: Session, actor: Actor) -> list[ReleaseInfo]:
     out = []
     for rid, created, actor_id, period, offices, template, sha in rows:
         ids = tuple(int(x) for x in offices.split(",") if x)
-        if _is_operator(actor) or set(ids) <= actor.report_offices:
+        if actor.is_operator or set(ids) <= actor.report_offices:
             out.append(ReleaseInfo(rid, created, actor_id, period, ids, template, sha))
     return out

@@ -1,7 +1,7 @@
 """The web room: request pipeline, blueprints, templates. The only room that imports Flask.
 
-Views stay thin: they parse the request, call one service function with an explicit session
-and actor, commit once, and render.
+Views stay thin: they parse the request, call one service function with the request
+context's session and actor, and render; the pipeline (``web.pipeline``) commits.
 """
 
 from __future__ import annotations
@@ -28,14 +28,18 @@ def init_app(app: Flask, settings: Settings) -> None:
         guard,
         i18n,
         main,
+        pipeline,
         reports,
         requestlog,
         security,
     )
+    from fallstelle.web.sessions import ServerSessionInterface
 
     runtime.init_app(app, settings)  # first: sessions and CSRF need the keys
     requestlog.init_app(app)
     app.jinja_env.globals["fallstelle_version"] = fallstelle.__version__  # footer
+    app.session_interface = ServerSessionInterface()
+    pipeline.init_app(app)
     i18n.init_app(app)
     security.init_app(app, settings)
     guard.init_app(app)

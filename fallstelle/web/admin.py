@@ -14,9 +14,9 @@ from fallstelle.auth.login import enrolment_link
 from fallstelle.auth.models import User
 from fallstelle.auth.permissions import ROLE_LABELS_DE, Permission, Role
 from fallstelle.db import utcnow
-from fallstelle.runtime import commit, db_session, get_runtime
 from fallstelle.web.forms import ConfirmForm, OfficeForm, UserForm
 from fallstelle.web.guard import current_actor, require
+from fallstelle.web.pipeline import context, db_session
 
 bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
 Page = str | BaseResponse | tuple[str, int]
@@ -31,7 +31,7 @@ def signed_in_admin() -> Actor:
 def enrolment_url(token: str) -> str:
     # FALLSTELLE_BASE_URL, never the request's Host header: a forged Host would otherwise
     # put an attacker's address in front of a token the admin passes on (issue 11).
-    return enrolment_link(get_runtime().settings.base_url, token)
+    return enrolment_link(context().runtime.settings.base_url, token)
 
 
 def _version(form: UserForm | OfficeForm) -> int:
@@ -71,20 +71,20 @@ def user_new() -> Page:
     form = _user_form(None)
     if form.validate_on_submit():
         try:
-            user, token = service.create_user(
-                db_session(),
-                signed_in_admin(),
-                utcnow(),
-                form.username.data or "",
-                form.display_name.data or "",
-                form.roles.data or [],
-                form.offices.data or [],
+            user, token = context().attempt(
+                lambda: service.create_user(
+                    db_session(),
+                    signed_in_admin(),
+                    utcnow(),
+                    form.username.data or "",
+                    form.display_name.data or "",
+                    form.roles.data or [],
+                    form.offices.data or [],
+                )
             )
         except Invalid as invalid:
-            db_session().rollback()
             form.fail(invalid.field, invalid.code)
         else:
-            commit()
             return render_template("admin/user_link.html", user=user, link=enrolment_url(token))
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -100,21 +100,21 @@ def user_edit(user_id: str) -> Page:
     status = 200
     if form.validate_on_submit():
         try:
-            service.update_user(
-                db_session(),
-                signed_in_admin(),
-                user_id,
-                _version(form),
-                display_name=form.display_name.data or "",
-                roles=form.roles.data or [],
-                office_ids=form.offices.data or [],
-                active=bool(form.active.data),
+            context().attempt(
+                lambda: service.update_user(
+                    db_session(),
+                    signed_in_admin(),
+                    user_id,
+                    _version(form),
+                    display_name=form.display_name.data or "",
+                    roles=form.roles.data or [],
+                    office_ids=form.offices.data or [],
+                    active=bool(form.active.data),
+                )
             )
         except Invalid as invalid:
-            db_session().rollback()
             form.fail(invalid.field, invalid.code)
         except Conflict:
-            db_session().rollback()
             flash(
                 _(
                     "Someone else changed this account in the meantime. Your input is shown "
@@ -127,7 +127,6 @@ def user_edit(user_id: str) -> Page:
             )
             status = 409
         else:
-            commit()
             flash(_("Saved."), "info")
             return redirect(url_for("admin.users"))
     return render_template(
@@ -144,7 +143,6 @@ def user_reset(user_id: str) -> Page:
         token = service.reset_user(db_session(), signed_in_admin(), utcnow(), user_id)
     except LookupError:
         abort(404)
-    commit()
     user = service.get_user(db_session(), signed_in_admin(), user_id)
     return render_template("admin/user_link.html", user=user, link=enrolment_url(token), reset=True)
 
@@ -158,7 +156,6 @@ def user_end_sessions(user_id: str) -> BaseResponse:
         service.end_sessions(db_session(), signed_in_admin(), user_id)
     except LookupError:
         abort(404)
-    commit()
     flash(_("All sessions of this account have been ended."), "info")
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
@@ -177,20 +174,20 @@ def office_new() -> Page:
     form = OfficeForm()
     if form.validate_on_submit():
         try:
-            service.create_office(
-                db_session(),
-                signed_in_admin(),
-                form.code.data or "",
-                form.name.data or "",
-                form.provider.data or "",
-                form.case_visibility.data or "",
-                bool(form.counsellors_may_report.data),
+            context().attempt(
+                lambda: service.create_office(
+                    db_session(),
+                    signed_in_admin(),
+                    form.code.data or "",
+                    form.name.data or "",
+                    form.provider.data or "",
+                    form.case_visibility.data or "",
+                    bool(form.counsellors_may_report.data),
+                )
             )
         except Invalid as invalid:
-            db_session().rollback()
             form.fail(invalid.field, invalid.code)
         else:
-            commit()
             flash(_("Saved."), "info")
             return redirect(url_for("admin.offices"))
     return render_template("admin/office_form.html", form=form, office=None)
@@ -209,21 +206,21 @@ def office_edit(office_id: int) -> Page:
     status = 200
     if form.validate_on_submit():
         try:
-            service.update_office(
-                db_session(),
-                signed_in_admin(),
-                office_id,
-                _version(form),
-                name=form.name.data or "",
-                provider=form.provider.data or "",
-                case_visibility=form.case_visibility.data or "",
-                counsellors_may_report=bool(form.counsellors_may_report.data),
+            context().attempt(
+                lambda: service.update_office(
+                    db_session(),
+                    signed_in_admin(),
+                    office_id,
+                    _version(form),
+                    name=form.name.data or "",
+                    provider=form.provider.data or "",
+                    case_visibility=form.case_visibility.data or "",
+                    counsellors_may_report=bool(form.counsellors_may_report.data),
+                )
             )
         except Invalid as invalid:
-            db_session().rollback()
             form.fail(invalid.field, invalid.code)
         except Conflict:
-            db_session().rollback()
             flash(
                 _(
                     "Someone else changed this office in the meantime. Your input is shown "
@@ -233,7 +230,6 @@ def office_edit(office_id: int) -> Page:
             )
             status = 409
         else:
-            commit()
             flash(_("Saved."), "info")
             return redirect(url_for("admin.offices"))
     return render_template("admin/office_form.html", form=form, office=office), status

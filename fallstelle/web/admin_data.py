@@ -16,10 +16,10 @@ from fallstelle.auth.permissions import Permission
 from fallstelle.cases.errors import Invalid
 from fallstelle.catalogue import deadlines, rule_admin, vocab
 from fallstelle.catalogue.vocab_seed import TWO_LEVEL
-from fallstelle.runtime import commit, db_session
 from fallstelle.web.admin import Page, bp, signed_in_admin
 from fallstelle.web.forms import StrictForm
 from fallstelle.web.guard import require
+from fallstelle.web.pipeline import context, db_session
 
 UNIT_LABELS = {
     "days": _l("days"),
@@ -64,25 +64,25 @@ def rules() -> Page:
     status = 200
     if form.validate_on_submit():
         try:
-            rule_admin.add_version(
-                session,
-                actor,
-                code=form.code.data or "",
-                name_de=form.name_de.data or "",
-                name_en=form.name_en.data or "",
-                legal_reference=form.legal_reference.data or "",
-                amount=form.amount.data or 0,
-                unit=form.unit.data or "",
-                start_event=form.start_event.data or "",
-                valid_from=form.valid_from.data,
-                from_year_end=bool(form.from_year_end.data),
+            context().attempt(
+                lambda: rule_admin.add_version(
+                    session,
+                    actor,
+                    code=form.code.data or "",
+                    name_de=form.name_de.data or "",
+                    name_en=form.name_en.data or "",
+                    legal_reference=form.legal_reference.data or "",
+                    amount=form.amount.data or 0,
+                    unit=form.unit.data or "",
+                    start_event=form.start_event.data or "",
+                    valid_from=form.valid_from.data,
+                    from_year_end=bool(form.from_year_end.data),
+                )
             )
         except Invalid as invalid:
-            session.rollback()
             form.fail(invalid.field, invalid.code)
             status = 400
         else:
-            commit()
             flash(_("Saved."), "info")
             return redirect(url_for("admin.rules"))
     listed = rule_admin.list_rules(session, actor)
@@ -105,22 +105,22 @@ def terms() -> Page:
     status = 200
     if form.validate_on_submit():
         try:
-            vocab.add_term(
-                session,
-                actor,
-                form.office.data or 0,
-                form.vocabulary.data or "",
-                form.parent_code.data or "",
-                form.slug.data or "",
-                form.label_de.data or "",
-                form.label_en.data or "",
+            context().attempt(
+                lambda: vocab.add_term(
+                    session,
+                    actor,
+                    form.office.data or 0,
+                    form.vocabulary.data or "",
+                    form.parent_code.data or "",
+                    form.slug.data or "",
+                    form.label_de.data or "",
+                    form.label_en.data or "",
+                )
             )
         except Invalid as invalid:
-            session.rollback()
             form.fail(invalid.field, invalid.code)
             status = 400
         else:
-            commit()
             flash(_("Saved."), "info")
             return redirect(url_for("admin.terms"))
     own = vocab.office_terms(session, [o.id for o in offices])

@@ -15,14 +15,15 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from fallstelle.audit import Event, console, queries, record
+from fallstelle.audit import console, queries
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.reports.csv_export import neutralise
-from fallstelle.runtime import commit, db_session, get_store
+from fallstelle.runtime import get_store
 from fallstelle.web.forms import ConfirmForm
-from fallstelle.web.guard import current_actor, request_id, require
+from fallstelle.web.guard import current_actor, require
+from fallstelle.web.pipeline import context, db_session
 
 bp = Blueprint("audit", __name__, url_prefix="/protokoll")
 CSV_COLUMNS = (
@@ -38,19 +39,7 @@ def _actor() -> Actor:
 
 
 def _audit(action: str, outcome: str = "ok", reason: str | None = None) -> None:
-    actor = _actor()
-    record(
-        db_session(),
-        Event(
-            action=action,
-            outcome=outcome,
-            reason=reason,
-            actor_id=actor.user_id,
-            actor_role=actor.audit_role,
-            object_type="audit_log",
-            request_id=request_id(),
-        ),
-    )
+    context().audit(action, outcome=outcome, reason=reason, object_type="audit_log")
 
 
 def _date(args: MultiDict[str, str], name: str, errors: dict[str, str]) -> dt.date | None:
@@ -109,7 +98,6 @@ def log() -> tuple[str, int]:
         shown.append(last_check.actor_id)
     names = accounts.usernames(session, _actor(), shown)
     _audit("audit.view", "ok" if not errors else "failed", None if not errors else "invalid_input")
-    commit()  # the view is logged before anything is shown
     query = {k: v for k, v in request.args.items() if k != "seite"}
     return render_template(
         "audit/log.html",
@@ -134,7 +122,6 @@ def verify() -> BaseResponse:
     result = queries.verify_database(store.engine, store.keys.audit_signing_key.public_key())
     reason = None if result.ok else (result.kind or "damaged").replace("-", "_")
     _audit("audit.verify", "ok" if result.ok else "failed", reason)
-    commit()
     if result.ok:
         flash(
             _(
@@ -165,7 +152,6 @@ def export_csv() -> Response:
         abort(400)
     session = db_session()
     _audit("audit.export")
-    commit()  # logged before the first byte leaves
     events = list(console.stream(session, f))
     names = accounts.usernames(session, _actor(), [e.actor_id for e in events if e.actor_id])
 

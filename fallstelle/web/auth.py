@@ -1,7 +1,8 @@
 """Sign-in (password, then 2FA code), sign-out, enrolment links, own password, home page.
 
-Views stay thin: they parse the form, call one ``fallstelle.auth`` function, commit, and
-render. Every step's audit event is committed with it, refusals included.
+Views stay thin: they parse the form, call one ``fallstelle.auth`` function and render; the
+pipeline commits every step's audit event with it, refusals (401, 429) included. The
+enrolment links change data when opened (``pipeline.writes``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fallstelle.auth import login, throttle, totp
 from fallstelle.auth.errors import AuthRefused, Invalid
 from fallstelle.auth.permissions import Permission
 from fallstelle.db import utcnow
-from fallstelle.runtime import commit, db_session, get_store
+from fallstelle.runtime import get_store
 from fallstelle.web.forms import (
     ChangePasswordForm,
     CodeForm,
@@ -31,6 +32,7 @@ from fallstelle.web.guard import (
     require,
     session_problem_message,
 )
+from fallstelle.web.pipeline import context, db_session, writes
 from fallstelle.web.sessions import ServerSession
 
 bp = Blueprint("auth", __name__)
@@ -79,11 +81,9 @@ def login_view() -> Page:
                 db_session(), auth_request(), form.username.data or "", form.password.data or ""
             )
         except AuthRefused as refused:
-            commit()
             flash(_refusal_message(refused.reason), "error")
             status = 429 if refused.reason == "throttled" else 401
         else:
-            commit()
             _server_session().regenerate()
             session.clear()
             session.update(uid=uid, stage="password")
@@ -105,14 +105,12 @@ def login_code() -> Page:
         try:
             login.check_code(db_session(), auth_request(), uid, form.code.data or "")
         except AuthRefused as refused:
-            commit()
             if refused.reason == "disabled":
                 _server_session().destroy()
                 return redirect(url_for("auth.login"))
             flash(_refusal_message(refused.reason), "error")
             status = 429 if refused.reason == "throttled" else 401
         else:
-            commit()
             _server_session().regenerate()
             session.update(stage="full")
             return redirect(url_for("auth.home"))
@@ -122,16 +120,7 @@ def login_code() -> Page:
 @bp.post("/abmelden")
 @require(Permission.ACCOUNT_SELF)
 def logout() -> BaseResponse:
-    from fallstelle.audit import Event, record
-
-    actor = current_actor()
-    record(
-        db_session(),
-        Event(
-            action="auth.logout", actor_id=actor.user_id if actor else None, request_id=request_id()
-        ),
-    )
-    commit()
+    context().audit("auth.logout")
     _server_session().destroy()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -151,12 +140,12 @@ def home() -> str:
 
 @bp.route("/einrichten/<token>", methods=["GET", "POST"])
 @public
+@writes
 def enrol(token: str) -> Page:
     req = auth_request()
     try:
         link = login.open_link(db_session(), req, token)
     except AuthRefused as refused:
-        commit()
         return _link_refused(refused.reason)
     first_admin = link.purpose == login.PURPOSE_FIRST_ADMIN and link.user_id is None
     form = FirstAdminForm() if first_admin else NewPasswordForm()
@@ -165,31 +154,31 @@ def enrol(token: str) -> Page:
             form.fail("repeat", "mismatch")
         else:
             try:
-                login.set_password_from_link(
-                    db_session(),
-                    req,
-                    token,
-                    form.password.data or "",
-                    username=(form.username.data or "") if first_admin else "",
-                    display_name=(form.display_name.data or "") if first_admin else "",
+                context().attempt(
+                    lambda: login.set_password_from_link(
+                        db_session(),
+                        req,
+                        token,
+                        form.password.data or "",
+                        username=(form.username.data or "") if first_admin else "",
+                        display_name=(form.display_name.data or "") if first_admin else "",
+                    )
                 )
             except Invalid as invalid:
-                db_session().rollback()
                 form.fail(invalid.field, invalid.code)
             else:
-                commit()
                 return redirect(url_for("auth.enrol_code", token=token))
     return render_template("auth/enrol.html", form=form, first_admin=first_admin)
 
 
 @bp.route("/einrichten/<token>/code", methods=["GET", "POST"])
 @public
+@writes
 def enrol_code(token: str) -> Page:
     req = auth_request()
     try:
         user, secret = login.pending_secret(db_session(), req, token)
     except AuthRefused as refused:
-        commit()
         if refused.reason == "enrolment_incomplete":
             return redirect(url_for("auth.enrol", token=token))
         return _link_refused(refused.reason)
@@ -199,11 +188,9 @@ def enrol_code(token: str) -> Page:
         try:
             uid = login.confirm_enrolment(db_session(), req, token, form.code.data or "")
         except AuthRefused:
-            commit()
             flash(_("The code is not correct. Please check the time on your device."), "error")
             status = 401
         else:
-            commit()
             _server_session().regenerate()
             session.clear()
             session.update(uid=uid, stage="full")
@@ -256,10 +243,8 @@ def change_password() -> Page:
                     keep_session=own.raw_id or "",
                 )
             except Invalid as invalid:
-                commit()  # the failed attempt's audit event
                 form.fail(invalid.field if invalid.field != "new" else "password", invalid.code)
             else:
-                commit()
                 own.regenerate()
                 flash(_("Your password has been changed. Other sessions were signed out."), "info")
                 return redirect(url_for("auth.home"))

@@ -1,11 +1,11 @@
-"""Forms of the case pages. Choices come from the vocabularies in the database (German or
-English labels by the page's language); the services check every code again."""
+"""Forms of the case pages. Choices come from the office's vocabulary (``Vocabulary``, the
+process's copy of the catalogue; German or English labels by the page's language); the
+services check every code again."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,23 +17,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from fallstelle.catalogue import vocab
+from fallstelle.catalogue.vocab import Vocabulary
 from fallstelle.web.forms import MultiCheckboxField, StrictForm
-from fallstelle.web.i18n import select_locale
 
 LONG = 20_000
-
-
-def choices(
-    session: Session, vocabulary: str, office_id: int, blank: bool = True
-) -> list[tuple[str, str]]:
-    """Return ``(code, label)`` pairs; level-2 terms follow their level-1 term, indented."""
-    lang = select_locale()
-    out = [("", "–")] if blank else []
-    for term in vocab.terms(session, vocabulary, office_id):
-        label = term.label_de if lang == "de" else term.label_en
-        out.append((term.code, ("\u2003" if term.level == 2 else "") + label))
-    return out
 
 
 class NewCaseForm(StrictForm):
@@ -59,15 +46,15 @@ class NewCaseForm(StrictForm):
         _l("What happened (short)"), validators=[Optional(), Length(max=LONG)]
     )
 
-    def fill(self, session: Session, office_id: int) -> None:
-        self.request_type.choices = choices(session, "anfrage", office_id)
-        self.access_route.choices = choices(session, "zugangsweg", office_id)
-        self.role.choices = choices(session, "rolle", office_id, blank=False)
-        self.age_band.choices = choices(session, "altersgruppe", office_id)
-        self.gender.choices = choices(session, "geschlecht", office_id)
-        self.kreis.choices = choices(session, "kreis", office_id)
-        self.grounds.choices = choices(session, "merkmal", office_id, blank=False)
-        self.life_domains.choices = choices(session, "lebensbereich", office_id, blank=False)
+    def fill(self, words: Vocabulary, lang: str) -> None:
+        self.request_type.choices = words.choices("anfrage", lang)
+        self.access_route.choices = words.choices("zugangsweg", lang)
+        self.role.choices = words.choices("rolle", lang, blank=False)
+        self.age_band.choices = words.choices("altersgruppe", lang)
+        self.gender.choices = words.choices("geschlecht", lang)
+        self.kreis.choices = words.choices("kreis", lang)
+        self.grounds.choices = words.choices("merkmal", lang, blank=False)
+        self.life_domains.choices = words.choices("lebensbereich", lang, blank=False)
 
 
 class VersionedForm(StrictForm):
@@ -81,9 +68,9 @@ class ContactForm(VersionedForm):
     counterpart = SelectField(_l("With whom"), default="")
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=LONG)])
 
-    def fill(self, session: Session, office_id: int) -> None:
-        self.channel.choices = choices(session, "kontakt_kanal", office_id)
-        self.counterpart.choices = choices(session, "kontakt_mit", office_id)
+    def fill(self, words: Vocabulary, lang: str) -> None:
+        self.channel.choices = words.choices("kontakt_kanal", lang)
+        self.counterpart.choices = words.choices("kontakt_mit", lang)
 
 
 class InterventionForm(VersionedForm):
@@ -93,9 +80,11 @@ class InterventionForm(VersionedForm):
     meets_deadline = SelectField(_l("Meets deadline"), default="")
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=LONG)])
 
-    def fill(self, session: Session, office_id: int, deadlines: list[tuple[str, str]]) -> None:
-        self.code.choices = choices(session, "intervention", office_id)
-        self.result.choices = choices(session, "intervention_ergebnis", office_id)
+    def fill(
+        self, words: Vocabulary, lang: str, deadlines: list[tuple[str, str]]
+    ) -> None:
+        self.code.choices = words.choices("intervention", lang)
+        self.result.choices = words.choices("intervention_ergebnis", lang)
         self.meets_deadline.choices = [("", "–"), *deadlines]
 
 
@@ -112,11 +101,13 @@ class StatusForm(VersionedForm):
     outcomes = MultiCheckboxField(_l("Effects achieved"))
     counterpart_response = SelectField(_l("Response of the other side"), default="")
 
-    def fill(self, session: Session, office_id: int, reachable: list[tuple[str, str]]) -> None:
+    def fill(
+        self, words: Vocabulary, lang: str, reachable: list[tuple[str, str]]
+    ) -> None:
         self.status.choices = reachable
-        self.reason.choices = choices(session, "abschlussgrund", office_id)
-        self.outcomes.choices = choices(session, "wirkung", office_id, blank=False)
-        self.counterpart_response.choices = choices(session, "reaktion", office_id)
+        self.reason.choices = words.choices("abschlussgrund", lang)
+        self.outcomes.choices = words.choices("wirkung", lang, blank=False)
+        self.counterpart_response.choices = words.choices("reaktion", lang)
 
 
 class PersonForm(VersionedForm):
@@ -129,11 +120,11 @@ class PersonForm(VersionedForm):
     gender = SelectField(_l("Gender"), default="")
     kreis = SelectField(_l("District (Kreis)"), default="")
 
-    def fill(self, session: Session, office_id: int) -> None:
-        self.role.choices = choices(session, "rolle", office_id)
-        self.age_band.choices = choices(session, "altersgruppe", office_id)
-        self.gender.choices = choices(session, "geschlecht", office_id)
-        self.kreis.choices = choices(session, "kreis", office_id)
+    def fill(self, words: Vocabulary, lang: str) -> None:
+        self.role.choices = words.choices("rolle", lang)
+        self.age_band.choices = words.choices("altersgruppe", lang)
+        self.gender.choices = words.choices("geschlecht", lang)
+        self.kreis.choices = words.choices("kreis", lang)
 
 
 class IncidentForm(VersionedForm):
@@ -150,11 +141,11 @@ class IncidentForm(VersionedForm):
         _l("Account of the person"), validators=[Optional(), Length(max=LONG)]
     )
 
-    def fill(self, session: Session, office_id: int) -> None:
-        self.grounds.choices = choices(session, "merkmal", office_id, blank=False)
-        self.life_domains.choices = choices(session, "lebensbereich", office_id, blank=False)
-        self.forms.choices = choices(session, "form", office_id, blank=False)
-        self.actor_type.choices = choices(session, "akteur", office_id)
+    def fill(self, words: Vocabulary, lang: str) -> None:
+        self.grounds.choices = words.choices("merkmal", lang, blank=False)
+        self.life_domains.choices = words.choices("lebensbereich", lang, blank=False)
+        self.forms.choices = words.choices("form", lang, blank=False)
+        self.actor_type.choices = words.choices("akteur", lang)
 
 
 class FollowUpForm(VersionedForm):
@@ -181,11 +172,13 @@ class DetailsForm(VersionedForm):
     )
     withdraw = SelectField(_l("Record a withdrawal"), default="")
 
-    def fill(self, session: Session, office_id: int, consents: list[tuple[str, str]]) -> None:
-        self.request_type.choices = choices(session, "anfrage", office_id)
-        self.access_route.choices = choices(session, "zugangsweg", office_id)
-        self.agg_relevance.choices = choices(session, "agg_relevanz", office_id)
-        self.consent_kind.choices = choices(session, "einwilligung", office_id)
+    def fill(
+        self, words: Vocabulary, lang: str, consents: list[tuple[str, str]]
+    ) -> None:
+        self.request_type.choices = words.choices("anfrage", lang)
+        self.access_route.choices = words.choices("zugangsweg", lang)
+        self.agg_relevance.choices = words.choices("agg_relevanz", lang)
+        self.consent_kind.choices = words.choices("einwilligung", lang)
         self.withdraw.choices = [("", "–"), *consents]
 
 
@@ -206,3 +199,12 @@ class SearchForm(StrictForm):
         ],
     )
     value = StringField(_l("Search term"), validators=[DataRequired(), Length(max=200)])
+
+
+class CounsellorsForm(VersionedForm):
+    lead = SelectField(_l("Lead counsellor"), validators=[DataRequired()])
+    co = MultiCheckboxField(_l("Co-counsellors"))
+
+    def fill(self, counsellors: list[tuple[str, str]]) -> None:
+        self.lead.choices = counsellors
+        self.co.choices = counsellors

@@ -1,7 +1,10 @@
 """Generic German error pages for every 4xx/5xx; never a traceback (SD-12).
 
-Unexpected exceptions are logged server-side with their request id only; the page shows the
-status and a plain explanation.
+One handler per family of refusals a service raises — ``NotAllowed`` (403), a thing not found
+or not visible (404), a stale version (409), a rate limit (429) — so a view does not catch
+them itself. Every handler first lets the pipeline undo the request's work and commit the
+refusal's audit event (``web.pipeline.fail``). Unexpected exceptions are logged server-side
+with their request id only; the page shows the status and a plain explanation.
 """
 
 from __future__ import annotations
@@ -12,6 +15,14 @@ from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from fallstelle.activities.service import ActivityNotFound
+from fallstelle.auth.errors import Conflict, NotAllowed
+from fallstelle.auth.ratelimit import RateLimited
+from fallstelle.cases.errors import CaseNotFound
+from fallstelle.reports.service import NotAllowed as ReportNotAllowed
+from fallstelle.reports.service import ReleaseNotFound
+from fallstelle.web import pipeline
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +53,47 @@ def render_error(code: int, message: str | None = None) -> tuple[str, int]:
     return render_template("error.html", code=code, title=title, text=message or text), code
 
 
+#: Refusals of the rooms and the status each family answers with.
+REFUSALS: tuple[tuple[type[Exception], int], ...] = (
+    (NotAllowed, 403),
+    (CaseNotFound, 404),
+    (ActivityNotFound, 404),
+    (ReleaseNotFound, 404),
+    (ReportNotAllowed, 403),
+    (Conflict, 409),
+)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError) -> tuple[str, int]:
         from fallstelle.web.guard import audit_denied
 
         audit_denied("csrf.fail", "missing_or_invalid_token")  # SD-11
+        pipeline.fail()
         return render_error(400, str(CSRF_MESSAGE))
+
+    def _refused(exc: Exception) -> tuple[str, int]:
+        pipeline.fail()
+        return render_error(next(code for kind, code in REFUSALS if isinstance(exc, kind)))
+
+    for kind, _code in REFUSALS:
+        app.register_error_handler(kind, _refused)
+
+    @app.errorhandler(RateLimited)
+    def _limited(exc: RateLimited) -> tuple[str, int, dict[str, str]]:
+        pipeline.fail()
+        page, code = render_error(429)
+        return page, code, {"Retry-After": str(exc.retry_after)}
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[str, int]:
+        pipeline.fail()
         return render_error(exc.code or 500)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[str, int]:
+        pipeline.fail()
         if isinstance(exc, HTTPException):  # pragma: no cover - handled above
             return render_error(exc.code or 500)
         log.error("unhandled %s", type(exc).__name__, exc_info=exc)

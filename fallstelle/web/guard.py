@@ -7,19 +7,19 @@ everyone, so a forgotten decorator fails closed (SD-3). ``tests/web/test_guard.p
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.auth.service import load_actor
-from fallstelle.runtime import commit, db_session, get_runtime
+from fallstelle.runtime import get_runtime
+from fallstelle.web.pipeline import context
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ATTR = "_fallstelle_public"
@@ -44,18 +44,20 @@ def require(permission: Permission) -> Callable[[F], F]:
     return mark
 
 
+def load_signed_in_actor(db: Session) -> Actor | None:
+    """Load the actor of this request's session (password and 2FA done), or None."""
+    uid = session.get("uid")
+    if not uid or session.get("stage") != "full":
+        return None
+    actor = load_actor(db, uid)
+    if actor is None:  # disabled or reset meanwhile
+        session.clear()
+    return actor
+
+
 def current_actor() -> Actor | None:
-    """Return the signed-in actor (password and 2FA done), loaded once per request."""
-    if "actor" not in g:
-        uid = session.get("uid")
-        actor = None
-        if uid and session.get("stage") == "full":
-            actor = load_actor(db_session(), uid)
-            if actor is None:  # disabled or reset meanwhile
-                session.clear()
-        g.actor = actor
-    result: Actor | None = g.actor
-    return result
+    """Return the signed-in actor, loaded once per request (``RequestContext.actor``)."""
+    return context().actor
 
 
 def session_problem_message() -> str | None:
@@ -69,27 +71,18 @@ def session_problem_message() -> str | None:
 
 def request_id() -> str:
     """Return this request's id: a fresh random one (a client-sent header is not trusted)."""
-    rid: str = g.setdefault("request_id", secrets.token_hex(8))
-    return rid
+    return context().request_id
 
 
 def audit_denied(action: str, reason: str) -> None:
-    """Record a refusal and commit it at once (the response will be an error)."""
-    actor = g.get("actor")
-    record(
-        db_session(),
-        Event(
-            action=action,
-            outcome="denied",
-            reason=reason,
-            actor_id=actor.user_id if actor else None,
-            actor_role=actor.audit_role if actor else None,
-            object_type="endpoint",
-            object_id=(request.endpoint or "")[:128],
-            request_id=request_id(),
-        ),
+    """Record a refusal of this endpoint; the pipeline commits it whatever follows."""
+    context().audit(
+        action,
+        outcome="denied",
+        reason=reason,
+        object_type="endpoint",
+        object_id=(request.endpoint or "")[:128],
     )
-    commit()
 
 
 def check_access() -> BaseResponse | None:

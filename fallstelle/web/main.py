@@ -8,9 +8,9 @@ from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response as BaseResponse
 
-from fallstelle.runtime import db_session
 from fallstelle.web import i18n
 from fallstelle.web.guard import public
+from fallstelle.web.pipeline import db_session
 
 bp = Blueprint("main", __name__)
 LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9/_.\-]*")

@@ -1,8 +1,9 @@
 """The web side of the per-user rate limits (REL-11; the limits are in ``auth.ratelimit``).
 
 A view calls :func:`refusal` once its form is valid, right before the expensive step. An
-allowed request's count is committed at once: so it counts even when the step fails later,
-and the lock on the user's key is not held while statistics are aggregated or a PDF renders.
+allowed request's count is committed at once (``RequestContext.commit_now``, the one place
+besides the pipeline that commits): so it counts even when the step fails later, and the lock
+on the user's key is not held while statistics are aggregated or a PDF renders.
 A refused request has its audit event committed and gets a German message at the top of the
 page it came from, the user's choices kept, with HTTP 429 and ``Retry-After``; nothing runs.
 """
@@ -14,8 +15,7 @@ from flask_babel import gettext as _
 
 from fallstelle.auth import ratelimit
 from fallstelle.db import utcnow
-from fallstelle.runtime import commit, db_session
-from fallstelle.web.guard import current_actor, request_id
+from fallstelle.web.pipeline import context
 
 Headers = dict[str, str]
 
@@ -45,16 +45,15 @@ def refusal(bucket: str) -> Headers | None:
     Returns ``None`` when the request may go on (its count committed), else the headers of
     the 429 answer, with the message flashed and the refusal's audit event committed.
     """
-    actor = current_actor()
-    assert actor is not None  # noqa: S101 - the guard ran
+    ctx = context()
     try:
         ratelimit.hit(
-            db_session(), actor, bucket, utcnow(), endpoint=request.endpoint,
-            request_id=request_id(),
+            ctx.session, ctx.require_actor(), bucket, utcnow(), endpoint=request.endpoint,
+            request_id=ctx.request_id,
         )  # fmt: skip
     except ratelimit.RateLimited as limited:
-        commit()
+        ctx.commit_now()
         flash(_message(limited), "error")
         return {"Retry-After": str(limited.retry_after)}
-    commit()
+    ctx.commit_now()
     return None

@@ -27,9 +27,9 @@ from fallstelle.reports import service as reports
 from fallstelle.reports.disclosure import DisclosureError
 from fallstelle.reports.pdf import ReportRenderError
 from fallstelle.reports.periods import BadPeriod
-from fallstelle.runtime import commit, db_session
 from fallstelle.web.forms import MultiCheckboxField, StrictForm
 from fallstelle.web.guard import current_actor, require
+from fallstelle.web.pipeline import context, db_session
 from fallstelle.web.ratelimit import Headers, refusal
 
 bp = Blueprint("reports", __name__, url_prefix="/berichte")
@@ -64,10 +64,9 @@ def _form(actor: Actor) -> ReportForm:
 def _attempt(form: ReportForm, work: Callable[[], T]) -> T | None:
     """Run a report step; a refusal becomes a message next to the right field."""
     try:
-        return work()
+        return context().attempt(work)
     except reports.NotAllowed:
-        commit()  # the refusal's audit event
-        abort(403)
+        raise  # 403 (web.errors), its audit event kept
     except BadPeriod:
         form.fail("period", "period_format")
     except reports.NoCases:
@@ -76,7 +75,6 @@ def _attempt(form: ReportForm, work: Callable[[], T]) -> T | None:
         form.fail("offices", "office_required")
     except (DisclosureError, ReportRenderError, reports.ReportError):
         form.fail("template", "report_failed")
-    db_session().rollback()
     return None
 
 
@@ -116,8 +114,6 @@ def _submit(step: Callable[..., T]) -> tuple[ReportForm, T | None, Headers | Non
             template=form.template.data or "funding",
         ),
     )
-    if result is not None:
-        commit()
     return form, result, None
 
 
@@ -147,15 +143,9 @@ def build() -> Page:
 def download(release_id: uuid.UUID, kind: str) -> Response:
     try:
         data = reports.download(db_session(), _actor(), release_id, kind)
-    except reports.ReleaseNotFound:
-        abort(404)
-    except reports.NotAllowed:
-        commit()
-        abort(403)
     except reports.ReleaseDamaged:
-        commit()
-        abort(500)
-    commit()  # the download is logged before the bytes leave
+        abort(500)  # its audit event (outcome error) is kept by the pipeline
+    # The pipeline commits the download's audit event before the bytes leave.
     mimetype = "application/pdf" if kind == "pdf" else "text/csv"
     return Response(
         data,

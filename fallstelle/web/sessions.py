@@ -3,8 +3,11 @@
 The cookie holds only a random 256-bit id: ``__Host-fallstelle`` with ``Secure`` over HTTPS,
 always HttpOnly and SameSite=Strict. A row is written only once the session holds something
 (the CSRF token of a form, a signed-in user), in its own short transaction after the view
-committed. ``regenerate()`` gives a new id (at every sign-in step: no session fixation);
-``destroy()`` deletes the row and the cookie (sign-out).
+committed, and only when something changed: its data, or — at most once a minute — the time
+of last activity (``auth.sessions.TOUCH_AFTER``), so a page view does not queue for the
+database's write lock just to say "still here". Reading the row needs no write lock at all
+(``Store.read_sessions``). ``regenerate()`` gives a new id (at every sign-in step: no session
+fixation); ``destroy()`` deletes the row and the cookie (sign-out).
 """
 
 from __future__ import annotations
@@ -20,17 +23,25 @@ from werkzeug.wrappers import Response
 
 from fallstelle.audit import Event, record
 from fallstelle.auth import sessions as store_sessions
-from fallstelle.db import utcnow
+from fallstelle.db import as_utc, utcnow
 from fallstelle.runtime import get_runtime
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
-    def __init__(self, data: dict[str, Any] | None = None, raw_id: str | None = None) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any] | None = None,
+        raw_id: str | None = None,
+        stored: str | None = None,
+        last_seen: dt.datetime | None = None,
+    ) -> None:
         def on_update(_self: Any) -> None:
             self.modified = True
 
         super().__init__(data or {}, on_update)
         self.raw_id = raw_id
+        self.stored = stored  # the row's data as loaded: unchanged data is not written again
+        self.last_seen = last_seen
         self.modified = False
         self.destroyed = False
         self.old_raw_id: str | None = None
@@ -59,19 +70,25 @@ class ServerSessionInterface(SessionInterface):
         if not raw or len(raw) > 100:
             return ServerSession()
         settings = runtime.settings
-        with store.sessions() as db, db.begin():
-            row, status = store_sessions.load(
-                db,
-                raw,
-                utcnow(),
-                dt.timedelta(minutes=settings.session_idle_minutes),
-                dt.timedelta(hours=settings.session_absolute_hours),
-            )
-            if row is None:
-                record(db, Event(action=f"auth.session_{status}", outcome="denied"))
-                g.session_problem = status
-                return ServerSession()
-            return ServerSession(json.loads(row.data), raw_id=raw)
+        now = utcnow()
+        idle = dt.timedelta(minutes=settings.session_idle_minutes)
+        absolute = dt.timedelta(hours=settings.session_absolute_hours)
+        with store.read_sessions() as db, db.begin():
+            row, status = store_sessions.load(db, raw, now, idle, absolute, delete=False)
+            if row is not None:
+                return ServerSession(
+                    json.loads(row.data), raw_id=raw, stored=row.data,
+                    last_seen=as_utc(row.last_seen_at),
+                )  # fmt: skip
+        if status == "expired":  # rare: delete the dead row (a write) and say so
+            with store.sessions() as db, db.begin():
+                store_sessions.load(db, raw, now, idle, absolute)
+                record(db, Event(action="auth.session_expired", outcome="denied"))
+        else:
+            # An unknown id is only read: the event goes through the group commit.
+            runtime.group.append([Event(action="auth.session_unknown", outcome="denied")])
+        g.session_problem = status
+        return ServerSession()
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)  # noqa: S101 - set by open_session
@@ -79,11 +96,17 @@ class ServerSessionInterface(SessionInterface):
         settings = get_runtime(app).settings
         store = get_runtime(app).open(app)
         now = utcnow()
-        request_db = g.get("db_session")
-        if request_db is not None:
-            # Whatever the view did not commit is discarded here (the teardown would do the
-            # same), which also releases SQLite's write lock for the session's own write.
-            request_db.rollback()
+        data = json.dumps(dict(session))
+        if (
+            session.old_raw_id is None
+            and not session.destroyed
+            and session.raw_id is not None
+            and data == session.stored
+            and session.last_seen is not None
+            and now - session.last_seen < store_sessions.TOUCH_AFTER
+        ):
+            response.vary.add("Cookie")
+            return  # nothing new to say: no write (and no wait for the write lock)
         with store.sessions() as db, db.begin():
             if session.old_raw_id is not None:
                 store_sessions.delete_one(db, session.old_raw_id)
@@ -103,7 +126,7 @@ class ServerSessionInterface(SessionInterface):
                 db,
                 session.raw_id or "",
                 session.get("uid"),
-                json.dumps(dict(session)),
+                data,
                 now,
                 new=new,
             )

@@ -37,7 +37,7 @@ def test_canary_strings_never_reach_the_database(store: Store, world: World) -> 
     needles = [s.encode() for s in (SURNAME, NARRATIVE, INSTITUTION, "zzyzxqvarn")]
     path = sqlite_path(store.settings)
     if path is not None:
-        store.engine.dispose()
+        store.close()
         raw = path.read_bytes()
         wal = path.with_name(path.name + "-wal")
         raw += wal.read_bytes() if wal.exists() else b""

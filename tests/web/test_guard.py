@@ -9,12 +9,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from fallstelle.activities.service import add_activity
 from fallstelle.auth.service import load_actor
 from fallstelle.cases.service import create_case
 from fallstelle.runtime import get_runtime
 from fallstelle.web.guard import PERMISSION_ATTR, PUBLIC_ATTR, PUBLIC_ENDPOINTS
 from tests.auth.factories import Account, make_account, make_office
-from tests.cases.factories import short_form
+from tests.cases.factories import OPENED, short_form
 from tests.web.helpers import csrf, sign_in
 
 ROLES = ["anonymous", "counsellor_a", "counsellor_b", "management", "auditor", "admin"]
@@ -88,6 +89,8 @@ MATRIX = [
     Route("audit.log", "GET", "/protokoll", _auditor_only()),
     Route("reports.index", "GET", "/berichte", _reporters(200)),
     Route("activities.index", "GET", "/taetigkeiten", _case_roles(200, 200)),
+    Route("activities.edit", "GET", "/taetigkeiten/{activity}", _case_roles(200, 404)),
+    Route("activities.delete", "POST", "/taetigkeiten/{activity}/loeschen", _case_roles(400, 404)),
     Route("reports.preview", "POST", "/berichte/vorschau", _reporters(400)),
     Route("reports.build", "POST", "/berichte/erstellen", _reporters(400)),
     Route(
@@ -105,6 +108,7 @@ MATRIX = [
     Route("cases.add_deadline", "POST", "/faelle/{case}/frist", _case_roles(400, 404)),
     Route("cases.change_status", "POST", "/faelle/{case}/status", _case_roles(400, 404)),
     Route("cases.add_incident", "POST", "/faelle/{case}/vorfall", _case_roles(400, 404)),
+    Route("cases.set_counsellors", "POST", "/faelle/{case}/beratende", _case_roles(400, 404)),
     Route("cases.add_person", "POST", "/faelle/{case}/person", _case_roles(400, 404)),
     Route("cases.add_follow_up", "POST", "/faelle/{case}/wiedervorlage", _case_roles(400, 404)),
     Route("cases.override_deadline", "POST", "/faelle/{case}/frist-aendern", _case_roles(400, 404)),
@@ -173,7 +177,9 @@ def people(app: Flask) -> Iterator[dict[str, Account]]:
         actor = load_actor(session, counsellor_a.user_id)
         assert actor is not None
         case = create_case(session, actor, store.keys, short_form(a))
+        activity = add_activity(session, actor, a, OPENED, "workshop", "Workshop Schule", 20)
     yield {
+        "activity": Account(str(activity.id), "", "", ""),
         "counsellor_a": counsellor_a,
         "case": Account(str(case.id), "", "", ""),  # the case id, in the same map
         "counsellor_b": make_account(store, "berater.b", ["counsellor"], [b]),
@@ -193,8 +199,9 @@ def test_role_matrix(app: Flask, people: dict[str, Account], role: str) -> None:
     failures = []
     for route in MATRIX:
         path = route.path.format(
-            user=people["target"].user_id, office=office_id, case=people["case"].user_id
-        )
+            user=people["target"].user_id, office=office_id, case=people["case"].user_id,
+            activity=people["activity"].user_id,
+        )  # fmt: skip
         if route.method == "GET":
             response = client.get(path)
         else:

@@ -1,0 +1,271 @@
+"""Request-path benchmark (issue 15): audited reads at full speed, against a floor app.
+
+Run from the repository root::
+
+    python -m benchmarks.request_bench                       # 10,000 cases, SQLite
+    python -m benchmarks.request_bench --cases 100000 --keep /tmp/bench-100k
+    python -m benchmarks.request_bench --database-url postgresql+psycopg://…/bench
+
+Builds an installation (``flask init`` + ``flask demo --cases N``; ``--keep DIR`` reuses one),
+adds eight enrolled counsellors of the demo office, starts the real server (``python run.py``,
+waitress, 8 threads) and measures over loopback:
+
+1. one client, one request at a time: p50/p95 of the case list, the dashboard (home page)
+   and a case page (goal: p95 < 100 ms at 10,000 cases, < 250 ms at 100,000);
+2. eight signed-in counsellors reading random case pages for ``--seconds`` (30), and the same
+   client against the floor app (``benchmarks/floor_app.py``: Flask + SQLAlchemy + AES-GCM,
+   50 rows, no audit) right after: requests per second of both (goal: ≥ 50 % of the floor),
+   errors (goal: 0);
+3. afterwards ``flask audit verify`` on the installation: every read is in the chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyotp
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "ein langer Satz als Passwort"  # noqa: S105 - a benchmark account
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CLIENTS = 8
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def flask(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "fallstelle", *args],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+@dataclass
+class Client:
+    """One browser: a keep-alive connection and the session cookie."""
+
+    port: int
+    cookie: str = ""
+    conn: http.client.HTTPConnection = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def request(self, method: str, path: str, body: str = "") -> tuple[int, str, str]:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body or None, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie" and value.startswith("fallstelle_session="):
+                self.cookie = value.split(";", 1)[0]
+        return response.status, response.getheader("Location") or "", text
+
+    def form(self, path: str, fields: dict[str, str]) -> tuple[int, str, str]:
+        _, _, page = self.request("GET", path)
+        token = TOKEN.search(page)
+        assert token, f"no CSRF token on {path}"
+        from urllib.parse import urlencode
+
+        return self.request("POST", path, urlencode({**fields, "csrf_token": token.group(1)}))
+
+    def sign_in(self, username: str, secret: str) -> None:
+        status, _, _ = self.form("/anmelden", {"username": username, "password": PASSWORD})
+        assert status == 302, f"password step: {status}"
+        status, where, _ = self.form("/anmelden/code", {"code": pyotp.TOTP(secret).now()})
+        assert status == 302 and where.endswith("/"), f"code step: {status}"
+
+
+def make_counsellors(env: dict[str, str], n: int) -> list[tuple[str, str]]:
+    """Enrolled counsellors of office DEMO: (username, TOTP secret)."""
+    code = f"""
+import time, pyotp
+from fallstelle.config import Settings
+from fallstelle.store import open_store
+from fallstelle.auth import login, service
+from fallstelle.auth.actor import Actor
+from fallstelle.auth.models import Office, User
+from fallstelle.db import utcnow
+from sqlalchemy import select
+store = open_store(Settings.from_env())
+with store.sessions() as s, s.begin():
+    office = s.scalars(select(Office.id).where(Office.code == "DEMO")).one()
+    for i in range({n}):
+        name = f"bench{{i}}"
+        if s.scalar(select(User.id).where(User.username == name)):
+            print(name, open(f"{{store.settings.data_dir}}/{{name}}.totp").read().strip())
+            continue
+        user, token = service.create_user(s, Actor.operator(), utcnow(), name, name,
+                                          ["counsellor"], [office])
+        req = login.Request(pepper=store.keys.pepper, rounds=store.settings.bcrypt_rounds,
+                            now=utcnow())
+        secret = login.set_password_from_link(s, req, token, {PASSWORD!r})
+        step = int(time.time() // 30) - 1
+        login.confirm_enrolment(s, req, token, pyotp.TOTP(secret).generate_otp(step))
+        open(f"{{store.settings.data_dir}}/{{name}}.totp", "w").write(secret)
+        print(name, secret)
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return [tuple(line.split()) for line in out.splitlines()]  # type: ignore[misc]
+
+
+def case_ids(client: Client, pages: int) -> list[str]:
+    found: list[str] = []
+    for page in range(1, pages + 1):
+        _, _, text = client.request("GET", f"/faelle?seite={page}")
+        found += re.findall(r'href="/faelle/([0-9a-f-]{36})"', text)
+    return sorted(set(found))
+
+
+def wait_ready(port: int, process: subprocess.Popen[bytes], path: str = "/health") -> None:
+    for _ in range(600):
+        if process.poll() is not None:
+            raise SystemExit("the server stopped")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not answer")
+
+
+def single(client: Client, paths: list[str], n: int) -> tuple[float, float]:
+    times = []
+    for i in range(n):
+        started = time.perf_counter()
+        status, _, _ = client.request("GET", paths[i % len(paths)])
+        times.append((time.perf_counter() - started) * 1000)
+        assert status == 200, status
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+def load(clients: list[Client], paths: list[str], seconds: float) -> tuple[float, int, float]:
+    """Every client reads random paths until time is up: requests/s, errors, p95 ms."""
+    stop = time.perf_counter() + seconds
+    counts = [0] * len(clients)
+    errors = [0] * len(clients)
+    latencies: list[list[float]] = [[] for _ in clients]
+    pick = random.Random(7)
+
+    def run(i: int) -> None:
+        client = clients[i]
+        while time.perf_counter() < stop:
+            path = paths[pick.randrange(len(paths))]
+            started = time.perf_counter()
+            try:
+                status, _, _ = client.request("GET", path)
+            except (OSError, http.client.HTTPException):
+                status = 0
+                client.conn.close()
+            latencies[i].append((time.perf_counter() - started) * 1000)
+            counts[i] += 1
+            if status != 200:
+                errors[i] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    every = sorted(x for lat in latencies for x in lat)
+    return sum(counts) / elapsed, sum(errors), every[int(len(every) * 0.95) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--keep", type=Path, help="installation directory to build or reuse")
+    options = parser.parse_args()
+    base = options.keep or Path(tempfile.mkdtemp(prefix="request-bench-"))
+    env = {
+        **os.environ,
+        "FALLSTELLE_DATA_DIR": str(base / "data"),
+        "FALLSTELLE_KEYS_DIR": str(base / "keys"),
+        "FALLSTELLE_BCRYPT_ROUNDS": "4",
+    }
+    if options.database_url:
+        env["FALLSTELLE_DATABASE_URL"] = options.database_url
+    if not (base / "built").exists():
+        started = time.perf_counter()
+        flask(env, "init")
+        flask(env, "demo", "--cases", str(options.cases))
+        (base / "built").write_text(str(options.cases))
+        print(f"built {options.cases:,} demo cases in {time.perf_counter() - started:.0f} s")
+    accounts = make_counsellors(env, CLIENTS)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "run.py", "--port", str(port), "--threads", "8"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    floor_dir = Path(tempfile.mkdtemp(prefix="floor-"))
+    floor_port = free_port()
+    floor = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "floor_app.py"),
+         str(floor_dir / "floor.db"), str(floor_port)],
+    )  # fmt: skip
+    try:
+        wait_ready(port, server)
+        clients = [Client(port) for _ in range(CLIENTS)]
+        for client, (name, secret) in zip(clients, accounts, strict=True):
+            client.sign_in(name, secret)
+        ids = case_ids(clients[0], 10)
+        pages = [f"/faelle/{i}" for i in ids]
+        print(f"cases: {options.cases:,}; database: {options.database_url or 'SQLite'}")
+        print("single client, 200 requests each (ms):")
+        for label, paths in (
+            ("case list", [f"/faelle?seite={p}" for p in range(1, 21)]),
+            ("dashboard", ["/"]),
+            ("case page", pages),
+        ):
+            p50, p95 = single(clients[0], paths, 200)
+            print(f"  {label:10} p50 {p50:6.1f}  p95 {p95:6.1f}")
+        rps, errors, p95 = load(clients, pages, options.seconds)
+        print(f"{CLIENTS} clients, case pages, {options.seconds:.0f} s: {rps:6.1f} req/s, "
+              f"{errors} errors, p95 {p95:.0f} ms")  # fmt: skip
+        wait_ready(floor_port, floor, "/")
+        floor_clients = [Client(floor_port) for _ in range(CLIENTS)]
+        f_rps, f_errors, f_p95 = load(floor_clients, ["/"], options.seconds)
+        print(f"{CLIENTS} clients, floor app, {options.seconds:.0f} s: {f_rps:6.1f} req/s, "
+              f"{f_errors} errors, p95 {f_p95:.0f} ms")  # fmt: skip
+        print(f"fallstelle / floor: {rps / f_rps:.0%} (goal ≥ 50 %)")
+    finally:
+        server.terminate()
+        floor.terminate()
+        server.wait(timeout=30)
+        floor.wait(timeout=30)
+        shutil.rmtree(floor_dir, ignore_errors=True)
+    verified = flask(env, "audit", "verify")
+    print("audit verify:", verified.strip().splitlines()[-1])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,282 @@
+"""The request pipeline owns the transaction (issue 15).
+
+Each test plays what a careless or unlucky request does — writes and then fails, a refusal
+after a write, a read whose audit event cannot be stored, a GET that tries to write — and
+proves the pipeline's answer: nothing half-written, refusals audited, no content without its
+durable read event. The last tests count what opening a case costs.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, event, func, select
+
+from fallstelle import clock
+from fallstelle.audit import Event
+from fallstelle.audit.models import AuditEvent
+from fallstelle.auth.errors import NotAllowed
+from fallstelle.auth.models import Office, WebSession
+from fallstelle.cases import work as case_work
+from fallstelle.runtime import get_runtime
+from fallstelle.store import Store
+from fallstelle.web.guard import public
+from fallstelle.web.pipeline import context
+from tests.auth.factories import Account
+from tests.web.helpers import csrf, sign_in
+from tests.web.test_cases import open_case
+
+WEB = Path(__file__).resolve().parents[2] / "fallstelle" / "web"
+
+
+@pytest.fixture
+def client(app: Flask, anna: Account) -> FlaskClient:
+    signed_in = app.test_client()
+    sign_in(signed_in, anna)
+    return signed_in
+
+
+@pytest.fixture
+def failing_app(app: Flask) -> Flask:
+    """Test-only routes that write and then fail in the ways a view can."""
+
+    @app.post("/_test/write-then-crash")
+    @public
+    def _crash() -> str:
+        context().session.add(Office(code="HALF", name="half-written", provider=""))
+        context().session.flush()
+        raise RuntimeError("boom")
+
+    @app.post("/_test/write-then-refuse")
+    @public
+    def _refuse() -> str:
+        ctx = context()
+        ctx.session.add(Office(code="HALF", name="half-written", provider=""))
+        ctx.audit("office.create", object_type="office", object_id="HALF")
+        ctx.audit("office.create", outcome="denied", reason="no_permission")
+        raise NotAllowed("office")
+
+    @app.get("/_test/write-on-get")
+    @public
+    def _write_on_get() -> str:
+        context().session.add(Office(code="GET", name="written on GET", provider=""))
+        context().session.flush()
+        return "written"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.config["WTF_CSRF_ENABLED"] = False
+    return app
+
+
+def _offices(store: Store, code: str) -> int:
+    with store.sessions() as s:
+        return s.scalar(select(func.count()).select_from(Office).where(Office.code == code)) or 0
+
+
+def _events(store: Store, action: str) -> list[AuditEvent]:
+    with store.sessions() as s:
+        return list(s.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_a_view_that_writes_and_crashes_leaves_nothing(failing_app: Flask, store: Store) -> None:
+    response = failing_app.test_client().post("/_test/write-then-crash")
+    assert response.status_code == 500
+    assert _offices(store, "HALF") == 0
+
+
+def test_a_refusal_after_a_write_keeps_only_the_refusal(failing_app: Flask, store: Store) -> None:
+    response = failing_app.test_client().post("/_test/write-then-refuse")
+    assert response.status_code == 403
+    assert _offices(store, "HALF") == 0
+    events = _events(store, "office.create")
+    assert [(e.outcome, e.reason) for e in events] == [("denied", "no_permission")]
+
+
+def test_a_get_cannot_write(failing_app: Flask, store: Store) -> None:
+    response = failing_app.test_client().get("/_test/write-on-get")
+    assert response.status_code == 500
+    assert _offices(store, "GET") == 0
+
+
+def test_no_case_content_leaves_when_its_read_event_cannot_be_stored(
+    client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    location = open_case(client)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    group = get_runtime(app).group
+
+    def unavailable(events: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(group, "append", unavailable)
+    response = client.get(location)
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Zzyzxqvarn" not in body and "Pastafari" not in body
+
+
+def test_a_read_is_audited_durably_before_the_page(
+    client: FlaskClient, app: Flask, store: Store
+) -> None:
+    location = open_case(client)
+    case_id = location.rsplit("/", 1)[-1]
+    before = len([e for e in _events(store, "case.read") if e.object_id == case_id])
+    assert client.get(location).status_code == 200
+    after = [e for e in _events(store, "case.read") if e.object_id == case_id]
+    assert len(after) == before + 1
+    assert after[-1].request_id  # every event of a request carries its request id
+
+
+def test_views_never_commit_or_roll_back() -> None:
+    """Only the pipeline (and the rate limit's count, via the context) commits."""
+    offenders = []
+    for path in sorted(WEB.glob("*.py")):
+        if path.name in {"pipeline.py", "sessions.py"}:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"commit", "rollback"}
+            ):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []
+
+
+# --- what a page costs -------------------------------------------------------------------
+
+
+class StatementCounter:
+    """Counts the SQL statements of both engines (not BEGIN/COMMIT/PRAGMA/SAVEPOINT)."""
+
+    SKIP = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|PRAGMA|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+    def __init__(self, engines: list[Engine]) -> None:
+        self.engines = engines
+        self.statements: list[str] = []
+        self.lock = threading.Lock()
+
+    def _seen(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not self.SKIP.match(statement):
+            with self.lock:
+                self.statements.append(statement.split("\n", 1)[0][:120])
+
+    def __enter__(self) -> StatementCounter:
+        for engine in self.engines:
+            event.listen(engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for engine in self.engines:
+            event.remove(engine, "before_cursor_execute", self._seen)
+
+
+@pytest.fixture
+def counted(store: Store) -> Iterator[StatementCounter]:
+    with StatementCounter([store.engine, store.read_engine]) as counter:
+        yield counter
+
+
+def _add_entries(client: FlaskClient, location: str, n: int) -> None:
+    for i in range(n):
+        page = client.get(location).get_data(as_text=True)
+        version = re.search(r'name="contact-version" type="hidden" value="(\d+)"', page)
+        assert version
+        response = client.post(
+            f"{location}/kontakt",
+            data={
+                "csrf_token": csrf(client, location),
+                "contact-version": version.group(1),
+                "contact-on": "2026-11-03",
+                "contact-minutes": str(10 + i),
+                "contact-channel": "telefon",
+                "contact-note": f"Notiz {i}",
+            },
+        )
+        assert response.status_code == 302, response.status_code
+
+
+def test_opening_a_case_runs_at_most_fifteen_statements(
+    client: FlaskClient, store: Store
+) -> None:
+    location = open_case(client)
+    _add_entries(client, location, 5)
+    client.get(location)  # the catalogue is read once per process, then kept
+    with StatementCounter([store.engine, store.read_engine]) as counter:
+        response = client.get(location)
+    assert response.status_code == 200
+    print("statements:", len(counter.statements), *counter.statements, sep="\n  ")
+    assert len(counter.statements) <= 15, counter.statements
+    assert not any("vocab_terms" in s for s in counter.statements), counter.statements
+
+
+def test_a_case_is_checked_and_decrypted_once_on_a_validation_error(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    location = open_case(client)
+    page = client.get(location).get_data(as_text=True)
+    version = re.search(r'name="contact-version" type="hidden" value="(\d+)"', page)
+    assert version
+    token = csrf(client, location)
+    opened: list[uuid.UUID] = []
+    real_open = case_work.CaseWork.open.__func__  # type: ignore[attr-defined]
+
+    def counting(
+        cls: type[case_work.CaseWork], session: object, case: object, keys: object
+    ) -> object:
+        opened.append(case.id)  # type: ignore[attr-defined]
+        return real_open(cls, session, case, keys)
+
+    monkeypatch.setattr(case_work.CaseWork, "open", classmethod(counting))
+    response = client.post(
+        f"{location}/kontakt",
+        data={"csrf_token": token, "contact-version": version.group(1),
+              "contact-on": "", "contact-channel": "telefon"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "Zzyzxqvarn" in response.get_data(as_text=True)  # the page is shown again
+    assert len(opened) == 1
+
+
+def test_session_activity_is_written_at_most_once_a_minute(
+    client: FlaskClient, store: Store
+) -> None:
+    def last_seen() -> dt.datetime:
+        with store.sessions() as s:
+            return s.scalars(select(WebSession.last_seen_at)).one()
+
+    client.get("/")
+    first = last_seen()
+    client.get("/")
+    assert last_seen() == first  # within the minute: no write
+    with clock.frozen(clock.now() + dt.timedelta(minutes=2)):
+        client.get("/")
+    assert last_seen() > first
+
+
+def test_reads_of_concurrent_requests_share_commits(app: Flask, store: Store) -> None:
+    group = get_runtime(app).group
+    before = group.batches
+    barrier = threading.Barrier(8)
+
+    def read(n: int) -> None:
+        barrier.wait()
+        for i in range(10):
+            group.append([Event(action="case.read", object_id=f"c{n}-{i}")])
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(_events(store, "case.read")) == 80
+    assert group.batches - before < 80  # several requests' events went in one transaction
