@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ from fallstelle.clock import today
 from fallstelle.keyfiles import KeyMaterial
 
 
-@dataclass(frozen=True)
+@dataclass
 class CasePage:
     """What the case page shows and offers."""
 
@@ -40,7 +40,7 @@ class CasePage:
     rules: tuple[deadlines.Rule, ...]
     staff: dict[str, str]
     counsellors: frozenset[str]
-    recorded: list[bool] = field(default_factory=lambda: [False])
+    read_recorded: bool = False
 
     @property
     def case_id(self) -> uuid.UUID:
@@ -79,9 +79,9 @@ class CasePage:
 
     def record_read(self, session: Session, actor: Actor) -> None:
         """Record that the page was shown (once; a change shown again after an error)."""
-        if not self.recorded[0]:
+        if not self.read_recorded:
             access.audit(session, actor, "case.read", str(self.case_id))
-            self.recorded[0] = True
+            self.read_recorded = True
 
 
 def _page(session: Session, actor: Actor, view: CaseView) -> CasePage:
@@ -105,7 +105,7 @@ def load(session: Session, actor: Actor, keys: KeyMaterial, case_id: uuid.UUID) 
     """
     view = service.get_case(session, actor, keys, case_id)  # checked, decrypted, recorded
     page = _page(session, actor, view)
-    page.recorded[0] = True
+    page.read_recorded = True
     return page
 
 

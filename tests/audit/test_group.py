@@ -1,0 +1,165 @@
+"""Group commit of read events (issue 15): shared transactions, same guarantees.
+
+Many threads append through one group commit while others append the ordinary way, two group
+commits share one database as two processes would, and on PostgreSQL two OS processes do:
+the chain stays gapless and verifies. A failing commit reaches every request of its batch
+and stores nothing of it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from fallstelle import db
+from fallstelle.audit import Event, record
+from fallstelle.audit.group import GroupCommit
+from fallstelle.store import Store
+from tests.audit.helpers import rows, verify
+
+ROOT = Path(__file__).resolve().parents[2]
+THREADS, PER_THREAD = 8, 25
+
+
+def _run(threads: list[threading.Thread]) -> None:
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_group_and_direct_appends_make_one_gapless_chain(store: Store) -> None:
+    group = GroupCommit(store.sessions)
+    errors: list[BaseException] = []
+    start = threading.Barrier(2 * THREADS)
+
+    def grouped(name: str) -> None:
+        try:
+            start.wait()
+            for i in range(PER_THREAD):
+                group.append([Event("case.read", actor_id=name, object_id=str(i))])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def direct(name: str) -> None:
+        try:
+            start.wait()
+            for i in range(PER_THREAD):
+                with store.sessions() as session:
+                    record(session, Event("case.update", actor_id=name, object_id=str(i)))
+                    session.commit()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    _run(
+        [threading.Thread(target=grouped, args=(f"g-{n}",)) for n in range(THREADS)]
+        + [threading.Thread(target=direct, args=(f"d-{n}",)) for n in range(THREADS)]
+    )
+    assert errors == []
+    log = rows(store)
+    total = 2 * THREADS * PER_THREAD
+    assert [r.seq for r in log] == list(range(1, total + 1))
+    assert all(n == PER_THREAD for n in Counter(r.actor_id for r in log).values())
+    assert group.batches < THREADS * PER_THREAD  # reads shared transactions
+    assert verify(store).startswith(f"audit log intact: {total} events")
+
+
+def test_two_group_commits_on_one_database(store: Store) -> None:
+    """Two app processes each have one; the chain lock orders their batches."""
+    other_engine = db.make_engine(store.settings)
+    groups = [GroupCommit(store.sessions), GroupCommit(db.make_sessionmaker(other_engine))]
+    try:
+        _run(
+            [
+                threading.Thread(
+                    target=lambda g=g, n=n: [
+                        g.append([Event("case.read", actor_id=f"p{n}", object_id=str(i))])
+                        for i in range(PER_THREAD)
+                    ]
+                )
+                for n, g in enumerate(groups * 4)
+            ]
+        )
+    finally:
+        other_engine.dispose()
+    log = rows(store)
+    assert [r.seq for r in log] == list(range(1, 8 * PER_THREAD + 1))
+    assert verify(store).startswith(f"audit log intact: {8 * PER_THREAD} events")
+
+
+def test_a_failed_batch_fails_every_request_in_it_and_stores_nothing(store: Store) -> None:
+    class Broken:
+        def __call__(self) -> Session:
+            session = store.sessions()
+
+            def fail(*_args: object) -> None:
+                raise OSError("disk full")
+
+            from sqlalchemy import event
+
+            event.listen(session, "before_commit", fail)
+            return session
+
+    group = GroupCommit(Broken())  # type: ignore[arg-type]
+    failures: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def read(n: int) -> None:
+        start.wait()
+        try:
+            group.append([Event("case.read", object_id=str(n))])
+        except OSError as exc:
+            failures.append(exc)
+
+    _run([threading.Thread(target=read, args=(n,)) for n in range(THREADS)])
+    assert len(failures) == THREADS
+    assert rows(store) == []
+
+
+CHILD = """
+import sys, threading, time
+from sqlalchemy import create_engine
+from fallstelle.audit import Event
+from fallstelle.audit.group import GroupCommit
+from fallstelle.db import make_sessionmaker
+
+url, name, count, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+group = GroupCommit(make_sessionmaker(create_engine(url)))
+while time.time() < start:
+    time.sleep(0.001)
+def reader(t):
+    for i in range(count):
+        group.append([Event("case.read", actor_id=f"{name}-{t}", object_id=str(i))])
+threads = [threading.Thread(target=reader, args=(t,)) for t in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(group.batches)
+"""
+
+
+def test_two_processes_group_commit_on_postgresql(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("two app processes share a database only on PostgreSQL")
+    count = 50
+    start = time.time() + 2.0
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, store.settings.database_url, name, str(count),
+             str(start)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for name in ("p-a", "p-b")
+    ]
+    for child in children:
+        _, err = child.communicate(timeout=180)
+        assert child.returncode == 0, err
+    log = rows(store)
+    assert [r.seq for r in log] == list(range(1, 2 * 4 * count + 1))
+    assert verify(store).startswith(f"audit log intact: {2 * 4 * count} events")
