@@ -1,10 +1,13 @@
 """Serve fallstelle with waitress (a production WSGI server; never Flask's dev server).
 
-    python run.py [--host 127.0.0.1] [--port 5000] [--threads 8]
+    python run.py [--host 127.0.0.1] [--port 5000] [--threads 8] [--version]
 
 On the very first start, with neither keys nor database, it creates both and says where.
 Otherwise it refuses to start (one line on stderr, exit code 78, nothing written) when keys
-and database do not fit together; see SECURITY.md "Start-up refusals".
+and database do not fit together; see SECURITY.md "Start-up refusals". A port it cannot
+listen on is one line and exit code 69 (``cli.serve``). Every link it prints starts with
+``FALLSTELLE_BASE_URL``; it warns when that address does not reach where it listens.
+Logging goes to stderr (journald under systemd): one line per request (``web.requestlog``).
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ import logging
 import os
 import sys
 
+import fallstelle
 from fallstelle import create_app, keyfiles
 from fallstelle.auth import service
+from fallstelle.auth.login import enrolment_link
+from fallstelle.cli import serve as serving
 from fallstelle.cli.setup import initialise_and_record
-from fallstelle.cli.users import enrolment_link
 from fallstelle.config import Settings
 from fallstelle.db import utcnow
 from fallstelle.errors import ConfigError
@@ -45,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=5000, help="port to listen on")
     parser.add_argument("--threads", type=int, default=8, help="worker threads")
+    parser.add_argument(
+        "--version", action="version", version=f"fallstelle {fallstelle.__version__}"
+    )
     args = parser.parse_args(argv)
     os.umask(0o077)  # database, WAL and attachments readable by the service user only
     try:
@@ -53,18 +61,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"fallstelle: {line}", flush=True)
         app = create_app(settings)
         store = get_runtime(app).open(app, migrate=True)
-        base = settings.base_url if "FALLSTELLE_BASE_URL" in os.environ else None
-        link = first_admin_link(store, base or f"http://{args.host}:{args.port}")
+        # The port before the link: a start that cannot listen issues no link.
+        server = serving.listen(app, settings, args.host, args.port, args.threads)
+        link = first_admin_link(store, settings.base_url)
     except ConfigError as exc:
         print(f"fallstelle: {exc}", file=sys.stderr, flush=True)
         return exc.exit_code
 
-    from waitress import serve
-
     # Logging starts only after the checks: a refusal is exactly one line on stderr.
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # journald stamps each line itself; elsewhere the line carries its own time.
+    stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
+    logging.basicConfig(level=logging.INFO, format=stamp + "%(levelname)s %(name)s: %(message)s")
 
     if link:
         print(
@@ -72,16 +79,15 @@ def main(argv: list[str] | None = None) -> int:
             f" at this one-time link (a new one is printed at every start until then):\n  {link}",
             flush=True,
         )
-    print(f"fallstelle: serving on http://{args.host}:{args.port}/ (Ctrl+C stops)", flush=True)
-    proxy: dict[str, object] = {}
-    if settings.trusted_proxy:
-        # The client address for throttling and the scheme for cookies come from the proxy.
-        proxy = {
-            "trusted_proxy": settings.trusted_proxy,
-            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
-            "clear_untrusted_proxy_headers": True,
-        }
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="fallstelle", **proxy)
+    warning = serving.base_url_warning(settings, args.host, args.port)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    print(
+        f"fallstelle {fallstelle.__version__}: serving on {args.host}:{args.port} for "
+        f"{settings.base_url}/ (Ctrl+C stops)",
+        flush=True,
+    )
+    server.run()
     return 0
 
 

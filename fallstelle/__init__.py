@@ -10,7 +10,10 @@ from flask import Flask
 
 from fallstelle.config import Settings
 
-__all__ = ["Settings", "create_app"]
+__all__ = ["Settings", "__version__", "create_app"]
+
+#: The one place the version is written (pyproject.toml, footer, ``--version`` read it).
+__version__ = "0.2.0.dev0"
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -34,6 +37,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.https,
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
         TEMPLATES_AUTO_RELOAD=False,
+        # Never debug mode, whatever FLASK_DEBUG says: it would show tracebacks (issue 16).
+        DEBUG=False,
     )
     web.init_app(app, settings)
     cli.init_app(app)

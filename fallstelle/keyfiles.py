@@ -135,7 +135,7 @@ def _check_mode(path: Path, allowed: int, what: str) -> None:
 def _read(keys_dir: Path, name: str) -> bytes:
     path = keys_dir / name
     if not path.is_file():
-        raise ConfigError(f"key file missing: {path}")
+        raise ConfigError(f"key file missing: {path}; restore keys/ from your backup")
     _check_mode(path, 0o600, "key file")
     return path.read_bytes()
 
@@ -157,7 +157,11 @@ def load_keys(keys_dir: Path) -> KeyMaterial:
             a file of the wrong size or shape.
     """
     if not keys_dir.is_dir():
-        raise ConfigError(f"keys directory missing: {keys_dir}")
+        raise ConfigError(
+            f"keys directory missing: {keys_dir}; restore keys/ from your backup (or set "
+            "FALLSTELLE_KEYS_DIR to where they are); a new installation starts with "
+            "`flask --app fallstelle init`"
+        )
     _check_mode(keys_dir, 0o700, "keys directory")
     try:
         ring = json.loads(_read(keys_dir, KEYRING))

@@ -114,10 +114,20 @@ def inspect_database(settings: Settings) -> DatabaseState:
     except ConfigError:
         raise
     except Exception as exc:
-        raise ConfigError(f"database not reachable: {type(exc).__name__}") from None
+        raise ConfigError(
+            f"database not reachable at {_where(settings)}: {_reason(exc)}; check "
+            "FALLSTELLE_DATABASE_URL and that the database server runs"
+        ) from None
     finally:
         engine.dispose()
     return DatabaseState(True, revision, checks)
+
+
+def _reason(exc: Exception) -> str:
+    """The driver's own first line (e.g. "connection refused"), never a password."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else 'no details'}"[:300]
 
 
 def check_keys_fit(keys: keyfiles.KeyMaterial, state: DatabaseState) -> None:
@@ -205,7 +215,8 @@ def initialise(settings: Settings) -> list[str]:
     elif state.exists:
         raise ConfigError(
             f"keys directory missing or empty: {settings.keys_dir}; the database at "
-            f"{_where(settings)} exists and new keys would not open it"
+            f"{_where(settings)} exists and new keys would not open it: restore keys/ from "
+            "your backup (or set FALLSTELLE_KEYS_DIR to where they are)"
         )
     else:
         keys = keyfiles.create_keys(settings.keys_dir)

@@ -103,14 +103,27 @@ def verify_database(
     engine: Engine,
     public_key: Ed25519PublicKey,
     external: Sequence[tuple[str, chain.Checkpoint]] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> chain.Verification:
-    """Recompute the stored chain and check every checkpoint (stored and ``external``)."""
+    """Recompute the stored chain and check every checkpoint (stored and ``external``);
+    ``progress(events read, head seq)`` every 10,000 events."""
     with read_snapshot(engine) as query:
         checkpoints = _checkpoints(query)
         head = _head_seq(query)
-        return chain.verify_stream(
-            _rows(query), checkpoints, public_key, external, claimed_last_seq=head
-        )
+        rows = _rows(query) if progress is None else _counted(_rows(query), head, progress)
+        return chain.verify_stream(rows, checkpoints, public_key, external, claimed_last_seq=head)
+
+
+def _counted(
+    rows: Iterator[chain.Row], head: int, progress: Callable[[int, int], None]
+) -> Iterator[chain.Row]:
+    done = 0
+    for row in rows:
+        yield row
+        done += 1
+        if done % 10_000 == 0:
+            progress(done, head)
+    progress(done, head)
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,15 @@ def _consume_step(session: Session, user_id: str, step: int) -> bool:
 # --- one-time enrolment links -------------------------------------------------------------
 
 
+#: Path of the enrolment page (``web.auth.enrol``); links are ``FALLSTELLE_BASE_URL`` + this.
+ENROL_PATH = "/einrichten/"
+
+
+def enrolment_link(base_url: str, token: str) -> str:
+    """Return the one-time link people open: always under ``base_url``, never a Host header."""
+    return f"{base_url.rstrip('/')}{ENROL_PATH}{token}"
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

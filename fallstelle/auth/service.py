@@ -56,8 +56,14 @@ def load_actor(session: Session, user_id: str) -> Actor | None:
     ).unique().one_or_none()
     if user is None or not user.active or not user.enrolled:
         return None
+    session.info[OFFICES] = [m.office for m in user.memberships]
+    return actor_of(user)
+
+
+def actor_of(user: User) -> Actor:
+    """Return the actor of an account as it stands (also one not enrolled yet: the import's
+    and the demo's counsellors; sign-in goes through :func:`load_actor`)."""
     offices = [m.office for m in user.memberships]
-    session.info[OFFICES] = offices
     return Actor.for_user(
         user.id,
         frozenset(Role(r.role) for r in user.roles),
@@ -242,6 +248,8 @@ def update_user(
 ) -> User:
     """Change name, roles, offices and the active flag; disabling ends every session.
 
+    Disabling and enabling are audited as such (``user.disable``, ``user.enable``).
+
     Raises:
         NotAllowed, Invalid, LookupError, Conflict.
     """
@@ -260,6 +268,8 @@ def update_user(
     if was_active and not active:
         sessions.end_for_user(session, user.id)
         _audit(session, actor, "user.disable", "user", user.id)
+    elif active and not was_active:
+        _audit(session, actor, "user.enable", "user", user.id)
     return user
 
 

@@ -28,12 +28,12 @@ A change to this list needs a migration that calls :func:`rebuild`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -172,12 +172,18 @@ def _upsert(dialect: str):  # type: ignore[no-untyped-def]  # dialect-specific I
     )
 
 
-def recount(conn: Connection | Session, batch: int = 2000) -> Counter[Fact]:
-    """Return the counts recomputed from every statistical record (``batch`` at a time)."""
+def recount(
+    conn: Connection | Session,
+    batch: int = 2000,
+    progress: Callable[[int, int], None] | None = None,
+) -> Counter[Fact]:
+    """Return the counts recomputed from every statistical record (``batch`` at a time);
+    ``progress(records done, records in all)`` after each batch."""
     r, c = StatisticalRecord, StatisticalCode
     columns = [getattr(r, name) for name in COLUMNS]
     total: Counter[Fact] = Counter()
     after = ""
+    done, size = 0, conn.scalar(select(func.count()).select_from(r)) if progress else 0
     while True:
         records = conn.execute(
             select(r.id, r.office_id, r.opened_quarter, r.closed_quarter, r.contact_count,
@@ -195,6 +201,9 @@ def recount(conn: Connection | Session, batch: int = 2000) -> Counter[Fact]:
         for rid, office, opened, closed, contacts, minutes, *values in records:
             total.update(facts(Snapshot(office, opened, closed, tuple(values), contacts or 0,
                                         minutes or 0, frozenset(codes.get(rid, ())))))  # fmt: skip
+        done += len(records)
+        if progress is not None:
+            progress(done, size or 0)
 
 
 def stored(conn: Connection | Session) -> Counter[Fact]:
@@ -204,15 +213,21 @@ def stored(conn: Connection | Session) -> Counter[Fact]:
     return Counter({(o, q, u, f): n for o, q, u, f, n in conn.execute(query)})
 
 
-def differences(conn: Connection | Session) -> dict[Fact, tuple[int, int]]:
-    """Return every fact whose stored count differs from a recount: ``(stored, recounted)``."""
-    have, want = stored(conn), recount(conn)
+def differences(
+    conn: Connection | Session, counts: Counter[Fact] | None = None
+) -> dict[Fact, tuple[int, int]]:
+    """Return every fact whose stored count differs from a recount (``counts`` if given):
+    ``(stored, recounted)``."""
+    have, want = stored(conn), counts if counts is not None else recount(conn)
     return {k: (have[k], want[k]) for k in sorted(set(have) | set(want)) if have[k] != want[k]}
 
 
-def rebuild(conn: Connection | Session, batch: int = 5000) -> int:
-    """Replace every stored count by a recount from the records; return the rows written."""
-    counts = recount(conn)
+def rebuild(
+    conn: Connection | Session, batch: int = 5000, counts: Counter[Fact] | None = None
+) -> int:
+    """Replace every stored count by a recount from the records (``counts`` if given);
+    return the rows written."""
+    counts = counts if counts is not None else recount(conn)
     conn.execute(delete(StatisticalCount))
     written = 0
     for chunk in _chunks((_row(f, n) for f, n in sorted(counts.items())), batch):

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from fallstelle.audit import Event, chain, queries, record, service
+from fallstelle.cli.progress import progress
 from fallstelle.cli.setup import open_or_exit
 
 audit_cli = AppGroup("audit", help="Verify, checkpoint and export the audit log.")
@@ -47,7 +48,8 @@ def verify_command(files: tuple[Path, ...]) -> None:
     store = open_or_exit()
     saved = _read_checkpoints(files)
     public = store.keys.audit_signing_key.public_key()
-    result = queries.verify_database(store.engine, public, saved)
+    with progress("Verifying") as bar:
+        result = queries.verify_database(store.engine, public, saved, bar)
     with store.sessions() as session:
         reason = None if result.ok else (result.kind or "").replace("-", "_")
         outcome = "ok" if result.ok else "failed"

@@ -16,6 +16,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from fallstelle.auth.errors import Invalid
+from fallstelle.cli.progress import progress
 from fallstelle.cli.setup import open_or_exit
 from fallstelle.intake.demo_run import create_demo
 from fallstelle.intake.importer import ImportRefused, import_cases
@@ -39,7 +40,8 @@ def import_command(file: Path, office: str, counsellor: str | None) -> None:
     store = open_or_exit()
     with store.sessions() as session:
         try:
-            result = import_cases(session, store.keys, office, lines, counsellor)
+            with progress("Importing") as bar:
+                result = import_cases(session, store.keys, office, lines, counsellor, bar)
         except ImportRefused as refused:
             session.commit()  # only the failed import's audit event (if any)
             for problem in refused.problems[:MAX_PROBLEMS_SHOWN]:
@@ -74,13 +76,9 @@ def demo_command(count: int, seed: int, office: str) -> None:
     """Create realistic synthetic cases for demos and benchmarks."""
     store = open_or_exit()
     started = time.perf_counter()
-
-    def progress(done: int) -> None:
-        if done % 2000 == 0 or done == count:
-            click.echo(f"  {done} cases ({time.perf_counter() - started:.0f} s)", err=True)
-
     try:
-        result = create_demo(store, count, seed, office, progress=progress)
+        with progress("Creating demo cases") as bar:
+            result = create_demo(store, count, seed, office, progress=lambda n: bar(n, count))
     except Invalid as invalid:
         click.echo(f"fallstelle: {invalid.field}: {invalid.code}", err=True)
         sys.exit(1)

@@ -30,6 +30,7 @@ from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Office
 from fallstelle.cases import stat_counts
+from fallstelle.cli.progress import progress
 from fallstelle.cli.setup import open_or_exit
 from fallstelle.errors import FallstelleError
 from fallstelle.reports import service
@@ -123,9 +124,20 @@ def build_command(
             for path in written:
                 path.unlink(missing_ok=True)
             raise
-    click.echo(f"Release {release.id} ({release.period}, {template}): {out}"
-               + (f", {csv_path}" if csv_path else "")
+    click.echo(f"Release {release.id} ({release.period}, {template}): {out.resolve()}"
+               + (f", {csv_path.resolve()}" if csv_path else "")
                + f"; PDF SHA-256 {release.pdf_sha256}")  # fmt: skip
+    _warn_if_in_checkout(written)
+
+
+def _warn_if_in_checkout(paths: list[Path]) -> None:
+    """Say so when a report landed in the program's folder (easily committed or lost)."""
+    checkout = Path(__file__).resolve().parents[2]
+    inside = [p for p in paths if p.resolve().is_relative_to(checkout)]
+    if inside:
+        click.echo(f"fallstelle: note: {', '.join(p.name for p in inside)} written into the "
+                   f"program folder {checkout}; keep reports elsewhere (e.g. --out ~/berichte/"
+                   "bericht.pdf --csv ~/berichte)", err=True)  # fmt: skip
 
 
 @report_cli.command("recount")
@@ -134,10 +146,14 @@ def recount_command(check: bool) -> None:
     """Compare the pre-counted statistics with the records, and mend them."""
     store = open_or_exit()
     with store.sessions() as session, session.begin():
-        differ = stat_counts.differences(session)
+        with progress("Recounting") as bar:
+            counts = stat_counts.recount(session, progress=bar)
+        differ = stat_counts.differences(session, counts)
         for (office, quarter, unit, fact), (have, want) in list(differ.items())[:20]:
             click.echo(f"office {office} {quarter} {unit} {fact}: stored {have}, records {want}")
-        outcome = "checked" if check else f"rebuilt {stat_counts.rebuild(session)} rows"
+        outcome = "checked"
+        if not check:
+            outcome = f"rebuilt {stat_counts.rebuild(session, counts=counts)} rows"
         operator = Actor.operator()
         record(session, Event(action="statistics.recount", actor_id=operator.user_id,
                               actor_role=operator.audit_role, object_type="statistics",

@@ -22,6 +22,7 @@ from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Office, User
 from fallstelle.auth.permissions import Role
+from fallstelle.auth.service import actor_of
 from fallstelle.cases import stat_counts
 from fallstelle.catalogue import rule_admin
 from fallstelle.clock import today
@@ -39,17 +40,6 @@ class DemoResult:
     office_code: str
     created: list[str] = field(default_factory=list)  # what was set up, one line each
     cases: int = 0
-
-
-def actor_of(user: User) -> Actor:
-    """The actor of a counsellor account (also one not enrolled yet: the demo's own)."""
-    offices = [m.office for m in user.memberships]
-    return Actor.for_user(
-        user.id,
-        frozenset(Role(r.role) for r in user.roles),
-        frozenset(o.id for o in offices),
-        frozenset(o.id for o in offices if o.counsellors_may_report),
-    )
 
 
 def _setup(session: Session, office_code: str, result: DemoResult) -> tuple[int, list[User]]:

@@ -2,8 +2,9 @@
 
 Imports SQLAlchemy, ``audit``, ``auth``, ``keyfiles`` and the case room's modules. The
 operator runs the import for one office; the cases are created as one counsellor of that
-office (the services require a counsellor: ``auth.service.load_actor`` builds that actor),
-through :func:`cases.bulk.create_whole_case`, so case numbers, keys, sealed payloads,
+office (the services require a counsellor; ``auth.service.actor_of`` builds that actor,
+also for an account whose person has not enrolled yet), through
+:func:`intake.bulk.create_whole_case`, so case numbers, keys, sealed payloads,
 statistical records and ``case.create`` events are the normal ones. The import itself is
 one operator event ``case.import`` (``ok`` with the number of cases, or ``failed``).
 
@@ -13,7 +14,7 @@ file without problems is imported, in the caller's transaction, which the caller
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from fallstelle.audit import Event, record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import Membership, Office, User, UserRole
 from fallstelle.auth.permissions import Role
-from fallstelle.auth.service import load_actor
+from fallstelle.auth.service import actor_of
 from fallstelle.cases.errors import Invalid
 from fallstelle.catalogue import rule_admin, vocab
 from fallstelle.clock import today
@@ -67,22 +68,26 @@ def counsellor_accounts(session: Session, office_id: int) -> list[User]:
     )
 
 
-def _acting(session: Session, users: list[User], username: str | None) -> tuple[User, Actor]:
-    """Return the counsellor the cases are created as (default: the office's first)."""
+def _acting(users: list[User], username: str | None) -> tuple[User, Actor]:
+    """Return the counsellor the cases are created as (default: the office's first active).
+
+    An account not enrolled yet may import: an office usually moves its spreadsheets in
+    before its counsellors have set up their sign-in. A disabled account may not.
+    """
     if username is not None:
         chosen = [u for u in users if u.username == username.strip().casefold()]
         if not chosen:
             raise ImportRefused([Problem(0, "--counsellor", "not a counsellor of this office")])
+        if not chosen[0].active:
+            enable = f"`flask --app fallstelle users enable {chosen[0].username}`"
+            raise ImportRefused([Problem(0, "--counsellor", f"disabled ({enable})")])
     else:
-        chosen = users[:1]
+        chosen = [u for u in users if u.active][:1]
         if not chosen:
-            raise ImportRefused([Problem(0, "--office", "the office has no counsellor")])
-    actor = load_actor(session, chosen[0].id)
-    if actor is None:
-        raise ImportRefused(
-            [Problem(0, "--counsellor", f"{chosen[0].username} is disabled or not enrolled")]
-        )
-    return chosen[0], actor
+            raise ImportRefused([Problem(0, "--office", "the office has no active counsellor "
+                                         "(`flask --app fallstelle users create NAME --role "
+                                         "counsellor --office CODE`)")])  # fmt: skip
+    return chosen[0], actor_of(chosen[0])
 
 
 def check_file(
@@ -110,6 +115,7 @@ def import_cases(
     office_code: str,
     lines: Iterable[str],
     counsellor: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Check the whole file, then create every case as the office's counsellor; flush only.
 
@@ -120,7 +126,7 @@ def import_cases(
     """
     office = _office(session, office_code)
     users = counsellor_accounts(session, office.id)
-    user, actor = _acting(session, users, counsellor)
+    user, actor = _acting(users, counsellor)
     by_name = {u.username: u.id for u in users}
     cases, problems = check_file(session, office.id, lines, by_name)
     if not problems:
@@ -138,6 +144,8 @@ def import_cases(
                 savepoint.rollback()
                 break
             numbers.append(case.case_number)
+            if progress is not None:
+                progress(len(numbers), len(cases))
         else:
             savepoint.commit()
     _record(session, office.id, "ok" if not problems else "failed", len(cases), bool(problems))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+import fallstelle
 from fallstelle.config import Settings
 
 
@@ -29,11 +30,14 @@ def init_app(app: Flask, settings: Settings) -> None:
         main,
         pipeline,
         reports,
+        requestlog,
         security,
     )
     from fallstelle.web.sessions import ServerSessionInterface
 
     runtime.init_app(app, settings)  # first: sessions and CSRF need the keys
+    requestlog.init_app(app)
+    app.jinja_env.globals["fallstelle_version"] = fallstelle.__version__  # footer
     app.session_interface = ServerSessionInterface()
     pipeline.init_app(app)
     i18n.init_app(app)

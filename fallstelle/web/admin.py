@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from fallstelle.auth import service
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.errors import Conflict, Invalid
+from fallstelle.auth.login import enrolment_link
 from fallstelle.auth.models import User
 from fallstelle.auth.permissions import ROLE_LABELS_DE, Permission, Role
 from fallstelle.db import utcnow
@@ -28,7 +29,9 @@ def signed_in_admin() -> Actor:
 
 
 def enrolment_url(token: str) -> str:
-    return url_for("auth.enrol", token=token, _external=True)
+    # FALLSTELLE_BASE_URL, never the request's Host header: a forged Host would otherwise
+    # put an attacker's address in front of a token the admin passes on (issue 11).
+    return enrolment_link(context().runtime.settings.base_url, token)
 
 
 def _version(form: UserForm | OfficeForm) -> int:

@@ -58,13 +58,17 @@ class Server:
     keys_dir: Path
 
 
-def start_server(tmp: Path, database_url: str) -> Server:
+def start_server(tmp: Path, database_url: str, env: dict[str, str] | None = None) -> Server:
+    """Start ``run.py`` on a free port of 127.0.0.1 (``env`` adds or overrides variables)."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "FALLSTELLE_DATA_DIR": str(tmp / "data"),
         "FALLSTELLE_KEYS_DIR": str(tmp / "keys"),
         "FALLSTELLE_DATABASE_URL": database_url,
+        "FALLSTELLE_BASE_URL": url,
+        **(env or {}),
     }
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "run.py"), "--port", str(port)],
@@ -82,7 +86,6 @@ def start_server(tmp: Path, database_url: str) -> Server:
             output.append(line)
 
     threading.Thread(target=_read, daemon=True).start()
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -121,8 +124,10 @@ def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
 @pytest.fixture
 def browser() -> Iterator[object]:
     executable = chromium_path()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Generous for a loaded machine; a passing check returns as soon as it holds.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched

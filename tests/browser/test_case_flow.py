@@ -11,6 +11,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ROOT, Server
 
@@ -46,10 +47,11 @@ def test_counsellor_opens_logs_and_closes_a_case(
     page.get_by_label("Neues Passwort").fill(PASSWORD)
     page.get_by_label("Passwort wiederholen").fill(PASSWORD)
     page.get_by_role("button", name="Weiter").click()
+    expect(page.locator("#totp-secret")).to_be_visible()
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Sechsstelliger Code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Abschließen").click()
-    assert page.get_by_role("heading", name="Meine Arbeit").is_visible()
+    expect(page.get_by_role("heading", name="Meine Arbeit")).to_be_visible()
 
     page.get_by_role("link", name="Neuer Fall").first.click()
     page.get_by_label("Art der Anfrage").select_option("beratungsfall")
@@ -57,28 +59,27 @@ def test_counsellor_opens_logs_and_closes_a_case(
     page.get_by_label("Antischwarzer Rassismus").check()
     page.get_by_label("Was ist passiert (kurz)").fill("Beim Einlass abgewiesen.")
     page.get_by_role("button", name="Fall anlegen").click()
-    heading = page.get_by_role("heading", level=1).inner_text()
-    assert re.match(r"Fall \d{4}-0001", heading)
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Fall \d{4}-0001"))
 
     contact = page.locator("form[action$='/kontakt']")
     contact.get_by_label("Minuten").fill("45")
     contact.get_by_label("Kanal").select_option(index=1)
     contact.get_by_label("Notiz").fill("Erstgespräch, Beschwerdebrief besprochen")
     contact.get_by_role("button", name="Kontakt speichern").click()
-    assert "Erstgespräch, Beschwerdebrief besprochen" in page.content()
+    expect(page.get_by_text("Erstgespräch, Beschwerdebrief besprochen")).to_be_visible()
 
     status = page.locator("form[action$='/status']")
     status.get_by_label("Neuer Status").select_option("abgeschlossen")
     status.get_by_role("button", name="Status ändern").click()
-    assert page.locator(".has-error").count() >= 1  # reason and effects are required
+    expect(page.locator(".has-error").first).to_be_visible()  # reason and effects are required
     status = page.locator("form[action$='/status']")
     status.get_by_label("Neuer Status").select_option("abgeschlossen")
     status.get_by_label("Abschlussgrund").select_option(index=1)
     status.get_by_label("Entschuldigung").check()
     status.get_by_role("button", name="Status ändern").click()
-    assert page.locator("h1 .badge").inner_text() == "abgeschlossen"
+    expect(page.locator("h1 .badge")).to_have_text("abgeschlossen")
     page.screenshot(path=str(tmp_path / "case.png"), full_page=True)
 
     page.get_by_role("link", name="Fälle", exact=True).click()
-    assert "Yılmaz" not in page.content()  # the list shows no names
-    assert page.get_by_role("link", name=re.compile(r"\d{4}-0001")).is_visible()
+    expect(page.get_by_role("link", name=re.compile(r"\d{4}-0001"))).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Yılmaz")  # the list shows no names

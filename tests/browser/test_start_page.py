@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Server, start_server, stop_server
 
@@ -23,10 +24,10 @@ def test_start_page_in_chromium(server: Server, browser: Any, tmp_path: Path) ->
     page.on("console", lambda msg: console.append(msg.text))
     response = page.goto(server.url + "/")  # anonymous: the start page is the sign-in
     assert response is not None and response.status == 200
-    assert page.url == server.url + "/anmelden"
-    assert page.title() == "Anmelden – fallstelle"
-    assert page.locator("html").get_attribute("lang") == "de"
-    assert page.locator("h1").inner_text() == "Anmelden"
+    expect(page).to_have_url(server.url + "/anmelden")
+    expect(page).to_have_title("Anmelden – fallstelle")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator("h1")).to_have_text("Anmelden")
     headers = response.all_headers()
     assert headers["content-security-policy"] == CSP
     assert headers["x-content-type-options"] == "nosniff"
@@ -39,9 +40,9 @@ def test_start_page_in_chromium(server: Server, browser: Any, tmp_path: Path) ->
 
     # The language switch is a real form with a CSRF token.
     page.get_by_role("button", name="English").click()
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("h1").inner_text() == "Sign in"
-    assert page.url == server.url + "/anmelden"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Sign in")
+    expect(page).to_have_url(server.url + "/anmelden")
 
 
 def test_first_start_initialises_and_second_start_reuses(tmp_path: Path, database_url: str) -> None:
@@ -55,4 +56,5 @@ def test_first_start_initialises_and_second_start_reuses(tmp_path: Path, databas
     out = stop_server(second)
     assert "created" not in out
     assert "serving on" in out
+    assert "warning" not in out  # the base URL is the address it listens on
     assert {p.name: p.read_bytes() for p in (tmp_path / "keys").iterdir()} == keys

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from flask import Flask
 from sqlalchemy import func, select
 
+from fallstelle import create_app
+from fallstelle.audit.models import AuditEvent
 from fallstelle.auth.models import User
+from fallstelle.config import Settings
 from fallstelle.runtime import get_runtime
 
 
@@ -32,17 +36,56 @@ def test_create_office_and_user_prints_a_working_link(app: Flask) -> None:
     assert link
     assert app.test_client().get(link.group(1)).status_code == 200
     code, out = invoke(app, "users", "list")
-    assert out == "anna\tcounsellor\tMG\tlink sent\n"
+    assert out == "username\troles\toffices\tstatus\nanna\tcounsellor\tMG\tlink sent\n"
     code, out = invoke(app, "offices", "list")
-    assert out.startswith("MG\tServicestelle MG")
+    assert out.startswith("code\tname\tprovider\tvisibility\nMG\tServicestelle MG")
 
 
-def test_disable_and_reset(app: Flask) -> None:
+def test_empty_lists_say_how_to_fill_them(app: Flask) -> None:
+    assert invoke(app, "users", "list") == (
+        0,
+        "No accounts yet: `flask --app fallstelle users create NAME --role ROLE`.\n",
+    )
+    assert "offices create" in invoke(app, "offices", "list")[1]
+
+
+def test_links_carry_the_base_url(initialised: Settings) -> None:
+    base = "https://fallstelle.example.org/"
+    app = create_app(replace(initialised, base_url=base.rstrip("/")))
+    code, out = invoke(app, "users", "create", "ben", "--role", "admin")
+    assert code == 0
+    assert re.search(r"^https://fallstelle\.example\.org/einrichten/[\w-]{43}$", out, re.M), out
+    code, out = invoke(app, "users", "reset", "ben")
+    assert re.search(r"^https://fallstelle\.example\.org/einrichten/[\w-]{43}$", out, re.M), out
+    get_runtime(app).open(app).engine.dispose()
+
+
+def test_disable_reset_enable(app: Flask) -> None:
     invoke(app, "users", "create", "datenschutz", "--role", "auditor")
     assert invoke(app, "users", "disable", "datenschutz")[0] == 0
     assert invoke(app, "users", "list")[1].endswith("disabled\n")
-    code, out = invoke(app, "users", "reset", "datenschutz")
-    assert code == 0 and "/einrichten/" in out
+    result = app.test_cli_runner().invoke(args=["users", "reset", "datenschutz"])
+    assert result.exit_code == 0 and "/einrichten/" in result.stdout
+    # A link for a disabled account says what the person can and cannot do with it.
+    assert "is disabled" in result.stderr
+    assert "`flask --app fallstelle users enable datenschutz`" in result.stderr
+    code, out = invoke(app, "users", "enable", "datenschutz")
+    assert code == 0 and out.startswith("Enabled datenschutz")
+    assert invoke(app, "users", "list")[1].endswith("link sent\n")
+    assert invoke(app, "users", "enable", "datenschutz") == (
+        0,
+        "datenschutz is already enabled; nothing changed.\n",
+    )
+    with get_runtime(app).open(app).sessions() as session:
+        actions = [a for a in session.scalars(select(AuditEvent.action)) if a.startswith("user")]
+    assert actions == ["user.create", "user.update", "user.disable", "user.reset", "user.update",
+                       "user.enable", "user.update"]  # fmt: skip
+
+
+def test_reset_of_an_active_account_adds_no_note(app: Flask) -> None:
+    invoke(app, "users", "create", "ben", "--role", "admin")
+    result = app.test_cli_runner().invoke(args=["users", "reset", "ben"])
+    assert result.exit_code == 0 and result.stderr == ""
 
 
 def test_bad_input_is_one_clear_line_and_changes_nothing(app: Flask) -> None:
@@ -50,10 +93,15 @@ def test_bad_input_is_one_clear_line_and_changes_nothing(app: Flask) -> None:
     assert code == 1
     assert "mindestens eine Beratungsstelle" in out
     code, out = invoke(app, "users", "create", "anna", "--role", "counsellor", "--office", "XX")
-    assert code == 1 and "not found: office XX" in out
+    assert code == 1 and "not found: office XX" in out and "offices list" in out
     code, out = invoke(app, "users", "create", "A B", "--role", "admin")
     assert code == 1 and "Benutzername" not in out and "username" in out
-    assert invoke(app, "users", "disable", "niemand") == (1, "fallstelle: not found: niemand\n")
+    for command in ("disable", "enable", "reset"):
+        assert invoke(app, "users", command, "niemand") == (
+            1,
+            "fallstelle: not found: account niemand "
+            "(`flask --app fallstelle users list` shows the accounts)\n",
+        )
     assert user_count(app) == 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
@@ -169,7 +171,8 @@ def test_enrolment_link_works_once(app: Flask, ben: Account, store: Store) -> No
     )
     assert created.status_code == 200
     link = created.get_data(as_text=True).split('class="link-box">')[1].split("<")[0]
-    path = link.replace("http://localhost", "")
+    assert link.startswith("http://127.0.0.1:5000/einrichten/")  # FALLSTELLE_BASE_URL
+    path = urlsplit(link).path
     newcomer = app.test_client()
     assert newcomer.get(path).status_code == 200
     done = post(
