@@ -1,9 +1,11 @@
-"""``flask --app fallstelle audit …``: verify, checkpoint, export, epoch, purge.
+"""``flask --app fallstelle audit …``: verify, checkpoint, export, epoch, purge, archive.
 
 Each command opens the store with :func:`~fallstelle.cli.setup.open_or_exit` first, records
 its own audit event (security.md LOG-8: working with the log is itself logged) and commits
-at its end. ``verify`` exits 0 when the chain is intact and 1 with one line naming the first
-bad seq and the kind of damage otherwise; a checkpoint file it cannot read exits 2.
+at its end. ``verify`` reads everything first (keyed chain, checkpoints, the witness file,
+the checkpoint files given) and only then records its event; it exits 0 when the log is
+intact and 1 with one line naming the first bad seq and the kind of damage otherwise; a
+checkpoint file it cannot read exits 2.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ def _read_checkpoints(files: tuple[Path, ...]) -> list[tuple[str, chain.Checkpoi
     saved: list[tuple[str, chain.Checkpoint]] = []
     for path in files:
         try:
-            saved.append((path.name, chain.parse_note(path.read_text(encoding="utf-8"))))
+            saved.append(
+                (
+                    f"saved checkpoint {path.name}",
+                    chain.parse_note(path.read_text(encoding="utf-8")),
+                )
+            )
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             click.echo(f"fallstelle: checkpoint file {path}: {exc}", err=True)
             sys.exit(2)
@@ -49,12 +56,22 @@ def verify_command(files: tuple[Path, ...]) -> None:
     saved = _read_checkpoints(files)
     public = store.keys.audit_signing_key.public_key()
     with progress("Verifying") as bar:
-        result = queries.verify_database(store.engine, public, saved, bar)
-    with store.sessions() as session:
-        reason = None if result.ok else (result.kind or "").replace("-", "_")
-        outcome = "ok" if result.ok else "failed"
-        record(session, Event("audit.verify", outcome, actor_role=OPERATOR, reason=reason))
-        session.commit()
+        result = queries.verify_log(
+            store.engine,
+            public,
+            chain_key=store.keys.audit_chain_key,
+            witness_path=store.settings.audit_witness,
+            saved_checkpoints=saved,
+            progress=bar,
+        )
+    try:
+        with store.sessions() as session:
+            reason = None if result.ok else (result.kind or "").replace("-", "_")
+            outcome = "ok" if result.ok else "failed"
+            record(session, Event("audit.verify", outcome, actor_role=OPERATOR, reason=reason))
+            session.commit()
+    except service.ChainDamaged as exc:
+        click.echo(f"warning: this verification was not recorded: {exc}", err=True)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(result.message())
@@ -98,8 +115,10 @@ def export_command(out: Path) -> None:
     """Export events (JSON Lines), checkpoints and the public key for an auditor."""
     store = open_or_exit()
     with store.sessions() as session:
-        # Recorded (and committed) first, so the export contains its own event.
+        # Recorded (and committed) first, so the export contains its own event, and signed
+        # at the head, so the outside verifier can prove every exported event.
         record(session, Event("audit.export", actor_role=OPERATOR))
+        service.checkpoint(session, store.keys.audit_signing_key)
         session.commit()
     try:
         summary = queries.export(store.engine, out, store.keys.audit_signing_key.public_key())

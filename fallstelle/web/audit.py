@@ -119,7 +119,12 @@ def verify() -> BaseResponse:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     store = get_store()
-    result = queries.verify_database(store.engine, store.keys.audit_signing_key.public_key())
+    result = queries.verify_log(
+        store.engine,
+        store.keys.audit_signing_key.public_key(),
+        chain_key=store.keys.audit_chain_key,
+        witness_path=store.settings.audit_witness,
+    )
     reason = None if result.ok else (result.kind or "damaged").replace("-", "_")
     _audit("audit.verify", "ok" if result.ok else "failed", reason)
     if result.ok:
