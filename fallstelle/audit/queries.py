@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
 
-from fallstelle.audit import chain, witness
+from fallstelle.audit import chain, verifier, witness
 from fallstelle.db import utcnow
 
 EXPORT_FORMAT = "fallstelle-audit-export-v1"
@@ -89,8 +89,12 @@ def _checkpoints(query: Query) -> list[chain.Checkpoint]:
     ]
 
 
-def _rows(query: Query) -> Iterator[chain.Row]:
-    for values in query(EVENTS_SQL):
+def _rows(query: Query, seqs: tuple[int, int] | None = None) -> Iterator[chain.Row]:
+    sql = EVENTS_SQL
+    if seqs is not None:
+        low, high = int(seqs[0]), int(seqs[1])  # integers only: nothing to inject
+        sql = sql.replace(" ORDER BY", f" WHERE seq BETWEEN {low} AND {high} ORDER BY")
+    for values in query(sql):
         yield chain.Row._make(values)  # both drivers return BLOB/bytea as bytes
 
 
@@ -115,7 +119,7 @@ def verify_log(
     saved_checkpoints: Sequence[tuple[str, chain.Checkpoint]] = (),
     progress: Callable[[int, int], None] | None = None,
     every: int = chain.CHECKPOINT_EVERY,
-) -> chain.Verification:
+) -> verifier.Verification:
     """Check the stored log, reading only; never raises on damage.
 
     Recomputes the chain, checks every event's and the head's MAC with ``chain_key`` (None:
@@ -130,7 +134,7 @@ def verify_log(
         try:
             found = witness.read(witness_path)
         except ValueError as exc:
-            return chain.Verification(0, None, 0, 0, 0, chain.FORGED, f"the witness file: {exc}")
+            return verifier.Verification(0, None, 0, 0, 0, chain.FORGED, f"the witness file: {exc}")
         if found is None:
             missing_witness.append(
                 f"no witness file at {witness_path}: a cut tail after the newest signed "
@@ -142,7 +146,7 @@ def verify_log(
         checkpoints = _checkpoints(query)
         head = _head(query)
         rows = _rows(query) if progress is None else _counted(_rows(query), head.seq, progress)
-        result = chain.verify_stream(
+        result = verifier.verify_stream(
             rows,
             checkpoints,
             public_key,
@@ -162,7 +166,7 @@ def verify_database(
     public_key: Ed25519PublicKey,
     external: Sequence[tuple[str, chain.Checkpoint]] = (),
     progress: Callable[[int, int], None] | None = None,
-) -> chain.Verification:
+) -> verifier.Verification:
     """The outside verifier's view of the database (no chain key, no witness)."""
     return verify_log(
         engine, public_key, chain_key=None, saved_checkpoints=external, progress=progress
@@ -194,8 +198,18 @@ def _open_new(path: Path) -> Any:
     return os.fdopen(fd, "w", encoding="ascii", newline="\n")
 
 
-def export(engine: Engine, out_dir: Path, public_key: Ed25519PublicKey) -> ExportSummary:
+def export(
+    engine: Engine,
+    out_dir: Path,
+    public_key: Ed25519PublicKey,
+    *,
+    seqs: tuple[int, int] | None = None,
+) -> ExportSummary:
     """Write events, checkpoints, public key and head of one snapshot into ``out_dir``.
+
+    ``seqs``: only the events ``first..last`` (an epoch's archive) with the checkpoints from
+    ``first - 1`` (the previous epoch's final one, where the chain continues) to ``last``;
+    the export then claims to end at ``last``. Every file is fsynced.
 
     Raises:
         FileExistsError: ``out_dir`` exists and is not empty (nothing is overwritten).
@@ -204,22 +218,30 @@ def export(engine: Engine, out_dir: Path, public_key: Ed25519PublicKey) -> Expor
         raise FileExistsError(f"{out_dir} is not empty")
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     events = 0
+    low, high = seqs if seqs is not None else (1, None)
     with read_snapshot(engine) as query:
-        checkpoints = _checkpoints(query)
-        head = _head_seq(query)
+        checkpoints = [
+            cp
+            for cp in _checkpoints(query)
+            if cp.seq >= low - 1 and (high is None or cp.seq <= high)
+        ]
+        head = _head_seq(query) if high is None else high
         with _open_new(out_dir / "checkpoints.jsonl") as out:
             for cp in checkpoints:
                 out.write(json.dumps({"seq": cp.seq, "note": cp.note()}, ensure_ascii=True))
                 out.write("\n")
+            _sync(out)
         with _open_new(out_dir / "events.jsonl") as out:
-            for row in _rows(query):
+            for row in _rows(query, seqs):
                 out.write(chain.row_to_json(row) + "\n")
                 events += 1
+            _sync(out)
     pem = public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     with _open_new(out_dir / "audit-signing.pub") as out:
         out.write(pem.decode("ascii"))
+        _sync(out)
     manifest = {
         "format": EXPORT_FORMAT,
         "head_seq": head,
@@ -229,4 +251,10 @@ def export(engine: Engine, out_dir: Path, public_key: Ed25519PublicKey) -> Expor
     }
     with _open_new(out_dir / "head.json") as out:
         out.write(json.dumps(manifest, indent=2) + "\n")
+        _sync(out)
     return ExportSummary(events, len(checkpoints), head)
+
+
+def _sync(handle: Any) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())

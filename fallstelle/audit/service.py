@@ -30,24 +30,17 @@ inside the append at every multiple of ``every`` (default ``chain.CHECKPOINT_EVE
 verifier requires them). After the commit the new head goes to the witness file
 (:mod:`audit.witness`), outside the database.
 
-Retention (LOG-10): the log is cut into epochs. :func:`start_epoch` signs a final checkpoint
-at the head and moves the head to the next epoch; that epoch's first event then has the
-final checkpoint's hash as its ``prev_hash``. :func:`purge_epochs` deletes whole epochs,
-oldest first, whose newest event is older than the retention period: it first inserts an
-``audit_purges`` row, the only thing the database trigger accepts as permission to DELETE
-events of that epoch (never of the current one). Checkpoints are never deleted, so a
-verifier anchors the first kept event at the purged epoch's final signed checkpoint.
+Retention (LOG-10, issue 13) lives in :mod:`audit.retention`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 from dataclasses import astuple, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from fallstelle import db
@@ -60,7 +53,6 @@ from fallstelle.audit.models import (
     checkpoints_table,
     events_table,
     head_table,
-    purges_table,
 )
 from fallstelle.db import utcnow
 from fallstelle.keyfiles import KeyMaterial
@@ -71,8 +63,6 @@ LISTENING = "fallstelle.audit.listening"
 SIGNER = "fallstelle.audit.signer"
 NEW_HEAD = "fallstelle.audit.new_head"
 DEFAULT_EVERY = chain.CHECKPOINT_EVERY
-DEFAULT_RETENTION_DAYS = 3 * 365
-DEFAULT_EPOCH_DAYS = 365
 
 _Pending = list[tuple[SessionTransaction | None, Event]]
 
@@ -329,86 +319,3 @@ def checkpoint(
         new.append(chain.sign(key, head.seq, head.epoch, bytes(head.entry_hash), when))
     _insert_checkpoints(session, new)
     return _stored_checkpoint(session, head.seq) if not new else new[-1]
-
-
-def start_epoch(session: Session, key: Ed25519PrivateKey) -> chain.Checkpoint | None:
-    """Close the current epoch with a signed checkpoint and start the next one.
-
-    Returns the final checkpoint, or None (and changes nothing) while the current epoch has
-    no events. Holds the chain lock until the caller commits.
-
-    Raises:
-        ChainDamaged: the head was not written with the chain key.
-    """
-    final = checkpoint(session, key)
-    chain_key = _keys(session).audit_chain_key
-    head = _checked_head(session, chain_key)
-    if final is None or head.seq == head.epoch_base_seq:
-        return None
-    _move_head(
-        session,
-        chain_key,
-        epoch=head.epoch + 1,
-        epoch_started=chain.format_time(utcnow()),
-        epoch_base_seq=head.seq,
-    )
-    return final
-
-
-def start_epoch_if_due(
-    session: Session,
-    key: Ed25519PrivateKey,
-    *,
-    epoch_days: int = DEFAULT_EPOCH_DAYS,
-    now: dt.datetime | None = None,
-) -> chain.Checkpoint | None:
-    """Start a new epoch when the current one began ``epoch_days`` or more ago."""
-    head = _lock_head(session)
-    moment = now or utcnow()
-    if head.epoch_started > chain.format_time(moment - dt.timedelta(days=epoch_days)):
-        return None
-    return start_epoch(session, key)
-
-
-def purge_epochs(
-    session: Session,
-    *,
-    retention_days: int = DEFAULT_RETENTION_DAYS,
-    now: dt.datetime | None = None,
-) -> list[int]:
-    """Delete whole epochs, oldest first, whose newest event is older than the retention.
-
-    Only closed epochs with a final checkpoint go; the current epoch never does. Records an
-    ``audit.purge`` event per epoch. Holds the chain lock until the caller commits.
-
-    Raises:
-        ValueError: ``retention_days`` is below 1.
-    """
-    if retention_days < 1:
-        raise ValueError("retention needs at least one day")
-    head = _lock_head(session)
-    cutoff = chain.format_time((now or utcnow()) - dt.timedelta(days=retention_days))
-    closed = session.execute(
-        select(AuditEvent.epoch, func.max(AuditEvent.seq), func.max(AuditEvent.time))
-        .where(AuditEvent.epoch < head.epoch)
-        .group_by(AuditEvent.epoch)
-        .order_by(AuditEvent.epoch)
-    ).all()
-    purged: list[int] = []
-    for epoch, last_seq, last_time in closed:
-        final = _stored_checkpoint(session, last_seq)
-        if last_time >= cutoff or final is None or final.epoch != epoch:
-            break  # keep this epoch and every later one: only a prefix may go
-        conn = session.connection()
-        conn.execute(
-            insert(purges_table).values(
-                epoch=epoch,
-                purged_at=chain.format_time(utcnow()),
-                last_seq=last_seq,
-                last_hash=final.entry_hash,
-            )
-        )
-        conn.execute(delete(events_table).where(AuditEvent.epoch == epoch))
-        record(session, Event("audit.purge", object_type="audit_epoch", object_id=str(epoch)))
-        purged.append(epoch)
-    return purged

@@ -10,6 +10,7 @@ checkpoint file it cannot read exits 2.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -18,9 +19,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from fallstelle.audit import Event, chain, queries, record, service
+from fallstelle.audit import Event, chain, queries, record, retention, service
 from fallstelle.cli.progress import progress
 from fallstelle.cli.setup import open_or_exit
+from fallstelle.db import utcnow
 
 audit_cli = AppGroup("audit", help="Verify, checkpoint and export the audit log.")
 OPERATOR = "operator"
@@ -129,7 +131,7 @@ def export_command(out: Path) -> None:
 
 
 @audit_cli.command("epoch")
-@click.option("--days", default=service.DEFAULT_EPOCH_DAYS, show_default=True)
+@click.option("--days", default=retention.DEFAULT_EPOCH_DAYS, show_default=True)
 @click.option("--now", "force", is_flag=True, help="Start a new epoch regardless of its age.")
 def epoch_command(days: int, force: bool) -> None:
     """Start a new retention epoch when the current one is DAYS old (or now)."""
@@ -138,9 +140,9 @@ def epoch_command(days: int, force: bool) -> None:
     with store.sessions() as session:
         record(session, Event("audit.epoch", actor_role=OPERATOR))
         if force:
-            final = service.start_epoch(session, key)
+            final = retention.start_epoch(session, key)
         else:
-            final = service.start_epoch_if_due(session, key, epoch_days=days)
+            final = retention.start_epoch_if_due(session, key, epoch_days=days)
         session.commit()
     if final is None:
         click.echo("No new epoch started.")
@@ -149,12 +151,12 @@ def epoch_command(days: int, force: bool) -> None:
 
 
 @audit_cli.command("purge")
-@click.option("--retention-days", default=service.DEFAULT_RETENTION_DAYS, show_default=True)
+@click.option("--retention-days", default=retention.DEFAULT_RETENTION_DAYS, show_default=True)
 def purge_command(retention_days: int) -> None:
     """Delete whole closed epochs whose newest event is older than the retention period."""
     store = open_or_exit()
     with store.sessions() as session:
-        purged = service.purge_epochs(session, retention_days=retention_days)
+        purged = retention.purge_epochs(session, retention_days=retention_days)
         # Recorded even when nothing was due: the auditor sees that retention ran.
         record(
             session,
@@ -167,6 +169,49 @@ def purge_command(retention_days: int) -> None:
         )
         session.commit()
     click.echo(f"Purged epochs: {', '.join(map(str, purged)) or 'none'}.")
+
+
+@audit_cli.command("archive")
+@click.option(
+    "--before",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Archive epochs whose newest event is older than this day (default: 3 years ago).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory that receives one signed export per archived epoch.",
+)
+def archive_command(before: dt.datetime | None, out: Path) -> None:
+    """Archive old epochs as signed exports, then remove them from the database."""
+    store = open_or_exit()
+    if before is None:
+        cutoff = utcnow() - dt.timedelta(days=retention.DEFAULT_RETENTION_DAYS)
+    else:
+        cutoff = before.replace(tzinfo=dt.UTC)
+    public = store.keys.audit_signing_key.public_key()
+    result = queries.verify_log(
+        store.engine,
+        public,
+        chain_key=store.keys.audit_chain_key,
+        witness_path=store.settings.audit_witness,
+    )
+    if not result.ok:
+        # Archiving a damaged log would delete the evidence: stop and let the auditor look.
+        click.echo(f"fallstelle: archive refused: {result.message()}", err=True)
+        sys.exit(1)
+    try:
+        removed = retention.archive_epochs(store.sessions, store.engine, out, public, before=cutoff)
+    except OSError as exc:
+        click.echo(f"fallstelle: archive stopped: {exc}", err=True)
+        sys.exit(1)
+    with store.sessions() as session:
+        # Recorded even when nothing was due: the auditor sees that retention ran.
+        record(session, Event("audit.archive", actor_role=OPERATOR, object_type="audit_log"))
+        session.commit()
+    names = ", ".join(map(str, removed)) or "none"
+    click.echo(f"Archived and removed epochs: {names} (in {out}).")
 
 
 def init_app(app: Flask) -> None:

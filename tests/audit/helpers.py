@@ -12,7 +12,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
-from fallstelle.audit import Event, chain, queries, record, service
+from fallstelle.audit import Event, chain, queries, record, service, verifier
 from fallstelle.store import Store
 
 
@@ -121,7 +121,7 @@ def drop_witness(store: Store) -> None:
 
 def check(
     store: Store, external: list[tuple[str, chain.Checkpoint]] | None = None
-) -> chain.Verification:
+) -> verifier.Verification:
     """Verify as ``audit verify`` does: chain key, witness file, saved checkpoints; the
     required cadence is the one the store signs at."""
     flush_witness()

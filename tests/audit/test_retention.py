@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import DBAPIError
 
-from fallstelle.audit import Event, chain, queries, record, service
+from fallstelle.audit import Event, chain, queries, record, retention
 from fallstelle.store import Store
 from tests.audit.helpers import append, lift_triggers, rows, sql, tool, verify
 
@@ -17,14 +17,14 @@ LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
 
 def _new_epoch(store: Store) -> chain.Checkpoint | None:
     with store.sessions() as session:
-        final = service.start_epoch(session, store.keys.audit_signing_key)
+        final = retention.start_epoch(session, store.keys.audit_signing_key)
         session.commit()
     return final
 
 
 def _purge(store: Store, **options: object) -> list[int]:
     with store.sessions() as session:
-        purged = service.purge_epochs(session, **options)  # type: ignore[arg-type]
+        purged = retention.purge_epochs(session, **options)  # type: ignore[arg-type]
         session.commit()
     return purged
 
@@ -58,9 +58,9 @@ def test_an_epoch_starts_when_it_is_due(store: Store) -> None:
     append(store, 2)
     key = store.keys.audit_signing_key
     with store.sessions() as session:
-        assert service.start_epoch_if_due(session, key, epoch_days=365) is None
+        assert retention.start_epoch_if_due(session, key, epoch_days=365) is None
         later = dt.datetime.now(dt.UTC) + dt.timedelta(days=366)
-        assert service.start_epoch_if_due(session, key, epoch_days=365, now=later) is not None
+        assert retention.start_epoch_if_due(session, key, epoch_days=365, now=later) is not None
         session.commit()
     assert sql(store, "SELECT epoch FROM audit_head") == [(2,)]
 
