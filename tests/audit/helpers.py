@@ -81,8 +81,8 @@ def rechain(store: Store, *, genesis: bytes | None = None, chain_key: bytes | No
 
 def resign(store: Store, key: Ed25519PrivateKey) -> None:
     """Replace every stored checkpoint by one signed over the current rows (stolen key)."""
-    seqs = [seq for (seq,) in sql(store, "SELECT seq FROM audit_checkpoints")]
     by_seq = {row.seq: row for row in rows(store)}
+    seqs = [seq for (seq,) in sql(store, "SELECT seq FROM audit_checkpoints") if seq in by_seq]
     sql(store, "DELETE FROM audit_checkpoints")
     for seq in seqs:
         row = by_seq[seq]
