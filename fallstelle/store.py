@@ -310,6 +310,13 @@ def initialise(settings: Settings) -> list[str]:
             role = _grant_app_role(conn, settings)
             if role is not None:
                 done.append(f"granted the app role {role} least privilege (SECURITY.md)")
+            elif state.revision != head and conn.dialect.name == "postgresql":
+                app_role = make_url(settings.database_url).username
+                done.append(
+                    f"note: migrated as the app's own role {app_role}, which owns the tables "
+                    "and could switch the audit triggers off; set "
+                    "FALLSTELLE_MIGRATION_DATABASE_URL to an owner role (README, PostgreSQL)"
+                )
         db.assert_pragmas(engine)
     finally:
         engine.dispose()
