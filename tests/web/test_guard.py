@@ -84,6 +84,12 @@ MATRIX = [
     Route("admin.offices", "GET", "/verwaltung/stellen", _admin_only()),
     Route("admin.office_new", "GET", "/verwaltung/stellen/neu", _admin_only()),
     Route("admin.office_edit", "GET", "/verwaltung/stellen/{office}", _admin_only()),
+    Route("privacy.settings", "GET", "/verwaltung/stellen/{office}/datenschutz", _admin_only()),
+    Route(
+        "privacy.text", "GET", "/verwaltung/stellen/{office}/datenschutz/statistik", _admin_only()
+    ),
+    Route("privacy.logo", "GET", "/verwaltung/stellen/{office}/logo", _admin_only(404)),
+    Route("privacy.show", "GET", "/datenschutztexte/999999", _signed_in(404)),
     Route("admin.rules", "GET", "/verwaltung/fristen", _admin_only()),
     Route("admin.terms", "GET", "/verwaltung/begriffe", _admin_only()),
     Route("audit.log", "GET", "/protokoll", _auditor_only()),
