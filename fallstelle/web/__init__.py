@@ -27,6 +27,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         cases,
         errors,
         guard,
+        handbook,
         i18n,
         main,
         pipeline,
@@ -46,6 +47,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     guard.init_app(app)
     errors.init_app(app)
     blueprints = (main.bp, auth.bp, admin.bp, admin_privacy.bp, audit.bp, cases.bp, reports.bp,
-                  activities.bp)  # fmt: skip
+                  activities.bp, handbook.bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -64,6 +64,8 @@ class Route:
 MATRIX = [
     Route("static", "GET", "/static/css/fallstelle.css", _all(200)),
     Route("main.health", "GET", "/health", _all(200)),
+    Route("handbook.page", "GET", "/hilfe/beratung", _all(200)),
+    Route("handbook.picture", "GET", "/hilfe/bilder/keines.png", _all(404)),
     Route("main.set_language", "POST", "/sprache", _all(303)),
     Route("auth.login", "GET", "/anmelden", _signed_in(302, anonymous=200)),
     Route("auth.login_code", "GET", "/anmelden/code", _all(302)),
@@ -144,15 +146,19 @@ def test_every_endpoint_is_public_or_guarded(app: Flask) -> None:
 
 def test_public_list_is_short(app: Flask) -> None:
     public = sorted(
-        rule.endpoint
-        for rule in app.url_map.iter_rules()
-        if getattr(app.view_functions[rule.endpoint], PUBLIC_ATTR, False)
+        {
+            rule.endpoint
+            for rule in app.url_map.iter_rules()
+            if getattr(app.view_functions[rule.endpoint], PUBLIC_ATTR, False)
+        }
     )
     assert public == [
         "auth.enrol",
         "auth.enrol_code",
         "auth.login",
         "auth.login_code",
+        "handbook.page",
+        "handbook.picture",
         "main.health",
         "main.set_language",
     ]
