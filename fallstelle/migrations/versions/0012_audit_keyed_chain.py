@@ -1,7 +1,7 @@
 """Audit log keyed with HMAC: a MAC per event and on the head; legacy events sealed by an anchor.
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0018
 Create Date: 2026-12-03
 
 Issue 11: the SHA-256 chain alone can be recomputed by anyone who can write the database.
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0018"  # issue-audit: re-chained after merging main (was "0011")
 branch_labels = None
 depends_on = None
 
