@@ -129,6 +129,7 @@ MATRIX = [
         _case_roles(404, 404),
     ),
     Route("audit.verify", "POST", "/protokoll/pruefen", _auditor_only(302)),
+    Route("audit.download_checkpoint", "POST", "/protokoll/checkpoint", _auditor_only()),
     Route("audit.export_csv", "GET", "/protokoll/export.csv", _auditor_only()),
 ]
 
