@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from fallstelle.audit import console, queries
+from fallstelle.audit import service as audit_service
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
@@ -119,7 +120,12 @@ def verify() -> BaseResponse:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     store = get_store()
-    result = queries.verify_database(store.engine, store.keys.audit_signing_key.public_key())
+    result = queries.verify_log(
+        store.engine,
+        store.keys.audit_signing_key.public_key(),
+        chain_key=store.keys.audit_chain_key,
+        witness_path=store.settings.audit_witness,
+    )
     reason = None if result.ok else (result.kind or "damaged").replace("-", "_")
     _audit("audit.verify", "ok" if result.ok else "failed", reason)
     if result.ok:
@@ -142,6 +148,28 @@ def verify() -> BaseResponse:
             "error",
         )
     return redirect(url_for("audit.log"))
+
+
+@bp.post("/checkpoint")
+@require(Permission.AUDIT_READ)
+def download_checkpoint() -> Response:
+    """Sign a checkpoint at the head now and hand it to the auditor to keep elsewhere.
+
+    A checkpoint kept outside the installation is what still shows a rewrite by someone who
+    stole every key (SECURITY.md "Audit log"); ``audit verify --checkpoint FILE`` uses it.
+    """
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    _audit("audit.checkpoint")
+    made = audit_service.checkpoint(db_session(), get_store().keys.audit_signing_key)
+    assert made is not None  # noqa: S101 - the event above makes the log non-empty
+    return Response(
+        made.note(),
+        mimetype="text/plain",
+        headers={
+            "Content-Disposition": f'attachment; filename="audit-checkpoint-{made.seq}.txt"'
+        },
+    )
 
 
 @bp.get("/export.csv")
