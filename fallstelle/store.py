@@ -48,11 +48,17 @@ class Store:
         self.engine.dispose()
 
 
-def alembic_config(connection: Any = None) -> Config:
-    """Return the Alembic configuration of the packaged migrations."""
+def alembic_config(connection: Any = None, keys: keyfiles.KeyMaterial | None = None) -> Config:
+    """Return the Alembic configuration of the packaged migrations.
+
+    ``keys`` reach the migrations that must re-seal data (0013 re-wraps every case key and
+    re-computes the blind indexes); such a migration refuses to run on rows without them.
+    The keys never leave the process: they are handed over in memory, as the connection is.
+    """
     cfg = Config()
     cfg.set_main_option("script_location", "fallstelle:migrations")
     cfg.attributes["connection"] = connection
+    cfg.attributes["keys"] = keys
     return cfg
 
 
@@ -186,7 +192,7 @@ def open_store(settings: Settings, *, migrate: bool = False) -> Store:
                 f"database schema is at {state.revision}, this version needs {head}: "
                 "run `flask --app fallstelle init`"
             )
-        _upgrade(engine)
+        _upgrade(engine, keys)
     db.assert_pragmas(engine)
     reader = db.make_engine(settings, read_only=True)
     return Store(
@@ -194,9 +200,9 @@ def open_store(settings: Settings, *, migrate: bool = False) -> Store:
     )
 
 
-def _upgrade(engine: Engine) -> None:
+def _upgrade(engine: Engine, keys: keyfiles.KeyMaterial) -> None:
     with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), "head")
+        command.upgrade(alembic_config(conn, keys), "head")
 
 
 def initialise(settings: Settings) -> list[str]:
@@ -233,7 +239,7 @@ def initialise(settings: Settings) -> list[str]:
         # the values that tie it to its keys.
         with engine.begin() as conn:
             if state.revision != head:
-                command.upgrade(alembic_config(conn), "head")
+                command.upgrade(alembic_config(conn, keys), "head")
                 done.append(
                     f"created database at {_where(settings)}"
                     if not state.exists

@@ -163,7 +163,7 @@ def read(
         DecryptionFailed: the file was altered or belongs to another case.
     """
     case = access.require_case(session, actor, Permission.CASE_READ, case_id, "case.attachment")
-    work = CaseWork.open(session, case, keys)
+    work = CaseWork.open_for(session, actor, case, keys, "case.attachment")
     meta = work.entries.get(entry_id)
     if meta is None or not isinstance(meta.data, Attachment):
         raise CaseNotFound(str(entry_id))
