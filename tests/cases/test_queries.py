@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from fallstelle import crypto
+from fallstelle.audit.models import AuditEvent
 from fallstelle.cases import entries, queries, sealing, service
 from fallstelle.cases.errors import Invalid
 from fallstelle.cases.models import CaseIdentity
@@ -126,3 +127,23 @@ def test_blind_index_is_keyed_per_office(store: Store, world: World) -> None:
     with store.sessions() as session:
         (hit,) = queries.search_person(session, world.bert, store.keys, "surname", "nowak")
         assert hit.id == in_b
+
+
+def test_a_search_records_the_case_ids_it_disclosed_never_the_term(
+    store: Store, world: World
+) -> None:
+    found, _ = create(store, world.alice, _with_surname(world, "Quappendorf"))
+    create(store, world.alice, _with_surname(world, "Anders"))
+    with store.sessions() as session, session.begin():
+        queries.search_person(session, world.alice, store.keys, "surname", "quappendorf")
+    with store.sessions() as session:
+        events = session.execute(
+            select(AuditEvent.action, AuditEvent.object_id, AuditEvent.reason).where(
+                AuditEvent.action.startswith("case.search")
+            )
+        ).all()
+    assert sorted(events, key=str) == [
+        ("case.search", None, "by_surname"),
+        ("case.search_hit", str(found), "by_surname"),
+    ]
+    assert "quappendorf" not in repr(events).casefold()
