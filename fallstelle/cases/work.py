@@ -66,9 +66,21 @@ def check_order(data: object, today_: dt.date, known: payload.CodeCheck, prefix:
 
 
 def index_bits(session: Session, office_id: int) -> int:
-    """Return the blind-index length for a new row of this office (its number of cases)."""
+    """Return the blind-index length for a new row of this office (its number of cases).
+
+    Counted once per transaction (a bulk import writes many rows; the length changes only
+    when the office's size doubles or so, and any stored length still matches a search).
+    """
+    cached = session.info.get((_BITS, office_id))
+    if isinstance(cached, int):
+        return cached
     rows = session.scalar(select(func.count()).where(Case.office_id == office_id)) or 0
-    return crypto.blind_index_bits(rows)
+    bits = crypto.blind_index_bits(rows)
+    session.info[(_BITS, office_id)] = bits
+    return bits
+
+
+_BITS = "fallstelle.cases.index_bits"
 
 
 class CaseWork:
