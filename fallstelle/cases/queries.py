@@ -14,13 +14,13 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import access, sealing
-from fallstelle.cases.errors import Invalid
+from fallstelle.cases.errors import CaseKeyRefused, Invalid
 from fallstelle.cases.models import OPEN_STATUSES, STATUSES, Case, CaseCounsellor, CaseIdentity
 from fallstelle.cases.sections import Identity
 from fallstelle.clock import today
@@ -131,6 +131,10 @@ def search_person(
     """Return the visible cases with a person whose surname / phone / e-mail equals ``value``.
 
     Equality is after normalisation (case, Unicode form, spaces; phone numbers as digits).
+    The blind index is keyed per office, so each of the actor's offices is asked with its own
+    values; every candidate is decrypted and compared, and only real matches are returned.
+    The audit log gets one ``case.search`` event (the field, never the value) and one
+    ``case.search_hit`` event per case the answer discloses.
 
     Raises:
         NotAllowed: the actor may not read cases.
@@ -139,24 +143,34 @@ def search_person(
     access.require(session, actor, Permission.CASE_READ, "case.search")
     if field not in sealing.INDEXED:
         raise Invalid("field", "choice")
-    indexer = sealing.BlindIndexer(keys.blind_index_root)
-    bidx = indexer.index(field, value[:200])
-    if bidx is None:
-        raise Invalid("value", "required")
     wanted = sealing.normalise_for_index(field, value[:200])
+    if not wanted:
+        raise Invalid("value", "required")
     column = getattr(CaseIdentity, f"{field}_bidx")
+    per_office = [
+        (Case.office_id == office)
+        & column.in_(sealing.BlindIndexer(keys.blind_index_root, office).candidates(field, wanted))
+        for office in sorted(actor.office_ids)
+    ]
     rows = session.execute(
         select(Case, CaseIdentity)
         .join(CaseIdentity, CaseIdentity.case_id == Case.id)
-        .where(access.visible_clause(actor), column == bidx)
+        .where(access.visible_clause(actor), or_(false(), *per_office))
     ).tuples()
     found: dict[uuid.UUID, CaseSummary] = {}
     for case, ident in rows:
-        cipher = sealing.open_case_key(keys.keyring, case.id, case.dek_wrapped, case.dek_version)
+        if case.id in found:
+            continue
+        try:
+            cipher = sealing.open_case_key(keys.keyring, case)
+        except CaseKeyRefused:
+            continue  # moved by a database write: never disclosed (see CaseWork.open_for)
         identity = cipher.open(Identity, sealing.IDENTITIES, str(ident.person_id), ident.payload)
         if sealing.normalise_for_index(field, getattr(identity, field)) == wanted:
             found[case.id] = CaseSummary.of(case)
     access.audit(session, actor, "case.search", reason=f"by_{field}")
+    for case_id in sorted(found, key=str):
+        access.audit(session, actor, "case.search_hit", str(case_id), reason=f"by_{field}")
     return sorted(found.values(), key=lambda s: s.case_number, reverse=True)
 
 
