@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, has_request_context, request
-from flask_babel import Babel, format_datetime
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, format_datetime, get_translations
 from flask_babel import lazy_gettext as _l
 
 from fallstelle import clock
@@ -44,6 +45,13 @@ def select_locale() -> str:
     return choice if choice in LANGUAGES else DEFAULT
 
 
+def _translations() -> Any:
+    found = g.get("fallstelle_translations")
+    if found is None:
+        found = g.fallstelle_translations = get_translations()
+    return found
+
+
 def init_app(app: Flask) -> None:
     app.config.update(
         BABEL_DEFAULT_LOCALE=DEFAULT,
@@ -51,6 +59,14 @@ def init_app(app: Flask) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
     Babel(app, locale_selector=select_locale)
+    # A page calls gettext some 80 times; Flask-Babel looks up the request, the locale and
+    # its cache on each call. Look them up once per request instead (issue 15: a tenth of
+    # the case page's time went there).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda s: _translations().ugettext(s),
+        lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+    )
 
     @app.template_filter("role_label")
     def _role_label(role: str) -> str:
