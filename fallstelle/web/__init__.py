@@ -23,6 +23,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         auth,
         case_edits,  # noqa: F401 - its routes join cases.bp before registration
         case_entries,  # noqa: F401 - its routes join cases.bp before registration
+        case_form_pages,  # noqa: F401 - its routes join cases.bp before registration
         cases,
         errors,
         guard,

@@ -7,13 +7,15 @@ forms offer), without further calls into the domain. A case outside the actor's 
 a 404 (never a 403: the answer must not confirm the id) — the pipeline's error handler
 answers ``CaseNotFound``. A stale form is a 409 page that names who changed the case and
 when, and shows the form again with what the user typed (``web.case_edits``).
+
+The case page only reads: every form is on its own page (``web.case_form_pages``), and the
+timeline comes from ``web.case_timeline``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,28 +27,15 @@ from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import page as case_page
 from fallstelle.cases import queries, service
-from fallstelle.cases.errors import CaseConflict, Invalid
+from fallstelle.cases.errors import Invalid
 from fallstelle.cases.models import STATUSES
 from fallstelle.cases.sections import CaseDetails, Identity, Incident, Person
 from fallstelle.catalogue import vocab
 from fallstelle.clock import today
-from fallstelle.web.case_forms import (
-    AttachmentForm,
-    ContactForm,
-    CounsellorsForm,
-    DeadlineForm,
-    DetailsForm,
-    FollowUpForm,
-    IncidentForm,
-    InterventionForm,
-    NewCaseForm,
-    OverrideForm,
-    PersonForm,
-    SearchForm,
-    StatusForm,
-)
+from fallstelle.web.case_forms import NewCaseForm, SearchForm
+from fallstelle.web.case_timeline import FILTERS, timeline
 from fallstelle.web.guard import require
-from fallstelle.web.i18n import select_locale, status_label
+from fallstelle.web.i18n import select_locale
 from fallstelle.web.pipeline import context
 from fallstelle.web.ratelimit import Headers, refusal
 
@@ -164,99 +153,18 @@ def form_field(name: str) -> str:
 @bp.get("/<uuid:case_id>")
 @require(Permission.CASE_READ)
 def show(case_id: uuid.UUID) -> Page:
+    """The case as a file: header, what is due, timeline, persons, incidents, details."""
     ctx = context()
-    return render_case(case_page.load(ctx.session, ctx.require_actor(), ctx.keys, case_id))
-
-
-def render_case(
-    page: case_page.CasePage, forms: dict[str, Any] | None = None, status: int = 200,
-    conflict: CaseConflict | None = None,
-) -> Page:  # fmt: skip
-    """Show the case page built from ``page``; ``forms`` are forms shown again with input."""
-    ctx = context()
-    page.record_read(ctx.session, ctx.require_actor())  # content leaves: the read is recorded
-    forms = forms or {}
+    page = case_page.load(ctx.session, ctx.require_actor(), ctx.keys, case_id)
+    shown = request.args.get("zeige") or None
     lang = select_locale()
-    words = page.vocabulary
-    view = page.view
-    rule_names = page.rule_names(lang)
-    open_deadlines = [
-        (str(entry_id), f"{rule_names.get(d.rule_code, d.rule_code)} – {d.due_on or ''}")
-        for entry_id, d in page.open_deadlines()
-    ]
-    # Prefixed: several forms share the page, and every id on it must be unique.
-    contact = forms.get("contact") or ContactForm(formdata=None, on=today(), prefix="contact")
-    contact.fill(words, lang)
-    intervention = forms.get("intervention") or InterventionForm(
-        formdata=None, started_on=today(), prefix="intervention"
-    )
-    intervention.fill(words, lang, open_deadlines)
-    deadline = forms.get("deadline") or DeadlineForm(formdata=None, prefix="deadline")
-    deadline_choices(deadline, page, lang)
-    move = forms.get("status") or StatusForm(formdata=None, on=today(), prefix="status")
-    move.fill(words, lang, [("", "–")] + [(s, status_label(s)) for s in page.reachable])
-    upload = forms.get("attachment") or AttachmentForm(formdata=None, prefix="attachment")
-    details = forms.get("details") or details_form(view.details)
-    details.fill(words, lang, consent_choices(page, lang))
-    person = forms.get("person") or PersonForm(formdata=None, prefix="person")
-    person.fill(words, lang)
-    follow_up = forms.get("follow_up") or FollowUpForm(formdata=None, prefix="follow_up")
-    incident = forms.get("incident") or IncidentForm(formdata=None, prefix="incident")
-    incident.fill(words, lang)
-    override = forms.get("override") or OverrideForm(formdata=None, prefix="override")
-    override.deadline.choices = [("", "–"), *open_deadlines]
-    team = forms.get("counsellors") or counsellors_form(page)
-    team.fill(counsellor_choices(page))
-    every = (contact, intervention, deadline, move, upload, details, person, follow_up,
-             override, incident, team)  # fmt: skip
-    for form in every:
-        if conflict is None or not form.version.data:
-            form.version.data = str(view.case.version)
     return render_template(
-        "cases/show.html", view=view, words=words, names=page.staff, contact=contact,
-        intervention=intervention, deadline=deadline, move=move, conflict=conflict,
-        rule_names=rule_names, upload=upload, details=details, person=person,
-        follow_up=follow_up, incident=incident, override=override, team=team,
-        today=today(), lang=lang,
-    ), status  # fmt: skip
-
-
-def deadline_choices(form: DeadlineForm, page: case_page.CasePage, lang: str) -> None:
-    names = page.rule_names(lang)
-    form.rule_code.choices = [("", "–")] + [
-        (r.code, names[r.code]) for r in page.rules_in_force()
-    ]
-
-
-def details_form(current: CaseDetails) -> DetailsForm:
-    return DetailsForm(
-        formdata=None, prefix="details", request_type=current.request_type or "",
-        access_route=current.access_route or "", agg_relevance=current.agg_relevance or "",
-        narrative=current.narrative, legal_hold=current.legal_hold,
+        "cases/show.html", page=page, view=page.view, words=page.vocabulary,
+        names=page.staff, rule_names=page.rule_names(lang), today=today(), lang=lang,
+        events=timeline(page, shown), filters=FILTERS, shown=shown,
+        closed=page.view.case.status == "abgeschlossen",
+        printing=request.args.get("druck") == "1",
     )  # fmt: skip
-
-
-def consent_choices(page: case_page.CasePage, lang: str) -> list[tuple[str, str]]:
-    words = page.vocabulary
-    return [
-        (str(i), f"{words.label('einwilligung', k.kind or '', lang)} ({k.given_on})")
-        for i, k in enumerate(page.view.details.consents) if not k.withdrawn_on
-    ]  # fmt: skip
-
-
-def counsellors_form(page: case_page.CasePage) -> CounsellorsForm:
-    case = page.view.case
-    return CounsellorsForm(
-        formdata=None, prefix="counsellors", lead=case.lead_counsellor_id,
-        co=sorted(c.user_id for c in case.co_counsellors),
-    )  # fmt: skip
-
-
-def counsellor_choices(page: case_page.CasePage) -> list[tuple[str, str]]:
-    """The office's counsellors by name (those who may lead or share the case)."""
-    return sorted(
-        ((uid, page.staff.get(uid, uid)) for uid in page.counsellors), key=lambda c: c[1]
-    )
 
 
 def dashboard(actor: Actor) -> tuple[queries.Dashboard, dict[str, str], dt.date]:

@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel, format_datetime, ngettext
 from flask_babel import lazy_gettext as _l
 
 from fallstelle import clock
@@ -71,6 +71,18 @@ def init_app(app: Flask) -> None:
     @app.template_filter("datetime_de")
     def _datetime_de(value: dt.datetime) -> str:
         return str(format_datetime(value, "dd.MM.yyyy HH:mm"))
+
+    @app.template_filter("days_left")
+    def _days_left(value: dt.date | None) -> str:
+        """ "in 5 days", "today", "3 days overdue": how much time a deadline leaves."""
+        if value is None:
+            return ""
+        days = (value - clock.today()).days
+        if days == 0:
+            return str(_l("due today"))
+        if days > 0:
+            return ngettext("in %(num)d day", "in %(num)d days", days)
+        return ngettext("%(num)d day overdue", "%(num)d days overdue", -days)
 
     @app.template_global("today_date")
     def _today() -> dt.date:
