@@ -211,16 +211,21 @@ def test_search_by_surname_and_number_never_puts_the_name_in_a_url(client: Flask
     number = re.search(r"Fall (\d{4}-\d{4})", client.get(location).get_data(as_text=True))
     assert number
     token = csrf(client, "/faelle")
-    found = client.post(
+    searched = client.post(
         "/faelle/suche", data={"csrf_token": token, "field": "surname", "value": " zzyzxqvarn "}
-    ).get_data(as_text=True)
+    )
+    assert searched.status_code == 303  # post-redirect-get: the term is in no URL
+    assert "zzyzxqvarn" not in searched.headers["Location"].lower()
+    found = client.get(searched.headers["Location"]).get_data(as_text=True)
     assert number.group(1) in found
     found = client.post(
-        "/faelle/suche", data={"csrf_token": token, "field": "number", "value": number.group(1)}
+        "/faelle/suche", data={"csrf_token": token, "field": "number", "value": number.group(1)},
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert location.split("/")[-1] in found
     none = client.post(
-        "/faelle/suche", data={"csrf_token": token, "field": "surname", "value": "Niemand"}
+        "/faelle/suche", data={"csrf_token": token, "field": "surname", "value": "Niemand"},
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert "0 Fälle gefunden" in none
 
