@@ -216,3 +216,35 @@ def dashboard(session: Session, actor: Actor, on: dt.date | None = None) -> Dash
     )
     access.audit(session, actor, "case.dashboard")
     return board
+
+
+def case_numbers(session: Session, actor: Actor, ids: list[str]) -> dict[str, str]:
+    """Return case id → case number for the access log (clear columns; nothing decrypted).
+
+    The auditor may not open a case, but sees its number beside its id in the log.
+
+    Raises:
+        NotAllowed: the actor may not read the access log.
+    """
+    access.require(session, actor, Permission.AUDIT_READ, "audit.view")
+    wanted = set()
+    for raw in ids:
+        try:
+            wanted.add(uuid.UUID(raw))
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    rows = session.execute(select(Case.id, Case.case_number).where(Case.id.in_(wanted)))
+    return {str(case_id): number for case_id, number in rows}
+
+
+def case_ids_by_number(session: Session, actor: Actor, number: str) -> list[str]:
+    """Return the ids of the cases with this number (one per office), for the log's filter.
+
+    Raises:
+        NotAllowed: the actor may not read the access log.
+    """
+    access.require(session, actor, Permission.AUDIT_READ, "audit.view")
+    rows = session.scalars(select(Case.id).where(Case.case_number == number.strip()[:16]))
+    return sorted(str(i) for i in rows)

@@ -20,6 +20,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         admin,
         admin_data,  # noqa: F401 - its routes join admin.bp before registration
         audit,
+        audit_words,
         auth,
         case_edits,  # noqa: F401 - its routes join cases.bp before registration
         case_entries,  # noqa: F401 - its routes join cases.bp before registration
@@ -42,6 +43,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.session_interface = ServerSessionInterface()
     pipeline.init_app(app)
     i18n.init_app(app)
+    audit_words.init_app(app)
     security.init_app(app, settings)
     guard.init_app(app)
     errors.init_app(app)

@@ -89,41 +89,41 @@ def counsellor_choices(page: case_page.CasePage) -> list[tuple[str, str]]:
     return sorted(((uid, page.staff.get(uid, uid)) for uid in page.counsellors), key=lambda c: c[1])
 
 
-def _contact(page: case_page.CasePage, form: Any, lang: str) -> ContactForm:
+def _contact(page: case_page.CasePage, form: Any, lang: str) -> Any:
     form = form or ContactForm(formdata=None, on=today(), prefix="contact")
     form.fill(page.vocabulary, lang)
     return form
 
 
-def _intervention(page: case_page.CasePage, form: Any, lang: str) -> InterventionForm:
+def _intervention(page: case_page.CasePage, form: Any, lang: str) -> Any:
     form = form or InterventionForm(formdata=None, started_on=today(), prefix="intervention")
     form.fill(page.vocabulary, lang, open_deadlines(page, lang))
     return form
 
 
-def _deadline(page: case_page.CasePage, form: Any, lang: str) -> DeadlineForm:
+def _deadline(page: case_page.CasePage, form: Any, lang: str) -> Any:
     form = form or DeadlineForm(formdata=None, prefix="deadline")
     deadline_choices(form, page, lang)
     return form
 
 
-def _override(page: case_page.CasePage, form: Any, lang: str) -> OverrideForm:
+def _override(page: case_page.CasePage, form: Any, lang: str) -> Any:
     form = form or OverrideForm(formdata=None, prefix="override")
     form.deadline.choices = [("", "–"), *open_deadlines(page, lang)]
     return form
 
 
-def _follow_up(page: case_page.CasePage, form: Any, lang: str) -> FollowUpForm:
+def _follow_up(page: case_page.CasePage, form: Any, lang: str) -> Any:
     return form or FollowUpForm(formdata=None, prefix="follow_up")
 
 
-def _person(page: case_page.CasePage, form: Any, lang: str) -> PersonForm:
+def _person(page: case_page.CasePage, form: Any, lang: str) -> Any:
     form = form or PersonForm(formdata=None, prefix="person")
     form.fill(page.vocabulary, lang)
     return form
 
 
-def _incident(page: case_page.CasePage, form: Any, lang: str) -> IncidentForm:
+def _incident(page: case_page.CasePage, form: Any, lang: str) -> Any:
     form = form or IncidentForm(formdata=None, prefix="incident")
     form.fill(page.vocabulary, lang)
     return form
@@ -137,19 +137,19 @@ def details_form(current: CaseDetails) -> DetailsForm:
     )  # fmt: skip
 
 
-def _details(page: case_page.CasePage, form: Any, lang: str) -> DetailsForm:
+def _details(page: case_page.CasePage, form: Any, lang: str) -> Any:
     form = form or details_form(page.view.details)
     form.fill(page.vocabulary, lang, consent_choices(page, lang))
     return form
 
 
-def _status(page: case_page.CasePage, form: Any, lang: str) -> StatusForm:
+def _status(page: case_page.CasePage, form: Any, lang: str) -> Any:
     form = form or StatusForm(formdata=None, on=today(), prefix="status")
     form.fill(page.vocabulary, lang, [("", "–")] + [(s, status_label(s)) for s in page.reachable])
     return form
 
 
-def _counsellors(page: case_page.CasePage, form: Any, lang: str) -> CounsellorsForm:
+def _counsellors(page: case_page.CasePage, form: Any, lang: str) -> Any:
     case = page.view.case
     form = form or CounsellorsForm(
         formdata=None, prefix="counsellors", lead=case.lead_counsellor_id,
@@ -159,7 +159,7 @@ def _counsellors(page: case_page.CasePage, form: Any, lang: str) -> CounsellorsF
     return form
 
 
-def _attachment(page: case_page.CasePage, form: Any, lang: str) -> AttachmentForm:
+def _attachment(page: case_page.CasePage, form: Any, lang: str) -> Any:
     return form or AttachmentForm(formdata=None, prefix="attachment")
 
 

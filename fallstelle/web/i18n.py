@@ -11,10 +11,11 @@ import datetime as dt
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, format_datetime, ngettext
+from flask_babel import Babel, format_datetime
 from flask_babel import lazy_gettext as _l
 
 from fallstelle import clock
+from fallstelle.reports import periods
 
 LANGUAGES = ("de", "en")
 DEFAULT = "de"
@@ -80,9 +81,21 @@ def init_app(app: Flask) -> None:
         days = (value - clock.today()).days
         if days == 0:
             return str(_l("due today"))
+        if days == 1:
+            return str(_l("due tomorrow"))
+        if days == -1:
+            return str(_l("1 day overdue"))
         if days > 0:
-            return ngettext("in %(num)d day", "in %(num)d days", days)
-        return ngettext("%(num)d day overdue", "%(num)d days overdue", -days)
+            return str(_l("in %(n)s days", n=days))
+        return str(_l("%(n)s days overdue", n=-days))
+
+    @app.template_filter("period_label")
+    def _period_label(value: str) -> str:
+        """``2026-H2`` → "2. Halbjahr 2026" (a stored code shown as words)."""
+        try:
+            return periods.parse(value).label(select_locale())
+        except periods.BadPeriod:
+            return value
 
     @app.template_global("today_date")
     def _today() -> dt.date:
