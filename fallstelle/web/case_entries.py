@@ -81,10 +81,10 @@ def follow_up_done(case_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
             ctx.session, ctx.require_actor(), ctx.keys, case_id, page.view.case.version,
             done, entry_id,
         ))  # fmt: skip
-    flash(_("Follow-up marked as done."), "saved:fristen")
-    target = request.form.get("next")
-    if target == "home":
+    if request.form.get("next") == "home":  # the task list: the message is shown there
+        flash(_("Follow-up marked as done."), "info")
         return redirect(url_for("auth.home"))
+    flash(_("Follow-up marked as done."), "saved:fristen")
     return redirect(url_for("cases.show", case_id=case_id, _anchor="fristen"))
 
 

@@ -147,7 +147,8 @@ def test_two_new_contacts_from_forms_of_the_same_version_never_conflict(
     versions = [version_on(form_page(who, location, "kontakt"), "contact")
                 for who in (client, colleague)]  # fmt: skip
     assert versions[0] == versions[1]
-    for who, version, note in zip((client, colleague), versions, ("Anruf eins", "Anruf zwei")):
+    notes = ("Anruf eins", "Anruf zwei")
+    for who, version, note in zip((client, colleague), versions, notes, strict=True):
         response = who.post(
             f"{location}/kontakt",
             data={
