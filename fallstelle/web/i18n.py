@@ -16,6 +16,7 @@ from flask_babel import Babel, format_datetime, get_translations
 from flask_babel import lazy_gettext as _l
 
 from fallstelle import clock
+from fallstelle.reports import periods
 
 LANGUAGES = ("de", "en")
 DEFAULT = "de"
@@ -87,6 +88,30 @@ def init_app(app: Flask) -> None:
     @app.template_filter("datetime_de")
     def _datetime_de(value: dt.datetime) -> str:
         return str(format_datetime(value, "dd.MM.yyyy HH:mm"))
+
+    @app.template_filter("days_left")
+    def _days_left(value: dt.date | None) -> str:
+        """ "in 5 days", "today", "3 days overdue": how much time a deadline leaves."""
+        if value is None:
+            return ""
+        days = (value - clock.today()).days
+        if days == 0:
+            return str(_l("due today"))
+        if days == 1:
+            return str(_l("due tomorrow"))
+        if days == -1:
+            return str(_l("1 day overdue"))
+        if days > 0:
+            return str(_l("in %(n)s days", n=days))
+        return str(_l("%(n)s days overdue", n=-days))
+
+    @app.template_filter("period_label")
+    def _period_label(value: str) -> str:
+        """``2026-H2`` → "2. Halbjahr 2026" (a stored code shown as words)."""
+        try:
+            return periods.parse(value).label(select_locale())
+        except periods.BadPeriod:
+            return value
 
     @app.template_global("today_date")
     def _today() -> dt.date:
