@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from fallstelle.auth.actor import Actor
 from fallstelle.cases import access, sealing
+from fallstelle.cases.errors import CaseKeyRefused
 from fallstelle.cases.models import Case, CaseEntry
 from fallstelle.cases.queries import SOON_DAYS, CaseSummary, Dashboard
 from fallstelle.cases.sections import KINDS, Deadline, FollowUp
@@ -64,14 +65,19 @@ def due_items(
         )
     )
     ciphers = {}
+    refused: set[uuid.UUID] = set()
     items: list[DueItem] = []
     soon = on + dt.timedelta(days=SOON_DAYS)
     for row in rows:
         case = cases[row.case_id]
+        if case.id in refused:
+            continue
         if case.id not in ciphers:
-            ciphers[case.id] = sealing.open_case_key(
-                keys.keyring, case.id, case.dek_wrapped, case.dek_version
-            )
+            try:
+                ciphers[case.id] = sealing.open_case_key(keys.keyring, case)
+            except CaseKeyRefused:  # moved by a database write: never disclosed
+                refused.add(case.id)
+                continue
         data = ciphers[case.id].open(
             KINDS[row.kind], sealing.ENTRIES, sealing.entry_row_id(row.kind, row.id), row.payload
         )
