@@ -89,6 +89,9 @@ class Settings:
     trusted_proxy: str | None = None
     #: Address users reach the app at; used in one-time links printed at the command line.
     base_url: str = "http://127.0.0.1:5000"
+    #: Whether FALLSTELLE_BASE_URL was given. Without it, links carry the address ``run.py``
+    #: really listens on (``cli.serve.served_settings``), not the default above.
+    base_url_set: bool = True
     #: Largest request body accepted, in bytes (uploads included); larger gets 413.
     max_request_bytes: int = 16 * 1024 * 1024
     #: Owner URL for schema migrations (PostgreSQL); the app's own URL is least privilege.
@@ -136,6 +139,7 @@ class Settings:
             session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 12, 1, 7 * 24),
             https=_bool(env, "HTTPS", False),
             base_url=_base_url(env),
+            base_url_set=bool((env.get(PREFIX + "BASE_URL") or "").strip()),
             trusted_proxy=(env.get(PREFIX + "TRUSTED_PROXY") or "").strip() or None,
             max_request_bytes=_int(env, "MAX_REQUEST_BYTES", 16 * 1024 * 1024, 1024, 1 << 30),
             migration_database_url=_migration_url(env, url),

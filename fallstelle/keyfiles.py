@@ -12,7 +12,8 @@ Imports the standard library, ``cryptography``, ``crypto`` and ``errors``. Layou
     keys/audit-signing.pub    its public key (handed to auditors)
     keys/audit-chain.key      32 random bytes, HMAC key of the audit chain (issue 11)
 
-The directory must be 0700 and every key file 0600, owned by the user running the app
+The directory must be 0700 and every file in it 0600 (the public key and any stray file too;
+only the repository's README.md and .gitignore are exempt), owned by the user running the app
 (ENC-11); anything looser stops start-up, as OpenSSH does. Files are created with O_EXCL, so
 a key is never overwritten.
 """
@@ -135,6 +136,20 @@ def _check_mode(path: Path, allowed: int, what: str) -> None:
         raise ConfigError(f"insecure key permissions: {what} {path} belongs to another user")
 
 
+def _check_every_file(keys_dir: Path) -> None:
+    """Check every entry of keys/, not only the files read (issue 11): the public key, an
+    old KEK, a stray copy — anything looser than 0600 or not a plain file refuses start-up.
+    Only the repository's own README.md and .gitignore are exempt."""
+    for entry in sorted(keys_dir.iterdir()):
+        if entry.name in NOT_KEYS:
+            continue
+        if entry.is_symlink() or not entry.is_file():
+            raise ConfigError(
+                f"insecure key permissions: {entry} is not a plain file; keys/ holds key files only"
+            )
+        _check_mode(entry, 0o600, "key file")
+
+
 def _read(keys_dir: Path, name: str) -> bytes:
     path = keys_dir / name
     if not path.is_file():
@@ -166,6 +181,7 @@ def load_keys(keys_dir: Path) -> KeyMaterial:
             "`flask --app fallstelle init`"
         )
     _check_mode(keys_dir, 0o700, "keys directory")
+    _check_every_file(keys_dir)
     try:
         ring = json.loads(_read(keys_dir, KEYRING))
         primary = bytes.fromhex(ring["primary"])

@@ -51,13 +51,17 @@ class Store:
 def alembic_config(connection: Any = None, keys: keyfiles.KeyMaterial | None = None) -> Config:
     """Return the Alembic configuration of the packaged migrations.
 
-    ``keys``: migration 0012 seals an existing audit log with the chain key.
+    ``keys`` reach the migrations that must re-seal data: 0012 seals an existing audit log
+    with the chain key; 0013 re-wraps every case key and re-computes the blind indexes (such a
+    migration refuses to run on rows without them). The keys never leave the process: they
+    are handed over in memory, as the connection is.
     """
     cfg = Config()
     cfg.set_main_option("script_location", "fallstelle:migrations")
     cfg.attributes["connection"] = connection
     if keys is not None:
         cfg.attributes["audit_chain_key"] = keys.audit_chain_key
+    cfg.attributes["keys"] = keys
     return cfg
 
 

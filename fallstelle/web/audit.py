@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,6 +21,7 @@ from fallstelle.audit import service as audit_service
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
+from fallstelle.cases import queries as case_queries
 from fallstelle.reports.csv_export import neutralise
 from fallstelle.runtime import get_store
 from fallstelle.web.forms import ConfirmForm
@@ -31,6 +33,8 @@ CSV_COLUMNS = (
     "seq", "time", "username", "actor_role", "action", "object_type", "object_id",
     "outcome", "reason", "request_id",
 )  # fmt: skip
+
+CASE_NUMBER = re.compile(r"\d{4}-\d{3,6}")  # 2026-0042
 
 
 def _actor() -> Actor:
@@ -69,11 +73,16 @@ def parse_filter(args: MultiDict[str, str]) -> tuple[console.Filter, dict[str, s
     date_from, date_to = _date(args, "von", errors), _date(args, "bis", errors)
     if date_from and date_to and date_from > date_to:
         errors["bis"] = _("The end date lies before the start date.")
+    object_id = args.get("objekt", "").strip()[:128] or None
+    if object_id and CASE_NUMBER.fullmatch(object_id):  # a case number: the log holds ids
+        found = case_queries.case_ids_by_number(db_session(), _actor(), object_id)
+        if found:
+            object_id = found[0]
     return (
         console.Filter(
             actor_id=actor_id,
             action=args.get("aktion", "").strip()[:128] or None,
-            object_id=args.get("objekt", "").strip()[:128] or None,
+            object_id=object_id,
             outcome=outcome,
             date_from=date_from,
             date_to=date_to,
@@ -98,6 +107,8 @@ def log() -> tuple[str, int]:
     if last_check is not None and last_check.actor_id:
         shown.append(last_check.actor_id)
     names = accounts.usernames(session, _actor(), shown)
+    objects = [e.object_id for e in page.events if e.object_type == "case" and e.object_id]
+    numbers = case_queries.case_numbers(session, _actor(), objects + [o.object_id for o in opened])
     _audit("audit.view", "ok" if not errors else "failed", None if not errors else "invalid_input")
     query = {k: v for k, v in request.args.items() if k != "seite"}
     return render_template(
@@ -108,6 +119,7 @@ def log() -> tuple[str, int]:
         query=query,
         names=names,
         opened=opened,
+        numbers=numbers,
         last_check=last_check,
         outcomes=console.OUTCOMES,
         confirm=ConfirmForm(),

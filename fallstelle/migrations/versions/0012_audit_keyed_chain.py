@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "0012"
-down_revision = "0018"  # issue-audit: re-chained after merging main (was "0011")
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
