@@ -8,6 +8,8 @@ and database do not fit together; see SECURITY.md "Start-up refusals". A port it
 listen on is one line and exit code 69 (``cli.serve``). Every link it prints starts with
 ``FALLSTELLE_BASE_URL``; it warns when that address does not reach where it listens.
 Logging goes to stderr (journald under systemd): one line per request (``web.requestlog``).
+SIGTERM (``systemctl stop``) and SIGINT (Ctrl+C) stop it cleanly: the SQLite WAL is folded
+into the database file (``PRAGMA wal_checkpoint(TRUNCATE)``), so the files at rest are whole.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+from typing import Any
 
 import fallstelle
 from fallstelle import create_app, keyfiles
@@ -87,8 +91,26 @@ def main(argv: list[str] | None = None) -> int:
         f"{settings.base_url}/ (Ctrl+C stops)",
         flush=True,
     )
-    server.run()
+    serve_until_stopped(server, store)
     return 0
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # the same way out for SIGTERM (systemd) as for Ctrl+C
+
+
+def serve_until_stopped(server: Any, store: Store) -> None:
+    """Serve until SIGTERM or SIGINT, then stop cleanly: close the listening socket and
+    fold the WAL into the database file (``Store.close``), so the files at rest are whole."""
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        store.close()
+        print("fallstelle: stopped; database checkpointed", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -144,6 +144,30 @@ def assert_pragmas(engine: Engine) -> None:
                 raise ConfigError(f"SQLite PRAGMA {name} is {value!r}, expected {expected!r}")
 
 
+def checkpoint(engine: Engine, *, wait_ms: int | None = None) -> bool:
+    """Fold the SQLite WAL into the database file and truncate it (``wal_checkpoint(TRUNCATE)``).
+
+    Run at every clean stop, so that the files at rest are whole (a copy of the database
+    file alone then holds every commit), and after an erasure, so that no old WAL frame
+    keeps erased pages. ``wait_ms`` bounds how long readers may hold it up (default: the
+    busy timeout). Returns False when readers kept it from completing; True on PostgreSQL.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    raw = engine.raw_connection()
+    try:
+        dbapi = raw.driver_connection
+        assert isinstance(dbapi, sqlite3.Connection)  # noqa: S101 - sqlite dialect
+        if wait_ms is not None:
+            dbapi.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        busy = dbapi.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if wait_ms is not None:
+            dbapi.execute(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
+    finally:
+        raw.close()
+    return not busy
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Return the session factory; services receive a Session and flush, never commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from fallstelle import db
 from fallstelle.audit import record
 from fallstelle.audit.events import REASON_RE
 from fallstelle.auth.actor import Actor
@@ -172,18 +172,10 @@ def settle(bind: Any) -> bool:
     next erasure and at every clean stop); True on PostgreSQL, where there is no such file.
     """
     engine: Engine = bind.engine if hasattr(bind, "engine") else bind
-    if engine.dialect.name != "sqlite":
-        return True
-    raw = engine.raw_connection()
-    try:
-        dbapi = raw.driver_connection
-        assert isinstance(dbapi, sqlite3.Connection)  # noqa: S101 - sqlite dialect
-        busy, _log, _done = dbapi.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    finally:
-        raw.close()
-    if busy:
+    done = db.checkpoint(engine)
+    if not done:
         log.warning("erasure: WAL checkpoint was blocked by readers; retried later")
-    return not busy
+    return done
 
 
 def erase_case(
