@@ -77,6 +77,21 @@ def open_case_key(
     return CaseCipher(case_id, dek, dek_version)
 
 
+def rewrap_case_key(
+    keyring: crypto.Keyring, case_id: uuid.UUID, wrapped: bytes, dek_version: int
+) -> bytes:
+    """Return the case's data key wrapped anew by the primary KEK (key rotation).
+
+    The data key itself does not change, so no payload is re-encrypted and a writer that
+    unwrapped the old form meanwhile still holds the right key.
+
+    Raises:
+        UnsupportedFormat, UnknownKeyId, DecryptionFailed: see ``Keyring.unwrap_dek``.
+    """
+    dek = keyring.unwrap_dek(bytes(wrapped), case_id=case_id, dek_version=dek_version)
+    return keyring.wrap_dek(dek, case_id=case_id, dek_version=dek_version)
+
+
 def normalise_for_index(field: str, value: str) -> str:
     """Normalise a searchable value: a phone number to digits (+49 → 0), else as crypto does."""
     if field == "phone":

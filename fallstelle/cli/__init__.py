@@ -1,9 +1,10 @@
 """Command-line interface: ``flask --app fallstelle <command>``, one module per topic.
 
 ``setup`` (init), ``users`` (accounts and offices), ``audit`` (verify, export), ``cases``
-(import, demo), ``reports`` (report build), ``backup`` (create, verify, restore), ``serve``
-(``run.py``'s listening; Flask's own ``run`` refused). Commands that touch data open the
-store through :func:`fallstelle.cli.setup.open_or_exit` first.
+(import, demo), ``reports`` (report build), ``backup`` (create, verify, restore), ``keys``
+(status, rotate, retire), ``serve`` (``run.py``'s listening; Flask's own ``run`` refused).
+Commands that touch data open the store through :func:`fallstelle.cli.setup.open_or_exit`
+first.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ def version_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from fallstelle.cli import audit, backup, cases, reports, serve, setup, users
+    from fallstelle.cli import audit, backup, cases, keys, reports, serve, setup, users
 
-    for module in (setup, users, audit, cases, reports, backup):
+    for module in (setup, users, audit, cases, reports, backup, keys):
         module.init_app(app)
     app.cli.add_command(version_command)
     serve.replace_flask_run()
