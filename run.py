@@ -25,10 +25,11 @@ import fallstelle
 from fallstelle import create_app, keyfiles
 from fallstelle.auth import service
 from fallstelle.auth.login import enrolment_link
+from fallstelle.cli import EX_TEMPFAIL, STORAGE_LINES
 from fallstelle.cli import serve as serving
 from fallstelle.cli.setup import initialise_and_record
 from fallstelle.config import Settings
-from fallstelle.db import utcnow
+from fallstelle.db import storage_fault, utcnow
 from fallstelle.errors import ConfigError
 from fallstelle.runtime import get_runtime
 from fallstelle.store import Store, inspect_database
@@ -71,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"fallstelle: {exc}", file=sys.stderr, flush=True)
         return exc.exit_code
+    except Exception as exc:
+        kind = storage_fault(exc)  # a full disk is not "the database is broken"
+        if kind is None:
+            raise
+        print(f"fallstelle: {STORAGE_LINES[kind]}", file=sys.stderr, flush=True)
+        return EX_TEMPFAIL
 
     # Logging starts only after the checks: a refusal is exactly one line on stderr.
     # journald stamps each line itself; elsewhere the line carries its own time.

@@ -10,6 +10,7 @@ PostgreSQL database would disagree on.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import sqlite3
 from typing import Annotated, Any
 
@@ -166,6 +167,42 @@ def checkpoint(engine: Engine, *, wait_ms: int | None = None) -> bool:
     finally:
         raw.close()
     return not busy
+
+
+#: What a storage fault is, by kind: SQLite's message, PostgreSQL's SQLSTATE, errno values.
+#: Not "readonly database" / SQLSTATE 25006: the read-only engine (``query_only``, READ ONLY
+#: transactions) answers a stray write with the same; a read-only mount is found by asking
+#: the file system (``store.storage_state``).
+_SQLITE_FAULTS = (("database or disk is full", "full"),)
+_PG_FAULTS = {"53100": "full"}  # disk_full
+_ERRNO_FAULTS = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read_only"}
+
+
+def storage_fault(exc: BaseException) -> str | None:
+    """Return ``"full"`` or ``"read_only"`` when ``exc`` (or what caused it) is a storage
+    fault — a full disk, a read-only file system — else None."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _ERRNO_FAULTS:
+            return _ERRNO_FAULTS[current.errno]
+        if isinstance(current, sqlite3.Error):
+            text = str(current).lower()
+            for needle, kind in _SQLITE_FAULTS:
+                if needle in text:
+                    return kind
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str) and state in _PG_FAULTS:
+            return _PG_FAULTS[state]
+        for attr in ("orig", "original_exception", "__cause__", "__context__"):
+            found = getattr(current, attr, None)
+            if isinstance(found, BaseException):
+                todo.append(found)
+    return None
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

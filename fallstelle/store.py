@@ -9,6 +9,7 @@ only after every check passed may anything be written. There is never a plaintex
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,24 @@ class Store:
         with contextlib.suppress(Exception):
             db.checkpoint(self.engine, wait_ms=1000)
         self.engine.dispose()
+
+
+#: Less free space than this in the data directory counts as a full disk for ``/health``.
+LOW_SPACE_BYTES = 256 * 1024
+
+
+def storage_state(data_dir: Path) -> str | None:
+    """Return ``"full"`` or ``"read_only"`` when the data directory cannot take writes."""
+    probe = data_dir if data_dir.exists() else data_dir.parent
+    try:
+        stats = os.statvfs(probe)
+    except (OSError, AttributeError):  # no statvfs (Windows) or no directory: no verdict
+        return None
+    if stats.f_flag & os.ST_RDONLY:
+        return "read_only"
+    if stats.f_bavail * stats.f_frsize < LOW_SPACE_BYTES:
+        return "full"
+    return None
 
 
 def alembic_config(connection: Any = None) -> Config:
