@@ -23,12 +23,14 @@ refuses while any data key still uses the old KEK.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fallstelle import crypto, keyfiles
@@ -38,7 +40,18 @@ from fallstelle.cases.models import Case
 from fallstelle.db import KeyCheck, as_utc
 from fallstelle.errors import FallstelleError
 
-BATCH = 500
+BATCH = 200
+#: Seconds between batches: SQLite has one writer at a time, and a loop that takes the lock
+#: again at once would keep the server's requests waiting.
+PAUSE = 0.05
+_T = cast(Table, Case.__table__)
+#: One statement per batch (executemany); ``dek_kid = old`` skips a case re-wrapped or erased
+#: meanwhile. The case's ``version`` is not touched: the data key stays the same.
+REWRAP = (
+    update(_T)
+    .where(_T.c.id == bindparam("b_id"), _T.c.dek_kid == bindparam("b_old"))
+    .values(dek_wrapped=bindparam("b_wrapped"))
+)
 #: Called between steps with a label (tests stop the rotation there, as a kill would).
 Step = Callable[[str], None]
 
@@ -73,6 +86,7 @@ def rotate(
     keys_dir: Path,
     *,
     batch: int = BATCH,
+    pause: float = PAUSE,
     step: Step = _no_step,
     progress: Callable[[int, int], None] | None = None,
 ) -> Rotated:
@@ -112,18 +126,19 @@ def rotate(
             ).all()
             if not rows:
                 break
-            for case_id, wrapped, old, version in rows:
-                session.execute(
-                    update(Case)
-                    .where(Case.id == case_id, Case.dek_kid == old)
-                    .values(dek_wrapped=_rewrap(keys.keyring, case_id, wrapped, version),
-                            dek_kid=primary)
-                    .execution_options(synchronize_session=False)
-                )  # fmt: skip
+            session.execute(
+                REWRAP.values(dek_kid=primary),
+                [
+                    {"b_id": case_id, "b_old": old,
+                     "b_wrapped": _rewrap(keys.keyring, case_id, wrapped, version)}
+                    for case_id, wrapped, old, version in rows
+                ],
+            )  # fmt: skip
             step("batch")
         done += len(rows)
         if progress is not None:
             progress(done, total)
+        time.sleep(pause)  # let the server's writers have the lock between batches
     with sessions() as session, session.begin():
         _audit(session, "key.rotate", primary, f"rewrapped_{done}")
     return Rotated(primary, done, started)

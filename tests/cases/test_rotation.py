@@ -68,7 +68,7 @@ def kill_and_finish(settings: Settings, at: int, monkeypatch: pytest.MonkeyPatch
         point = killer(at, patch)
         doomed = open_store(settings)
         try:
-            rotation.rotate(doomed.sessions, settings.keys_dir, batch=3, step=point)
+            rotation.rotate(doomed.sessions, settings.keys_dir, batch=3, pause=0, step=point)
         except Killed:
             pass
         finally:
@@ -76,7 +76,7 @@ def kill_and_finish(settings: Settings, at: int, monkeypatch: pytest.MonkeyPatch
     all_decrypt(settings)  # a restarted process starts and reads every case
     again = open_store(settings)
     try:
-        done = rotation.rotate(again.sessions, settings.keys_dir, batch=3)
+        done = rotation.rotate(again.sessions, settings.keys_dir, batch=3, pause=0)
     finally:
         again.close()
     assert all_decrypt(settings) == {done.primary}, f"kill point {at}"
