@@ -8,8 +8,8 @@ looking payload and one attachment entry and file (``--attachment-kb``) — then
 ``backup create``, ``backup verify`` and ``backup restore`` (sizes too). For the rotation it
 tops the cases up to ``--rotate`` data keys, starts ``run.py`` on the installation, measures
 the request latency of the sign-in page before and during ``keys rotate``, and times the
-rotation. ``--kills N`` additionally runs N random-kill rounds of the rotation (as the test
-does, with more points).
+rotation. (More random kill points than the suite's 50: raise ``KILLS`` in
+``tests/cases/test_rotation.py`` and run that test.)
 
     python -m benchmarks.backup_bench [--cases 10000] [--rotate 100000] [--attachment-kb 20]
 """
