@@ -37,7 +37,7 @@ from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Role
 from fallstelle.backup import archive, identity, restore
-from fallstelle.cases import rotation
+from fallstelle.cases import rotation, sealing
 from fallstelle.cases.models import Case, CaseEntry
 from fallstelle.config import Settings
 from fallstelle.db import utcnow
@@ -75,7 +75,9 @@ def fill(
                     "lead_counsellor_id": lead,
                     "status": "in_beratung",
                     "opened_on": date(2026, 1, 5),
-                    "dek_wrapped": keyring.wrap_dek(crypto.new_key(), case_id=case_id),
+                    "dek_wrapped": keyring.wrap_bound_dek(
+                        crypto.new_key(), sealing.binding(case_id, 1, office, lead, ())
+                    ),
                     "dek_kid": keyring.primary.hex(),
                     "dek_version": 1,
                     "payload": _blob(700),

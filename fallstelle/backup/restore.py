@@ -27,7 +27,7 @@ from sqlalchemy import Engine, create_engine, delete, func, insert, select
 from sqlalchemy.pool import NullPool
 
 from fallstelle import crypto
-from fallstelle.audit import Event, chain, queries, record
+from fallstelle.audit import Event, queries, record, verifier
 from fallstelle.backup import database
 from fallstelle.backup.archive import (
     ATTACHMENTS,
@@ -50,25 +50,30 @@ from fallstelle.store import alembic_config, head_revision, inspect_database, op
 
 def verify_audit(
     engine: Engine, keys: KeyMaterial, progress: Progress | None
-) -> chain.Verification:
+) -> verifier.Verification:
     """Run the audit room's verification on a copy — the one place this room calls it.
 
-    (Issue 12 merge note: when ``audit.queries.verify_log(engine, public_key, *, chain_key,
-    witness_path, saved_checkpoints, progress)`` lands, this body becomes that call with
-    ``witness_path=None``: a copy is older than the live witness by design.)
+    With the chain key (every event's and the head's MAC is checked), without the witness:
+    a copy is older than the live witness by design.
     """
-    return queries.verify_database(engine, keys.audit_signing_key.public_key(), progress=progress)
+    return queries.verify_log(
+        engine,
+        keys.audit_signing_key.public_key(),
+        chain_key=keys.audit_chain_key,
+        witness_path=None,
+        progress=progress,
+    )
 
 
 @dataclass(frozen=True)
 class Checked:
     manifest: Manifest
-    audit: chain.Verification
+    audit: verifier.Verification
 
 
 def _check_copy(
     engine: Engine, manifest: Manifest, keys: KeyMaterial, bar: Progress
-) -> chain.Verification:
+) -> verifier.Verification:
     with engine.connect() as conn:
         problems = differences(manifest.db, facts(conn))
     if problems:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,9 +68,9 @@ def _audit(session: Session, action: str, kid: str, reason: str | None = None) -
                           reason=reason))  # fmt: skip
 
 
-def _rewrap(keyring: crypto.Keyring, case_id: uuid.UUID, wrapped: bytes, dek_version: int) -> bytes:
-    """The one call that re-wraps a data key (merge point for the office binding)."""
-    return sealing.rewrap_case_key(keyring, case_id, wrapped, dek_version)
+def _rewrap(keyring: crypto.Keyring, case: Case) -> bytes:
+    """The one call that re-wraps a data key: same binding, the primary KEK."""
+    return sealing.rewrap_case_key(keyring, sealing.binding_of(case), bytes(case.dek_wrapped))
 
 
 @dataclass(frozen=True)
@@ -119,20 +118,13 @@ def rotate(
     done = 0
     while True:
         with sessions() as session, session.begin():
-            rows = session.execute(
-                select(Case.id, Case.dek_wrapped, Case.dek_kid, Case.dek_version)
-                .where(Case.dek_kid != primary)
-                .limit(batch)
-            ).all()
+            rows = list(session.scalars(select(Case).where(Case.dek_kid != primary).limit(batch)))
             if not rows:
                 break
             session.execute(
                 REWRAP.values(dek_kid=primary),
-                [
-                    {"b_id": case_id, "b_old": old,
-                     "b_wrapped": _rewrap(keys.keyring, case_id, wrapped, version)}
-                    for case_id, wrapped, old, version in rows
-                ],
+                [{"b_id": case.id, "b_old": case.dek_kid, "b_wrapped": _rewrap(keys.keyring, case)}
+                 for case in rows],
             )  # fmt: skip
             step("batch")
         done += len(rows)

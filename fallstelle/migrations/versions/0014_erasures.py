@@ -1,7 +1,7 @@
 """Erasures: the deletion record of every erased case, for the auditor.
 
 Revision ID: 0014
-Revises: 0018
+Revises: 0013
 Create Date: 2026-12-03
 
 No foreign key to ``cases`` (the case is gone); ``register_seq`` ties the row to the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0018"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
