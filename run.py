@@ -8,6 +8,8 @@ and database do not fit together; see SECURITY.md "Start-up refusals". A port it
 listen on is one line and exit code 69 (``cli.serve``). Every link it prints starts with
 ``FALLSTELLE_BASE_URL``; it warns when that address does not reach where it listens.
 Logging goes to stderr (journald under systemd): one line per request (``web.requestlog``).
+SIGTERM (``systemctl stop``) and SIGINT (Ctrl+C) stop it cleanly: the SQLite WAL is folded
+into the database file (``PRAGMA wal_checkpoint(TRUNCATE)``), so the files at rest are whole.
 """
 
 from __future__ import annotations
@@ -15,16 +17,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+from typing import Any
 
 import fallstelle
 from fallstelle import create_app, keyfiles
 from fallstelle.auth import service
 from fallstelle.auth.login import enrolment_link
+from fallstelle.cli import EX_TEMPFAIL, STORAGE_LINES
 from fallstelle.cli import serve as serving
 from fallstelle.cli.setup import initialise_and_record
 from fallstelle.config import Settings
-from fallstelle.db import utcnow
+from fallstelle.db import storage_fault, utcnow
 from fallstelle.errors import ConfigError
 from fallstelle.runtime import get_runtime
 from fallstelle.store import Store, inspect_database
@@ -69,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"fallstelle: {exc}", file=sys.stderr, flush=True)
         return exc.exit_code
+    except Exception as exc:
+        kind = storage_fault(exc)  # a full disk is not "the database is broken"
+        if kind is None:
+            raise
+        print(f"fallstelle: {STORAGE_LINES[kind]}", file=sys.stderr, flush=True)
+        return EX_TEMPFAIL
 
     # Logging starts only after the checks: a refusal is exactly one line on stderr.
     # journald stamps each line itself; elsewhere the line carries its own time.
@@ -89,8 +100,26 @@ def main(argv: list[str] | None = None) -> int:
         f"{settings.base_url}/ (Ctrl+C stops)",
         flush=True,
     )
-    server.run()
+    serve_until_stopped(server, store)
     return 0
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # the same way out for SIGTERM (systemd) as for Ctrl+C
+
+
+def serve_until_stopped(server: Any, store: Store) -> None:
+    """Serve until SIGTERM or SIGINT, then stop cleanly: close the listening socket and
+    fold the WAL into the database file (``Store.close``), so the files at rest are whole."""
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        store.close()
+        print("fallstelle: stopped; database checkpointed", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

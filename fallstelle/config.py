@@ -51,6 +51,9 @@ def _base_url(env: Mapping[str, str]) -> str:
     return raw
 
 
+#: The source checkout this package runs from, if it is one (``run.py`` beside the package).
+CHECKOUT = Path(__file__).resolve().parents[1]
+
 def _migration_url(env: Mapping[str, str], url: str) -> str | None:
     raw = (env.get(PREFIX + "MIGRATION_DATABASE_URL") or "").strip()
     if not raw:
@@ -64,8 +67,25 @@ def _migration_url(env: Mapping[str, str], url: str) -> str | None:
 
 
 def _path(env: Mapping[str, str], name: str, default: str) -> Path:
-    raw = env.get(PREFIX + name) or default
-    return Path(raw).expanduser().resolve()
+    """An explicit value as given (relative to the working directory); else the default
+    inside the checkout, whatever the working directory is.
+
+    One installation per checkout (issue 12): ``python ../fallstelle/run.py`` started from
+    another directory used to create a second, empty installation there, with fresh keys
+    and a claimable first-admin link.
+
+    Raises:
+        ConfigError: no value and no checkout to default to (an installed package).
+    """
+    raw = env.get(PREFIX + name)
+    if raw:
+        return Path(raw).expanduser().resolve()
+    if not (CHECKOUT / "run.py").is_file():
+        raise ConfigError(
+            f"{PREFIX}{name} is not set and fallstelle does not run from a checkout: set "
+            f"{PREFIX}DATA_DIR and {PREFIX}KEYS_DIR (README, Configuration)"
+        )
+    return CHECKOUT / default
 
 
 @dataclass(frozen=True)
@@ -121,8 +141,8 @@ class Settings:
             ConfigError: a variable is present but malformed.
         """
         env = os.environ if env is None else env
-        data_dir = _path(env, "DATA_DIR", "./instance")
-        keys_dir = _path(env, "KEYS_DIR", "./keys")
+        data_dir = _path(env, "DATA_DIR", "instance")
+        keys_dir = _path(env, "KEYS_DIR", "keys")
         url = (env.get(PREFIX + "DATABASE_URL") or "").strip()
         if not url:
             url = f"sqlite:///{data_dir / 'fallstelle.db'}"

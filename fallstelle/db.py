@@ -10,6 +10,7 @@ PostgreSQL database would disagree on.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import sqlite3
 from typing import Annotated, Any
 
@@ -142,6 +143,66 @@ def assert_pragmas(engine: Engine) -> None:
                 value = value.lower()
             if value != expected:
                 raise ConfigError(f"SQLite PRAGMA {name} is {value!r}, expected {expected!r}")
+
+
+def checkpoint(engine: Engine, *, wait_ms: int | None = None) -> bool:
+    """Fold the SQLite WAL into the database file and truncate it (``wal_checkpoint(TRUNCATE)``).
+
+    Run at every clean stop, so that the files at rest are whole (a copy of the database
+    file alone then holds every commit), and after an erasure, so that no old WAL frame
+    keeps erased pages. ``wait_ms`` bounds how long readers may hold it up (default: the
+    busy timeout). Returns False when readers kept it from completing; True on PostgreSQL.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    raw = engine.raw_connection()
+    try:
+        dbapi = raw.driver_connection
+        assert isinstance(dbapi, sqlite3.Connection)  # noqa: S101 - sqlite dialect
+        if wait_ms is not None:
+            dbapi.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        busy = dbapi.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if wait_ms is not None:
+            dbapi.execute(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
+    finally:
+        raw.close()
+    return not busy
+
+
+#: What a storage fault is, by kind: SQLite's message, PostgreSQL's SQLSTATE, errno values.
+#: Not "readonly database" / SQLSTATE 25006: the read-only engine (``query_only``, READ ONLY
+#: transactions) answers a stray write with the same; a read-only mount is found by asking
+#: the file system (``store.storage_state``).
+_SQLITE_FAULTS = (("database or disk is full", "full"),)
+_PG_FAULTS = {"53100": "full"}  # disk_full
+_ERRNO_FAULTS = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read_only"}
+
+
+def storage_fault(exc: BaseException) -> str | None:
+    """Return ``"full"`` or ``"read_only"`` when ``exc`` (or what caused it) is a storage
+    fault — a full disk, a read-only file system — else None."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _ERRNO_FAULTS:
+            return _ERRNO_FAULTS[current.errno]
+        if isinstance(current, sqlite3.Error):
+            text = str(current).lower()
+            for needle, kind in _SQLITE_FAULTS:
+                if needle in text:
+                    return kind
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str) and state in _PG_FAULTS:
+            return _PG_FAULTS[state]
+        for attr in ("orig", "original_exception", "__cause__", "__context__"):
+            found = getattr(current, attr, None)
+            if isinstance(found, BaseException):
+                todo.append(found)
+    return None
 
 
 #: ``Session.info`` entries every session of an open store carries (``store.open_store``):

@@ -26,6 +26,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -41,6 +42,7 @@ AUDIT_SIGNING = "audit-signing.key"
 AUDIT_PUBLIC = "audit-signing.pub"
 AUDIT_CHAIN = "audit-chain.key"
 RAW_KEYS = (BLIND_INDEX, SECRET, PEPPER, AUDIT_CHAIN)
+PRIMARY, ACTIVE, STAGED, DESTROYED = "primary", "active", "staged", "destroyed"
 #: Files committed to the repository's keys/ folder; they are not key material.
 NOT_KEYS = frozenset({"README.md", ".gitignore"})
 
@@ -59,6 +61,11 @@ class KeyMaterial:
     pepper: bytes
     audit_signing_key: Ed25519PrivateKey
     audit_chain_key: bytes
+    #: KEKs a rotation has created but not yet made primary (their key-check value may not
+    #: be in the database yet: ``keys rotate`` was stopped in between).
+    staged: frozenset[bytes] = frozenset()
+    #: KEKs ``keys retire`` destroyed (their key-check value may still be in the database).
+    retired: frozenset[bytes] = frozenset()
 
     def __repr__(self) -> str:
         return f"KeyMaterial({self.keyring!r})"
@@ -185,7 +192,11 @@ def load_keys(keys_dir: Path) -> KeyMaterial:
     try:
         ring = json.loads(_read(keys_dir, KEYRING))
         primary = bytes.fromhex(ring["primary"])
-        kids = [bytes.fromhex(k["kid"]) for k in ring["keks"] if k["status"] != "destroyed"]
+        kids = [bytes.fromhex(k["kid"]) for k in ring["keks"] if k["status"] != DESTROYED]
+        staged = frozenset(bytes.fromhex(k["kid"]) for k in ring["keks"] if k["status"] == STAGED)
+        retired = frozenset(
+            bytes.fromhex(k["kid"]) for k in ring["keks"] if k["status"] == DESTROYED
+        )
     except (ValueError, KeyError, TypeError):
         raise ConfigError(f"key file {keys_dir / KEYRING} is damaged") from None
     keks = {kid: _read_raw_key(keys_dir, kek_file(kid)) for kid in kids}
@@ -206,7 +217,64 @@ def load_keys(keys_dir: Path) -> KeyMaterial:
         pepper=_read_raw_key(keys_dir, PEPPER),
         audit_signing_key=signing,
         audit_chain_key=_read_raw_key(keys_dir, AUDIT_CHAIN),
+        staged=staged,
+        retired=retired,
     )
+
+
+def read_ring(keys_dir: Path) -> dict[str, Any]:
+    """Return ``keyring.json`` as it is on disk (ids, status, creation time; no key bytes)."""
+    ring: dict[str, Any] = json.loads(_read(keys_dir, KEYRING))
+    return ring
+
+
+def write_ring(keys_dir: Path, ring: dict[str, Any]) -> None:
+    """Replace ``keyring.json`` atomically (write a 0600 temporary file, fsync, rename).
+
+    A process killed at any point leaves either the old or the new file, never a torn one.
+    """
+    tmp = keys_dir / (KEYRING + ".tmp")
+    tmp.unlink(missing_ok=True)
+    _write_new(tmp, (json.dumps(ring, indent=2) + "\n").encode())
+    os.replace(tmp, keys_dir / KEYRING)
+    fd = os.open(keys_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def stage_kek(keys_dir: Path) -> tuple[bytes, bytes]:
+    """Create a new KEK file and list it as ``staged`` in the key ring; return (kid, key)."""
+    kid, key = crypto.new_kid(), crypto.new_key()
+    _write_new(keys_dir / kek_file(kid), key)
+    ring = read_ring(keys_dir)
+    ring["keks"].append({"kid": kid.hex(), "status": STAGED, "created": _now()})
+    write_ring(keys_dir, ring)
+    return kid, key
+
+
+def promote_kek(keys_dir: Path, kid: bytes) -> None:
+    """Make a staged KEK primary; the old primary stays, for unwrapping only (``active``)."""
+    ring = read_ring(keys_dir)
+    for entry in ring["keks"]:
+        if entry["kid"] == kid.hex():
+            entry["status"] = PRIMARY
+        elif entry["status"] == PRIMARY:
+            entry["status"] = ACTIVE
+    ring["primary"] = kid.hex()
+    write_ring(keys_dir, ring)
+
+
+def destroy_kek(keys_dir: Path, kid: bytes) -> None:
+    """Mark a KEK destroyed in the ring, then delete its file (idempotent)."""
+    ring = read_ring(keys_dir)
+    for entry in ring["keks"]:
+        if entry["kid"] == kid.hex():
+            entry["status"] = DESTROYED
+            entry["destroyed"] = entry.get("destroyed") or _now()
+    write_ring(keys_dir, ring)
+    (keys_dir / kek_file(kid)).unlink(missing_ok=True)
 
 
 def add_chain_key(keys_dir: Path) -> bool:

@@ -29,6 +29,9 @@ class Runtime:
         self._store: Store | None = None
         self._group: GroupCommit | None = None
         self._lock = threading.Lock()
+        #: ``"full"`` or ``"read_only"`` after a request failed on storage, until a commit
+        #: goes through again (``web.pipeline``); ``/health`` reports it.
+        self.storage_fault: str | None = None
 
     def open(self, app: Flask, *, migrate: bool = False) -> Store:
         """Open keys and database (once); the secret key comes from the keys directory.

@@ -8,6 +8,8 @@ only after every check passed may anything be written. There is never a plaintex
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,9 +45,35 @@ class Store:
     read_sessions: sessionmaker[Session]
 
     def close(self) -> None:
-        """Close every pooled connection of both engines."""
+        """Fold the SQLite WAL into the database file, then close every pooled connection.
+
+        A clean stop thus leaves whole files at rest (issue 12: copies of ``fallstelle.db``
+        taken after a stop lost cases that lived only in ``fallstelle.db-wal``). Readers that
+        still hold a snapshot may delay it by a second at most; then the WAL stays, intact.
+        """
         self.read_engine.dispose()
+        # Closing must go on even when the checkpoint cannot (a read-only or full disk).
+        with contextlib.suppress(Exception):
+            db.checkpoint(self.engine, wait_ms=1000)
         self.engine.dispose()
+
+
+#: Less free space than this in the data directory counts as a full disk for ``/health``.
+LOW_SPACE_BYTES = 256 * 1024
+
+
+def storage_state(data_dir: Path) -> str | None:
+    """Return ``"full"`` or ``"read_only"`` when the data directory cannot take writes."""
+    probe = data_dir if data_dir.exists() else data_dir.parent
+    try:
+        stats = os.statvfs(probe)
+    except (OSError, AttributeError):  # no statvfs (Windows) or no directory: no verdict
+        return None
+    if stats.f_flag & os.ST_RDONLY:
+        return "read_only"
+    if stats.f_bavail * stats.f_frsize < LOW_SPACE_BYTES:
+        return "full"
+    return None
 
 
 def alembic_config(connection: Any = None, keys: keyfiles.KeyMaterial | None = None) -> Config:
@@ -157,11 +185,14 @@ def check_keys_fit(keys: keyfiles.KeyMaterial, state: DatabaseState) -> None:
     for kid, kek in ring.keks.items():
         kcv = state.key_checks.get(kid.hex())
         if kcv is None:
+            if kid in keys.staged:  # ``keys rotate`` stopped before recording it: it resumes
+                continue
             raise ConfigError(f"key {kid.hex()} is not a key of this database (no key-check value)")
         if not crypto.verify_key_check_value(kek, kid, kcv):
             raise ConfigError(f"wrong key for this database: key {kid.hex()} fails its key check")
     for kid_hex in state.key_checks:
-        if bytes.fromhex(kid_hex) not in ring.keks:
+        kid = bytes.fromhex(kid_hex)
+        if kid not in ring.keks and kid not in keys.retired:
             raise ConfigError(f"key file missing: the database needs key {kid_hex}")
 
 

@@ -291,13 +291,26 @@ def test_settings_of_the_audit_witness_and_the_owner_url(tmp_path: Path) -> None
 
 
 def test_settings_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The defaults are the checkout's, wherever the process starts (issue 12)."""
     monkeypatch.chdir(tmp_path)
+    checkout = Path(__file__).resolve().parents[1]
     settings = Settings.from_env({})
-    assert settings.data_dir == tmp_path / "instance"
-    assert settings.keys_dir == tmp_path / "keys"
-    assert settings.database_url == f"sqlite:///{tmp_path / 'instance' / 'fallstelle.db'}"
+    assert settings.data_dir == checkout / "instance"
+    assert settings.keys_dir == checkout / "keys"
+    assert settings.database_url == f"sqlite:///{checkout / 'instance' / 'fallstelle.db'}"
     assert settings.bcrypt_rounds == 12
     assert not settings.https
+    assert Settings.from_env({"FALLSTELLE_DATA_DIR": "d"}).data_dir == tmp_path / "d"
+
+
+def test_an_installed_package_without_settings_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fallstelle import config
+
+    monkeypatch.setattr(config, "CHECKOUT", tmp_path)  # no run.py there: not a checkout
+    with pytest.raises(ConfigError, match="FALLSTELLE_DATA_DIR is not set"):
+        Settings.from_env({})
 
 
 def test_settings_have_no_secret_fields() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
@@ -114,5 +115,10 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _actor() -> dict[str, Any]:
         # An error page rendered before the store opened has no session and no actor.
-        ready = get_runtime().is_open and request.endpoint != "static"
+        # ... nor does one whose session could not load (an unreadable database, issue 12).
+        ready = (
+            get_runtime().is_open
+            and request.endpoint != "static"
+            and request_ctx._session is not None
+        )
         return {"actor": current_actor() if ready else None, "Permission": Permission}

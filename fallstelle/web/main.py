@@ -8,6 +8,8 @@ from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response as BaseResponse
 
+from fallstelle.runtime import get_runtime
+from fallstelle.store import storage_state
 from fallstelle.web import i18n
 from fallstelle.web.guard import public
 from fallstelle.web.pipeline import db_session
@@ -44,9 +46,17 @@ def set_language() -> BaseResponse:
 @bp.get("/health")
 @public
 def health() -> tuple[Response, int]:
-    """Report whether the database answers; names no version and no data."""
+    """Report whether the database answers and the storage takes writes; names no version
+    and no data. ``storage`` is ``full`` or ``read_only`` when a write failed for that
+    reason and none went through since, or when the data directory has (almost) no space
+    left or is mounted read-only."""
+    runtime = get_runtime()
+    problem = runtime.storage_fault or storage_state(runtime.settings.data_dir)
     try:
         db_session().execute(text("SELECT 1"))
     except Exception:
-        return jsonify(status="unavailable"), 503
+        answer = {"status": "unavailable"} | ({"storage": problem} if problem else {})
+        return jsonify(answer), 503
+    if problem is not None:
+        return jsonify(status="unavailable", storage=problem), 503
     return jsonify(status="ok"), 200

@@ -147,10 +147,11 @@ class RequestContext:
             return
         if self.writes:
             session.commit()
-            return
-        events = audit_service.take_pending(session)
-        session.rollback()  # a read-only transaction: nothing to keep but the events
-        self.runtime.group.append(events)
+        else:
+            events = audit_service.take_pending(session)
+            session.rollback()  # a read-only transaction: nothing to keep but the events
+            self.runtime.group.append(events)
+        self.runtime.storage_fault = None  # a write went through: the storage works again
 
     def fail(self) -> None:
         """Undo the request's work but keep (and commit) the audit events of refusals and
@@ -231,6 +232,11 @@ def finish(response: Response) -> Response:
     else:
         ctx.end()
     return response
+
+
+def note_storage_fault(kind: str) -> None:
+    """Remember a storage fault for ``/health`` until a later commit goes through."""
+    get_runtime(_app()).storage_fault = kind
 
 
 def fail() -> None:

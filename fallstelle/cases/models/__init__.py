@@ -2,7 +2,8 @@
 
 Imports only ``fallstelle.db``, the auth models it references by foreign key, and
 SQLAlchemy. ``case``: the case, its counsellors, its encrypted entries and the case-number
-counters; ``stats``: the anonymous statistical record, which has no foreign key to the case.
+counters; ``erasure``: the deletion record of an erased case; ``stats``: the anonymous
+statistical record, which has no foreign key to the case.
 (Vocabularies and deadline rules are the catalogue's, activities their own room's.)
 """
 
@@ -15,6 +16,7 @@ from fallstelle.cases.models.case import (
     CaseIdentity,
     CaseNumberCounter,
 )
+from fallstelle.cases.models.erasure import ErasureRecord
 from fallstelle.cases.models.stats import StatisticalCode, StatisticalCount, StatisticalRecord
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "CaseEntry",
     "CaseIdentity",
     "CaseNumberCounter",
+    "ErasureRecord",
     "StatisticalCode",
     "StatisticalCount",
     "StatisticalRecord",
