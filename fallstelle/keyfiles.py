@@ -10,6 +10,7 @@ Imports the standard library, ``cryptography``, ``crypto`` and ``errors``. Layou
     keys/pepper.key           32 random bytes, HMAC key of the bcrypt pre-hash
     keys/audit-signing.key    Ed25519 private key (PKCS#8 PEM), signs audit checkpoints
     keys/audit-signing.pub    its public key (handed to auditors)
+    keys/audit-chain.key      32 random bytes, HMAC key of the audit chain (issue 11)
 
 The directory must be 0700 and every file in it 0600 (the public key and any stray file too;
 only the repository's README.md and .gitignore are exempt), owned by the user running the app
@@ -38,7 +39,8 @@ SECRET = "secret.key"  # noqa: S105 - a file name, not a secret
 PEPPER = "pepper.key"
 AUDIT_SIGNING = "audit-signing.key"
 AUDIT_PUBLIC = "audit-signing.pub"
-RAW_KEYS = (BLIND_INDEX, SECRET, PEPPER)
+AUDIT_CHAIN = "audit-chain.key"
+RAW_KEYS = (BLIND_INDEX, SECRET, PEPPER, AUDIT_CHAIN)
 #: Files committed to the repository's keys/ folder; they are not key material.
 NOT_KEYS = frozenset({"README.md", ".gitignore"})
 
@@ -56,6 +58,7 @@ class KeyMaterial:
     secret_key: bytes
     pepper: bytes
     audit_signing_key: Ed25519PrivateKey
+    audit_chain_key: bytes
 
     def __repr__(self) -> str:
         return f"KeyMaterial({self.keyring!r})"
@@ -202,4 +205,18 @@ def load_keys(keys_dir: Path) -> KeyMaterial:
         secret_key=_read_raw_key(keys_dir, SECRET),
         pepper=_read_raw_key(keys_dir, PEPPER),
         audit_signing_key=signing,
+        audit_chain_key=_read_raw_key(keys_dir, AUDIT_CHAIN),
     )
+
+
+def add_chain_key(keys_dir: Path) -> bool:
+    """Create ``audit-chain.key`` in an existing keys directory that lacks it (upgrade).
+
+    Only for installations whose audit log is not keyed yet (before migration 0012): the
+    caller checks that. Returns whether the key was created.
+    """
+    path = keys_dir / AUDIT_CHAIN
+    if not keys_dir.is_dir() or path.exists():
+        return False
+    _write_new(path, crypto.new_key())
+    return True

@@ -157,8 +157,8 @@ def test_migration_0013_rewraps_old_keys_and_reindexes_per_office(
     store: Store, world: World
 ) -> None:
     case_id, _ = create(store, world.alice)
-    with store.engine.begin() as conn:  # one step back: the old format, as before 0013
-        command.downgrade(alembic_config(conn, store.keys), "-1")
+    with store.engine.begin() as conn:  # back to the old format, as 0012 left the rows
+        command.downgrade(alembic_config(conn, store.keys), "0012")
     with store.engine.connect() as conn:
         (wrapped,) = conn.execute(select(Case.dek_wrapped).where(Case.id == case_id)).one()
     assert bytes(wrapped)[0] == crypto.FORMAT_V1

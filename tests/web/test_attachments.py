@@ -33,7 +33,7 @@ def client(app: Flask, anna: Account) -> FlaskClient:
 
 
 def upload(client: FlaskClient, location: str, name: str, content: bytes) -> tuple[int, str]:
-    page = client.get(location).get_data(as_text=True)
+    page = client.get(f"{location}/dokument").get_data(as_text=True)
     version = re.search(r'name="attachment-version" type="hidden" value="(\d+)"', page)
     assert version
     response = client.post(

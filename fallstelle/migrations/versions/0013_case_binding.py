@@ -1,7 +1,7 @@
 """Bind every case key to its office and counsellors; key the blind index per office.
 
 Revision ID: 0013
-Revises: 0018
+Revises: 0012
 Create Date: 2026-12-03
 
 Issue 11. Every wrapped data key of format 1 (bound to the case id only) is re-wrapped in
@@ -32,7 +32,7 @@ from fallstelle.cases import sealing
 from fallstelle.cases.sections import Identity
 
 revision = "0013"
-down_revision = "0018"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
