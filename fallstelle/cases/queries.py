@@ -14,7 +14,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from fallstelle.auth.actor import Actor
@@ -165,19 +165,31 @@ def search_person(
     if not wanted:
         raise Invalid("value", "required")
     column = getattr(CaseIdentity, f"{field}_bidx")
-    per_office = [
-        (Case.office_id == office)
-        & column.in_(sealing.BlindIndexer(keys.blind_index_root, office).candidates(field, wanted))
+    by_office = {
+        office: set(sealing.BlindIndexer(keys.blind_index_root, office).candidates(field, wanted))
         for office in sorted(actor.office_ids)
-    ]
-    rows = session.execute(
-        select(Case, CaseIdentity)
-        .join(CaseIdentity, CaseIdentity.case_id == Case.id)
-        .where(access.visible_clause(actor), or_(false(), *per_office))
-    ).tuples()
+    }
+    # The index on the blind index drives the search: first the candidate rows by their value,
+    # then their cases by id, kept if visible (in SQL the planner would walk every case of the
+    # office first); each row must carry a value made with its own office's keys.
+    candidates = list(
+        session.scalars(
+            select(CaseIdentity).where(column.in_(sorted(set().union(*by_office.values()))))
+        )
+    )
+    visible = {
+        case.id: case
+        for case in session.scalars(
+            select(Case).where(Case.id.in_({c.case_id for c in candidates}))
+        )
+        if access.may_see(session, actor, case)  # the rule of visible_clause, per row
+    }
     found: dict[uuid.UUID, CaseSummary] = {}
-    for case, ident in rows:
-        if case.id in found:
+    for ident in candidates:
+        case = visible.get(ident.case_id)
+        if case is None or case.id in found:
+            continue
+        if getattr(ident, f"{field}_bidx") not in by_office[case.office_id]:
             continue
         try:
             cipher = sealing.open_case_key(keys.keyring, case)

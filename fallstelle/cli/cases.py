@@ -19,7 +19,7 @@ from fallstelle.auth.errors import Invalid
 from fallstelle.cli.progress import progress
 from fallstelle.cli.setup import open_or_exit
 from fallstelle.intake.demo_run import create_demo
-from fallstelle.intake.import_format import split_lines
+from fallstelle.intake.import_limits import split_lines
 from fallstelle.intake.importer import ImportRefused, import_cases
 
 cases_cli = AppGroup("cases", help="Import cases.")
