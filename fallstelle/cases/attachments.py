@@ -91,6 +91,14 @@ def write_sealed(directory: Path, file_id: str, blob: bytes) -> None:
         os.fsync(out.fileno())
 
 
+def delete_file(directory: Path, file_id: str) -> None:
+    """Delete an attachment's ciphertext (gone already is fine: removal is idempotent)."""
+    try:
+        _path(directory, file_id).unlink(missing_ok=True)
+    except Invalid:
+        return
+
+
 def _context(case_id: uuid.UUID, file_id: str) -> crypto.FieldContext:
     return crypto.FieldContext(TABLE, "content", case_id, file_id)
 

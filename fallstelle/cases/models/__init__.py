@@ -2,7 +2,8 @@
 
 Imports only ``fallstelle.db``, the auth models it references by foreign key, and
 SQLAlchemy. ``case``: the case, its counsellors, its encrypted entries and the case-number
-counters; ``stats``: the anonymous statistical record, which has no foreign key to the case.
+counters; ``lifecycle``: the change history and the retention policy;
+``stats``: the anonymous statistical record, which has no foreign key to the case.
 (Vocabularies and deadline rules are the catalogue's, activities their own room's.)
 """
 
@@ -15,16 +16,19 @@ from fallstelle.cases.models.case import (
     CaseIdentity,
     CaseNumberCounter,
 )
+from fallstelle.cases.models.lifecycle import CaseChange, RetentionPolicy
 from fallstelle.cases.models.stats import StatisticalCode, StatisticalCount, StatisticalRecord
 
 __all__ = [
     "OPEN_STATUSES",
     "STATUSES",
     "Case",
+    "CaseChange",
     "CaseCounsellor",
     "CaseEntry",
     "CaseIdentity",
     "CaseNumberCounter",
+    "RetentionPolicy",
     "StatisticalCode",
     "StatisticalCount",
     "StatisticalRecord",
