@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from fallstelle.auth.actor import Actor
 from fallstelle.cases import access, attachments
 from fallstelle.cases.errors import Invalid
+from fallstelle.cases.models import Case
 from fallstelle.cases.sections import (
     KINDS,
     Attachment,
@@ -54,7 +55,7 @@ def correct(
     entry_id: uuid.UUID,
     data: Entry,
     identity: Identity | None = None,
-) -> None:
+) -> Case:
     """Replace an entry with its corrected values (a person's identifying data with it:
     ``identity`` empty in every field removes it).
 
@@ -72,6 +73,7 @@ def correct(
             work.remove_identity(entry_id)
     work.save(actor)
     access.audit(session, actor, "case.update", str(case_id), reason=f"{kind}_correct")
+    return work.case
 
 
 def remove(
@@ -85,7 +87,7 @@ def remove(
     reason: str,
     *,
     attachments_dir: Path | None = None,
-) -> None:
+) -> Case:
     """Remove an entry that is wrong, with the reason; a person goes with its identifying
     data, an attachment with its file, and links between deadlines and interventions go.
 
@@ -108,6 +110,7 @@ def remove(
     if isinstance(gone, Attachment) and attachments_dir is not None:
         attachments.delete_file(attachments_dir, gone.file_id)
     access.audit(session, actor, "case.update", str(case_id), reason=f"{kind}_remove")
+    return work.case
 
 
 def _unlink(work: CaseWork, entry_id: uuid.UUID) -> None:
@@ -128,7 +131,7 @@ def correct_consent(
     version: int,
     index: int,
     consent: Consent,
-) -> None:
+) -> Case:
     """Replace a consent record that was entered wrongly.
 
     Raises:
@@ -140,6 +143,7 @@ def correct_consent(
     work.details.consents[index] = consent
     work.save(actor)
     access.audit(session, actor, "case.update", str(case_id), reason="consent_correct")
+    return work.case
 
 
 def remove_consent(
@@ -150,7 +154,7 @@ def remove_consent(
     version: int,
     index: int,
     reason: str,
-) -> None:
+) -> Case:
     """Remove a consent record entered by mistake (a withdrawal is recorded, not removed).
 
     Raises:
@@ -163,6 +167,7 @@ def remove_consent(
     work.reason = why
     work.save(actor)
     access.audit(session, actor, "case.update", str(case_id), reason="consent_remove")
+    return work.case
 
 
 def _consent_at(work: CaseWork, index: int) -> Consent:

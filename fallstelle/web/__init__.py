@@ -21,6 +21,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         admin_data,  # noqa: F401 - its routes join admin.bp before registration
         audit,
         auth,
+        case_corrections,  # noqa: F401 - its routes join cases.bp before registration
         case_edits,  # noqa: F401 - its routes join cases.bp before registration
         case_entries,  # noqa: F401 - its routes join cases.bp before registration
         cases,

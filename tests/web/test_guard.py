@@ -18,6 +18,7 @@ from tests.auth.factories import Account, make_account, make_office
 from tests.cases.factories import OPENED, short_form
 from tests.web.helpers import csrf, sign_in
 
+NO_ID = "00000000-0000-4000-8000-000000000000"
 ROLES = ["anonymous", "counsellor_a", "counsellor_b", "management", "auditor", "admin"]
 STAFF = ROLES[1:]
 
@@ -120,6 +121,15 @@ MATRIX = [
         "/faelle/{case}/dokument/00000000-0000-4000-8000-000000000000",
         _case_roles(404, 404),
     ),
+    Route("cases.case_history", "GET", "/faelle/{case}/verlauf", _case_roles(200, 404)),
+    Route("cases.edit_details", "GET", "/faelle/{case}/angaben/bearbeiten", _case_roles(200, 404)),
+    Route("cases.edit_entry", "GET", f"/faelle/{{case}}/eintrag/contact/{NO_ID}",
+          _case_roles(404, 404)),
+    Route("cases.remove_entry", "GET", f"/faelle/{{case}}/eintrag/contact/{NO_ID}/entfernen",
+          _case_roles(404, 404)),
+    Route("cases.edit_consent", "GET", "/faelle/{case}/einwilligung/7", _case_roles(404, 404)),
+    Route("cases.remove_consent", "GET", "/faelle/{case}/einwilligung/7/entfernen",
+          _case_roles(404, 404)),
     Route("audit.verify", "POST", "/protokoll/pruefen", _auditor_only(302)),
     Route("audit.export_csv", "GET", "/protokoll/export.csv", _auditor_only()),
 ]
