@@ -148,6 +148,22 @@ def forget_identities(session: Session, case_id: uuid.UUID) -> int:
     return int(getattr(done, "rowcount", 0) or 0)
 
 
+def forget_person(session: Session, cipher: sealing.CaseCipher, person_id: uuid.UUID) -> int:
+    """Delete the history rows of one person (identifying data and attributes)."""
+    rows = session.scalars(
+        select(CaseChange).where(
+            CaseChange.case_id == cipher.case_id, CaseChange.section.in_(("identity", "person"))
+        )
+    )
+    gone = 0
+    for row in list(rows):
+        data = cipher.open(ChangePayload, TABLE, str(row.id), row.payload)
+        if data.entry_id == str(person_id):
+            session.delete(row)
+            gone += 1
+    return gone
+
+
 def case_history(
     session: Session, actor: Actor, keys: KeyMaterial, case_id: uuid.UUID
 ) -> list[Change]:
