@@ -294,9 +294,12 @@ def run(
     *,
     dry_run: bool = False,
     actor: Actor | None = None,
-    each: Callable[[str], None] | None = None,
+    each: Callable[[str, str], None] | None = None,
 ) -> RunReport:
-    """Delete what is due on ``on``: one case per transaction (restartable, idempotent)."""
+    """Delete what is due on ``on``: one case per transaction (restartable, idempotent).
+
+    ``each(case_number, outcome)`` is called after each case's transaction has ended.
+    """
     operator = actor or Actor.operator()
     report = RunReport()
     with sessions() as session:
@@ -306,24 +309,21 @@ def run(
             number = _erase_due(session, keys, register, attachments_dir, case_id, operator,
                                 dry_run, report)  # fmt: skip
         if each is not None and number:
-            each(number)
+            each(number, "kept" if number in report.kept_on_hold else "case_file")
     for case_id in ident:
+        files: list[str] = []
         with sessions() as session, session.begin():
             case = session.get(Case, case_id)
             if case is None:
                 continue
-            number = case.case_number
-            if dry_run:
-                report.identifying.append(number)
-                continue
-            files = remove_identifying(session, keys, attachments_dir, case_id, operator, on)
-            if case.identifying_removed_on is not None:
-                report.identifying.append(number)
-            else:
-                report.kept_on_hold.append(number)
-        remove_files(attachments_dir, files)
+            number, done = case.case_number, True
+            if not dry_run:
+                files = remove_identifying(session, keys, attachments_dir, case_id, operator, on)
+                done = case.identifying_removed_on is not None
+            (report.identifying if done else report.kept_on_hold).append(number)
+        remove_files(attachments_dir, files)  # after the commit: the new files are in use
         if each is not None:
-            each(number)
+            each(number, "identifying" if done else "kept")
     return report
 
 

@@ -1,8 +1,8 @@
 """Command-line interface: ``flask --app fallstelle <command>``, one module per topic.
 
 ``setup`` (init), ``users`` (accounts and offices), ``audit`` (verify, export), ``cases``
-(import, demo), ``reports`` (report build), ``serve`` (``run.py``'s listening; Flask's own
-``run`` refused). Commands that touch data open the store through
+(import, demo), ``reports`` (report build), ``retention`` (run), ``serve`` (``run.py``'s
+listening; Flask's own ``run`` refused). Commands that touch data open the store through
 :func:`fallstelle.cli.setup.open_or_exit` first.
 """
 
@@ -21,9 +21,9 @@ def version_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from fallstelle.cli import audit, cases, reports, serve, setup, users
+    from fallstelle.cli import audit, cases, reports, retention, serve, setup, users
 
-    for module in (setup, users, audit, cases, reports):
+    for module in (setup, users, audit, cases, reports, retention):
         module.init_app(app)
     app.cli.add_command(version_command)
     serve.replace_flask_run()
