@@ -38,7 +38,9 @@ from fallstelle.cases.errors import Invalid, NotAllowed
 from fallstelle.cases.models import Case, CaseChange, CaseEntry, CaseIdentity, RetentionPolicy
 from fallstelle.cases.models.lifecycle import DEFAULT_CASE_YEARS, DEFAULT_IDENTIFYING_MONTHS
 from fallstelle.cases.sections import Attachment, CaseDetails, Person
+from fallstelle.cases.service import open_for_write
 from fallstelle.cases.work import CaseWork
+from fallstelle.clock import today
 from fallstelle.db import utcnow
 from fallstelle.keyfiles import KeyMaterial
 
@@ -353,3 +355,35 @@ def _erase_due(
                reason=CASE_FILE, actor=actor)  # fmt: skip
     report.erased.append(number)
     return number
+
+
+def set_legal_hold(
+    session: Session,
+    actor: Actor,
+    keys: KeyMaterial,
+    case_id: uuid.UUID,
+    version: int,
+    hold: bool,
+    reason: str,
+    review_on: dt.date | None,
+) -> Case:
+    """Set or lift a legal hold (proceedings are running: nothing of the case is deleted).
+
+    Raises:
+        NotAllowed, CaseNotFound, CaseConflict.
+        Invalid: a hold without a reason (``legal_hold_reason``: ``required``), a review
+            date in the past (``legal_hold_review_on``: ``date_range``).
+    """
+    work = open_for_write(session, actor, keys, case_id, version, "case.update")
+    if hold and not reason.strip():
+        raise Invalid("legal_hold_reason", "required")
+    if hold and review_on is not None and review_on < today():
+        raise Invalid("legal_hold_review_on", "date_range")
+    work.details = replace(
+        work.details, legal_hold=hold, legal_hold_reason=reason.strip() if hold else "",
+        legal_hold_review_on=review_on if hold else None,
+    )  # fmt: skip
+    work.save(actor)
+    access.audit(session, actor, "case.update", str(case_id),
+                 reason="legal_hold_set" if hold else "legal_hold_lifted")  # fmt: skip
+    return work.case

@@ -32,8 +32,10 @@ def _closed(store: Store, world: World, on: dt.date) -> None:
         new.incident = None
         case_id, version = create(store, world.alice, new)
         with store.sessions() as s, s.begin():
-            service.change_status(s, world.alice, store.keys, case_id, version, "abgeschlossen",
-                                  on, Closure(reason="verwiesen", outcomes=["dokumentiert"]))  # fmt: skip
+            service.change_status(
+                s, world.alice, store.keys, case_id, version, "abgeschlossen", on,
+                Closure(reason="verwiesen", outcomes=["dokumentiert"]),
+            )
         assert version_of(store, case_id) > version
 
 
@@ -72,7 +74,7 @@ def test_a_run_killed_midway_is_finished_by_the_next(app: Flask, initialised: Se
            "FALLSTELLE_KEYS_DIR": str(initialised.keys_dir),
            "FALLSTELLE_DATABASE_URL": initialised.database_url}  # fmt: skip
     command = [sys.executable, "-m", "flask", "--app", "fallstelle", "retention", "run"]
-    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     first = proc.stdout.readline()  # one case is committed; kill it while it works on more
     proc.send_signal(signal.SIGKILL)
@@ -81,7 +83,7 @@ def test_a_run_killed_midway_is_finished_by_the_next(app: Flask, initialised: Se
     with store.sessions() as s:
         left = s.scalar(select(func.count()).select_from(Case))
     assert left is not None and left < 8
-    rerun = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True,  # noqa: S603
+    rerun = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True,
                            timeout=120, check=False)  # fmt: skip
     assert rerun.returncode == 0, rerun.stderr
     with store.sessions() as s:
