@@ -179,7 +179,7 @@ def _editor(kind: str) -> Editor:
     return found
 
 
-def _page(case_id: uuid.UUID) -> case_page.CasePage:
+def page_for(case_id: uuid.UUID) -> case_page.CasePage:
     """The case for a form page: read (GET) or opened for the change (POST)."""
     if request.method == "POST":
         return open_page(case_id)
@@ -194,10 +194,15 @@ def _entry(page: case_page.CasePage, kind: str, entry_id: uuid.UUID) -> Any:
     return found[0].data
 
 
-def _run(
-    page: case_page.CasePage, form: Any, change: Callable[[int], object], back: str
-) -> tuple[Page | None, int]:
-    """Run ``change`` for a valid form; the response to send, or None and the page's status."""
+def run_change(
+    page: case_page.CasePage, form: Any, change: Callable[[int], object], back: str,
+    done: str | None = None,
+) -> tuple[Page | None, int]:  # fmt: skip
+    """Run ``change`` for a valid form; the response to send, or None and the page's status.
+
+    Success flashes ``done`` (default "Saved.") and goes back to the case page at ``back``,
+    or to ``back`` itself when it is a path.
+    """
     if not form.is_submitted():
         return None, 200
     if not form.validate_on_submit():
@@ -215,11 +220,13 @@ def _run(
               "the case and try again.", name=conflict.changed_by_name or _("someone else"))
         )  # fmt: skip
         return None, 409
-    flash(_("Saved."), "info")
+    flash(done or _("Saved."), "info")
+    if back.startswith("/"):
+        return redirect(back), 200
     return redirect(url_for("cases.show", case_id=page.case_id, _anchor=back)), 200
 
 
-def _shown(page: case_page.CasePage, template: str, status: int, **values: Any) -> Page:
+def shown(page: case_page.CasePage, template: str, status: int, **values: Any) -> Page:
     ctx = context()
     page.record_read(ctx.session, ctx.require_actor())
     return render_template(template, page=page, view=page.view, names=page.staff,
@@ -231,7 +238,7 @@ def _shown(page: case_page.CasePage, template: str, status: int, **values: Any) 
 def edit_entry(case_id: uuid.UUID, kind: str, entry_id: uuid.UUID) -> Page:
     """Correct one entry of a case on its own page."""
     editor = _editor(kind)
-    ctx, page, lang = context(), _page(case_id), select_locale()
+    ctx, page, lang = context(), page_for(case_id), select_locale()
     old = _entry(page, kind, entry_id)
     who = page.view.identities.get(entry_id)
     if request.method == "POST":
@@ -252,10 +259,10 @@ def edit_entry(case_id: uuid.UUID, kind: str, entry_id: uuid.UUID) -> Page:
         return corrections.correct(ctx.session, ctx.require_actor(), ctx.keys, case_id,
                                    version, entry_id, data, identity)  # fmt: skip
 
-    done, status = _run(page, form, change, kind)
+    done, status = run_change(page, form, change, kind)
     if done is not None:
         return done
-    return _shown(page, "cases/entry_edit.html", status, form=form, kind=kind,
+    return shown(page, "cases/entry_edit.html", status, form=form, kind=kind,
                   entry_id=entry_id)  # fmt: skip
 
 
@@ -264,7 +271,7 @@ def edit_entry(case_id: uuid.UUID, kind: str, entry_id: uuid.UUID) -> Page:
 def remove_entry(case_id: uuid.UUID, kind: str, entry_id: uuid.UUID) -> Page:
     """Remove a wrong entry after a second confirmation, with a reason."""
     _editor(kind)
-    ctx, page = context(), _page(case_id)
+    ctx, page = context(), page_for(case_id)
     old = _entry(page, kind, entry_id)
     form = RemoveForm(prefix="remove")
     if request.method == "GET":
@@ -276,13 +283,13 @@ def remove_entry(case_id: uuid.UUID, kind: str, entry_id: uuid.UUID) -> Page:
             form.reason.data or "", attachments_dir=ctx.store.settings.data_dir / "attachments",
         )  # fmt: skip
 
-    done, status = _run(page, form, change, kind)
+    done, status = run_change(page, form, change, kind)
     if done is not None:
         return done
     values = history.as_values(old)
     if kind == "person" and entry_id in page.view.identities:
         values.update(history.as_values(page.view.identities[entry_id]))
-    return _shown(page, "cases/entry_remove.html", status, form=form, kind=kind,
+    return shown(page, "cases/entry_remove.html", status, form=form, kind=kind,
                   values=values, action=url_for("cases.remove_entry", case_id=case_id,
                                                 kind=kind, entry_id=entry_id))  # fmt: skip
 
@@ -298,7 +305,7 @@ def _consent(page: case_page.CasePage, index: int) -> Consent:
 @require(Permission.CASE_WRITE)
 def edit_consent(case_id: uuid.UUID, index: int) -> Page:
     """Correct a consent record (the date, the text version, a withdrawal)."""
-    ctx, page = context(), _page(case_id)
+    ctx, page = context(), page_for(case_id)
     old = _consent(page, index)
     if request.method == "POST":
         form = ConsentForm(prefix="consent")
@@ -315,10 +322,10 @@ def edit_consent(case_id: uuid.UUID, index: int) -> Page:
         return corrections.correct_consent(ctx.session, ctx.require_actor(), ctx.keys,
                                            case_id, version, index, fixed)  # fmt: skip
 
-    done, status = _run(page, form, change, "consent")
+    done, status = run_change(page, form, change, "consent")
     if done is not None:
         return done
-    return _shown(page, "cases/entry_edit.html", status, form=form, kind="consent",
+    return shown(page, "cases/entry_edit.html", status, form=form, kind="consent",
                   entry_id=None)  # fmt: skip
 
 
@@ -326,7 +333,7 @@ def edit_consent(case_id: uuid.UUID, index: int) -> Page:
 @require(Permission.CASE_WRITE)
 def remove_consent(case_id: uuid.UUID, index: int) -> Page:
     """Remove a consent record entered by mistake (a withdrawal is a correction instead)."""
-    ctx, page = context(), _page(case_id)
+    ctx, page = context(), page_for(case_id)
     old = _consent(page, index)
     form = RemoveForm(prefix="remove")
     if request.method == "GET":
@@ -336,10 +343,10 @@ def remove_consent(case_id: uuid.UUID, index: int) -> Page:
         return corrections.remove_consent(ctx.session, ctx.require_actor(), ctx.keys, case_id,
                                           version, index, form.reason.data or "")  # fmt: skip
 
-    done, status = _run(page, form, change, "consent")
+    done, status = run_change(page, form, change, "consent")
     if done is not None:
         return done
-    return _shown(page, "cases/entry_remove.html", status, form=form, kind="consent",
+    return shown(page, "cases/entry_remove.html", status, form=form, kind="consent",
                   values=history.as_values(old),
                   action=url_for("cases.remove_consent", case_id=case_id, index=index))  # fmt: skip
 
@@ -348,7 +355,7 @@ def remove_consent(case_id: uuid.UUID, index: int) -> Page:
 @require(Permission.CASE_WRITE)
 def edit_details(case_id: uuid.UUID) -> Page:
     """Correct the case's own details (request, how the person came, goals, narrative)."""
-    ctx, page = context(), _page(case_id)
+    ctx, page = context(), page_for(case_id)
     old = page.view.details
     names = ("request_type", "access_route", "initiated_by", "agg_relevance", "language",
              "client_goals_text", "narrative")  # fmt: skip
@@ -367,10 +374,10 @@ def edit_details(case_id: uuid.UUID) -> Page:
         return service.update_details(ctx.session, ctx.require_actor(), ctx.keys, case_id,
                                       version, fixed)  # fmt: skip
 
-    done, status = _run(page, form, change, "overview")
+    done, status = run_change(page, form, change, "overview")
     if done is not None:
         return done
-    return _shown(page, "cases/entry_edit.html", status, form=form, kind="details",
+    return shown(page, "cases/entry_edit.html", status, form=form, kind="details",
                   entry_id=None)  # fmt: skip
 
 
@@ -382,4 +389,4 @@ def case_history(case_id: uuid.UUID) -> Page:
     actor = ctx.require_actor()
     page = case_page.load(ctx.session, actor, ctx.keys, case_id)
     changes = history.case_history(ctx.session, actor, ctx.keys, case_id)
-    return _shown(page, "cases/history.html", 200, changes=changes)
+    return shown(page, "cases/history.html", 200, changes=changes)

@@ -72,8 +72,15 @@ class LegalHoldForm(VersionedForm):
 
 
 class EarlyDeleteForm(VersionedForm):
-    reason = StringField(
-        _l("Why is the case deleted?"), validators=[DataRequired(), Length(max=500)]
+    reason = SelectField(
+        _l("Why is the case deleted?"),
+        choices=[
+            ("", "–"),
+            ("opened_by_mistake", _l("opened by mistake")),
+            ("duplicate", _l("the same case was opened twice")),
+            ("wrong_office", _l("belongs to another office")),
+        ],
+        validators=[DataRequired()],
     )
     case_number = StringField(_l("Type the case number to confirm"),
                               validators=[DataRequired(), Length(max=16)])  # fmt: skip
@@ -81,6 +88,25 @@ class EarlyDeleteForm(VersionedForm):
         _l("Yes, the case was opened by mistake: delete it for good"),
         validators=[DataRequired()],
     )
+
+
+class ErasureForm(VersionedForm):
+    what = SelectField(_l("What is to be erased"), validators=[DataRequired()])
+    case_number = StringField(_l("Type the case number to confirm"),
+                              validators=[DataRequired(), Length(max=16)])  # fmt: skip
+    code = StringField(
+        _l("A fresh six-digit code from your authenticator app"),
+        validators=[DataRequired(), Length(min=6, max=8)],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )
+    confirm = BooleanField(
+        _l("Yes, the person asked for erasure and nothing requires us to keep the data"),
+        validators=[DataRequired()],
+    )
+
+
+class AccessRequestForm(VersionedForm):
+    received_on = DateField(_l("Request received on"), validators=[DataRequired()])
 
 
 class RetentionForm(StrictForm):
