@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases import access, retention
+from fallstelle.cases import access, payload, retention
 from fallstelle.cases.errors import Invalid
 from fallstelle.cases.models import Case
 from fallstelle.cases.retention import Periods, Plan
@@ -343,3 +343,25 @@ def record_request(
 #: Every section dataclass an export walks (the test checks each field of each).
 SCHEMA: tuple[type, ...] = (CaseDetails, Consent, Closure, StatusChange, Identity,
                             *KINDS.values())  # fmt: skip
+
+
+#: The section class of each history section (``cases.history``).
+SECTION_CLASSES: dict[str, type] = {
+    "details": CaseDetails, "identity": Identity, "consent": Consent, **KINDS,
+}  # fmt: skip
+
+
+def describe(
+    section: str, values: dict[str, Any], words: vocab.Vocabulary, names: dict[str, str]
+) -> list[tuple[str, str]]:
+    """German label and readable value of each field in ``values`` (a history row's before
+    or after); a value that no longer fits the schema is shown as stored."""
+    cls = SECTION_CLASSES.get(section)
+    if cls is None:
+        return [(k, str(v)) for k, v in values.items()]
+    try:
+        obj: object = payload.from_dict(cls, values)
+    except Invalid:
+        return [(k, str(v)) for k, v in values.items()]
+    shown = {i.field: i for i in _Texts(words, names).items(obj)}
+    return [(shown[k].label, shown[k].text) for k in values if k in shown]

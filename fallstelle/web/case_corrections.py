@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import corrections, history, service
 from fallstelle.cases import page as case_page
+from fallstelle.cases.access_request import describe
 from fallstelle.cases.entries import compute_deadline
 from fallstelle.cases.errors import CaseConflict, Invalid
 from fallstelle.cases.sections import (
@@ -286,9 +287,10 @@ def remove_entry(case_id: uuid.UUID, kind: str, entry_id: uuid.UUID) -> Page:
     done, status = run_change(page, form, change, kind)
     if done is not None:
         return done
-    values = history.as_values(old)
+    values = describe(kind, history.as_values(old), page.vocabulary, page.staff)
     if kind == "person" and entry_id in page.view.identities:
-        values.update(history.as_values(page.view.identities[entry_id]))
+        who = history.as_values(page.view.identities[entry_id])
+        values += describe("identity", who, page.vocabulary, page.staff)
     return shown(page, "cases/entry_remove.html", status, form=form, kind=kind,
                   values=values, action=url_for("cases.remove_entry", case_id=case_id,
                                                 kind=kind, entry_id=entry_id))  # fmt: skip
@@ -347,7 +349,8 @@ def remove_consent(case_id: uuid.UUID, index: int) -> Page:
     if done is not None:
         return done
     return shown(page, "cases/entry_remove.html", status, form=form, kind="consent",
-                  values=history.as_values(old),
+                  values=describe("consent", history.as_values(old), page.vocabulary,
+                                  page.staff),
                   action=url_for("cases.remove_consent", case_id=case_id, index=index))  # fmt: skip
 
 
@@ -389,4 +392,46 @@ def case_history(case_id: uuid.UUID) -> Page:
     actor = ctx.require_actor()
     page = case_page.load(ctx.session, actor, ctx.keys, case_id)
     changes = history.case_history(ctx.session, actor, ctx.keys, case_id)
-    return shown(page, "cases/history.html", 200, changes=changes)
+    rows = [
+        (c, describe(c.section, c.before, page.vocabulary, page.staff),
+         describe(c.section, c.after, page.vocabulary, page.staff))
+        for c in changes
+    ]  # fmt: skip
+    return shown(page, "cases/history.html", 200, rows=rows)
+
+
+@bp.get("/<uuid:case_id>/eintraege")
+@require(Permission.CASE_WRITE)
+def case_entries(case_id: uuid.UUID) -> Page:
+    """Every entry of the case in one list, each with its links to correct or remove it."""
+    ctx = context()
+    page = case_page.load(ctx.session, ctx.require_actor(), ctx.keys, case_id)
+    rows = [
+        (e, _summary(page, e.kind, e.data, page.view.identities.get(e.id)))
+        for e in page.view.entries
+    ]
+    return shown(page, "cases/entries.html", 200, rows=rows)
+
+
+def _summary(page: case_page.CasePage, kind: str, data: Any, who: Identity | None) -> str:
+    """A short line naming an entry (its date, code or name), for the list of entries."""
+    words, lang = page.vocabulary, select_locale()
+    if kind == "person":
+        name = f"{who.first_name} {who.surname}".strip() if who else ""
+        return ", ".join(x for x in (name, words.label("rolle", data.role or "", lang)) if x)
+    if kind == "attachment":
+        return str(data.filename)
+    parts = []
+    for name in ("on", "date_from", "started_on", "starts_on", "due_on"):
+        value = getattr(data, name, None)
+        if value:
+            parts.append(value.strftime("%d.%m.%Y"))
+            break
+    for name, vocabulary in (("channel", "kontakt_kanal"), ("code", "intervention")):
+        value = getattr(data, name, None)
+        if value:
+            parts.append(words.label(vocabulary, value, lang))
+    note = getattr(data, "note", "") or getattr(data, "client_account", "")
+    if note:
+        parts.append(note[:80])
+    return " · ".join(parts) or "–"

@@ -121,6 +121,7 @@ MATRIX = [
         "/faelle/{case}/dokument/00000000-0000-4000-8000-000000000000",
         _case_roles(404, 404),
     ),
+    Route("cases.case_entries", "GET", "/faelle/{case}/eintraege", _case_roles(200, 404)),
     Route("cases.case_history", "GET", "/faelle/{case}/verlauf", _case_roles(200, 404)),
     Route("cases.edit_details", "GET", "/faelle/{case}/angaben/bearbeiten", _case_roles(200, 404)),
     Route("cases.edit_entry", "GET", f"/faelle/{{case}}/eintrag/contact/{NO_ID}",
