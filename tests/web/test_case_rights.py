@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -133,6 +135,8 @@ def test_access_export_as_json_and_pdf_and_a_request_deadline(
     assert data["sections"]["identity"][0]["surname"] == "Zzyzxqvarn"
     pdf = client.get(f"{location}/auskunft/{person.id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    if os.environ.get("FALLSTELLE_SCREENSHOTS"):  # a directory: keep the PDF to look at
+        Path(os.environ["FALLSTELLE_SCREENSHOTS"], "auskunft.pdf").write_bytes(pdf.data)
     assert client.get(f"{location}/auskunft/{uuid.uuid4()}.json").status_code == 404
     with store.sessions() as s:
         exports = s.scalars(select(AuditEvent.action).where(
