@@ -19,6 +19,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         activities,
         admin,
         admin_data,  # noqa: F401 - its routes join admin.bp before registration
+        admin_privacy,
         audit,
         auth,
         case_corrections,  # noqa: F401 - its routes join cases.bp before registration
@@ -28,6 +29,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         cases,
         errors,
         guard,
+        handbook,
         i18n,
         main,
         pipeline,
@@ -47,5 +49,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     security.init_app(app, settings)
     guard.init_app(app)
     errors.init_app(app)
-    for blueprint in (main.bp, auth.bp, admin.bp, audit.bp, cases.bp, reports.bp, activities.bp):
+    blueprints = (main.bp, auth.bp, admin.bp, admin_privacy.bp, audit.bp, cases.bp, reports.bp,
+                  activities.bp, handbook.bp)  # fmt: skip
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)

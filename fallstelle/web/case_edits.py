@@ -28,6 +28,7 @@ from fallstelle.cases import page as case_page
 from fallstelle.cases.errors import CaseConflict, Invalid
 from fallstelle.cases.models import STATUSES
 from fallstelle.cases.sections import Closure, Consent, Contact, Intervention
+from fallstelle.catalogue import privacy
 from fallstelle.clock import today
 from fallstelle.web.case_forms import (
     AttachmentForm,
@@ -162,7 +163,10 @@ def update_details(case_id: uuid.UUID) -> Page:
                 Consent(
                     kind=form.consent_kind.data,
                     given_on=form.consent_on.data,
-                    text_version=form.consent_version.data or "",
+                    # The version shown: the one entered (an older paper form), else
+                    # the office's current text of that kind (issue 16).
+                    text_version=form.consent_version.data
+                    or shown_version(page.office_id, form.consent_kind.data),
                 )
             )
         if form.withdraw.data:
@@ -268,3 +272,9 @@ def parse_uuid(raw: str | None) -> uuid.UUID | None:
         return uuid.UUID(raw) if raw else None
     except ValueError:
         abort(400)
+
+
+def shown_version(office_id: int, kind: str) -> str:
+    """The label of the office's current text of ``kind`` ("" if none is published)."""
+    text = privacy.current(context().session, office_id, kind)
+    return text.label if text is not None else ""

@@ -2,7 +2,7 @@
 removal in clear on the case row (issue 13).
 
 Revision ID: 0015
-Revises: 0014
+Revises: 0014, 0018 (a merge point until the lead re-chains the numbers)
 Create Date: 2026-12-03
 
 Existing cases get ``legal_hold`` false: a hold recorded before this revision is in the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0014"
+down_revision = ("0014", "0018")
 branch_labels = None
 depends_on = None
 
