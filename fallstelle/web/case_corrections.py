@@ -20,9 +20,11 @@ from flask_babel import lazy_gettext as _l
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import corrections, history, service
 from fallstelle.cases import page as case_page
+from fallstelle.cases.access_request import RULE as ACCESS_RULE
 from fallstelle.cases.access_request import describe
 from fallstelle.cases.entries import compute_deadline
 from fallstelle.cases.errors import CaseConflict, Invalid
+from fallstelle.cases.retention import add_months
 from fallstelle.cases.sections import (
     Attachment,
     Consent,
@@ -105,7 +107,10 @@ def _intervention(
 
 def _deadline(form: Any, old: Deadline, _who: Identity | None, page: case_page.CasePage) -> Entry:
     fresh = old
-    if form.starts_on.data != old.starts_on:  # a new start: the rule computes the date again
+    if form.starts_on.data != old.starts_on and old.rule_code == ACCESS_RULE:
+        fresh = replace(old, starts_on=form.starts_on.data,
+                        computed_due_on=add_months(form.starts_on.data, 1))  # fmt: skip
+    elif form.starts_on.data != old.starts_on:  # a new start: the rule computes it again
         fresh = compute_deadline(page.rules, old.rule_code, form.starts_on.data, [],
                                  prefix="deadline.")  # fmt: skip
     if form.override_due_on.data and not (form.override_reason.data or "").strip():

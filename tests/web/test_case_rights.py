@@ -148,6 +148,13 @@ def test_access_export_as_json_and_pdf_and_a_request_deadline(
     assert done.status_code == 302
     with store.sessions() as s:
         assert s.scalars(select(Case.next_deadline_on)).one() == dt.date(2026, 12, 20)
+    (deadline,) = _view(store, anna, location).of_kind("deadline")
+    edit = f"{location}/eintrag/deadline/{deadline.id}"
+    moved = client.post(edit, data={**_form(client, edit, "entry"),
+                                    "entry-starts_on": "2026-11-25"})  # fmt: skip
+    assert moved.status_code == 302, moved.get_data(as_text=True)[-1500:]
+    with store.sessions() as s:
+        assert s.scalars(select(Case.next_deadline_on)).one() == dt.date(2026, 12, 25)
 
 
 def test_the_admin_sets_an_office_s_periods(app: Flask, store: Store, anna: Account) -> None:
