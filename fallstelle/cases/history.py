@@ -141,9 +141,12 @@ def read(session: Session, cipher: sealing.CaseCipher) -> list[Change]:
 
 
 def forget_identities(session: Session, case_id: uuid.UUID) -> int:
-    """Delete the history rows that hold identifying data of this case; return how many."""
+    """Delete the history rows that may hold identifying data of this case (identities, and
+    persons for their gender self-description); return how many."""
     done = session.execute(
-        delete(CaseChange).where(CaseChange.case_id == case_id, CaseChange.section == "identity")
+        delete(CaseChange).where(
+            CaseChange.case_id == case_id, CaseChange.section.in_(("identity", "person"))
+        )
     )
     return int(getattr(done, "rowcount", 0) or 0)
 

@@ -167,7 +167,9 @@ class CaseWork:
             Invalid: not an entry of this kind in this case.
         """
         self.entry(entry_id, kind)
-        self.remove_identity(entry_id)
+        if entry_id in self._identity_rows:
+            self.remove_identity(entry_id)
+            self.session.flush()  # before the entry, whose deletion would cascade to it
         self.session.delete(self._rows.pop(entry_id))
         del self.entries[entry_id]
 

@@ -25,6 +25,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         case_corrections,  # noqa: F401 - its routes join cases.bp before registration
         case_edits,  # noqa: F401 - its routes join cases.bp before registration
         case_entries,  # noqa: F401 - its routes join cases.bp before registration
+        case_history,  # noqa: F401 - its routes join cases.bp before registration
         case_rights,  # noqa: F401 - its routes join cases.bp before registration
         cases,
         errors,
