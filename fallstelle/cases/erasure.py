@@ -98,7 +98,7 @@ def _check_code(name: str, value: str) -> None:
 def _attachment_files(case: Case, keys: KeyMaterial, session: Session) -> list[str]:
     """Return the attachment file names of a case (decrypting its attachment entries)."""
     try:
-        cipher = sealing.open_case_key(keys.keyring, case.id, case.dek_wrapped, case.dek_version)
+        cipher = sealing.open_case_key(keys.keyring, case)
         rows = session.scalars(
             select(CaseEntry).where(CaseEntry.case_id == case.id, CaseEntry.kind == "attachment")
         )

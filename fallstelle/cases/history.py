@@ -177,7 +177,7 @@ def case_history(
         CaseNotFound: no such case, or not visible to the actor.
     """
     case = access.require_case(session, actor, Permission.CASE_READ, case_id, "case.history")
-    cipher = sealing.open_case_key(keys.keyring, case.id, case.dek_wrapped, case.dek_version)
+    cipher = sealing.open_case_key(keys.keyring, case)
     changes = read(session, cipher)
     access.audit(session, actor, "case.history", str(case.id))
     return changes

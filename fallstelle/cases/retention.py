@@ -269,9 +269,9 @@ def _rekey(session: Session, keys: KeyMaterial, directory: Path, work: CaseWork)
         ident.payload = new.seal(sealing.IDENTITIES, str(ident.person_id),
                                  work.identities[ident.person_id])  # fmt: skip
     case.payload = new.seal(sealing.CASES, str(case.id), work.details)
-    case.dek_wrapped = keys.keyring.wrap_dek(new.dek, case_id=case.id, dek_version=version)
+    case.dek_version = version  # bound into the wrapped key (sealing.binding_of)
+    case.dek_wrapped = keys.keyring.wrap_bound_dek(new.dek, sealing.binding_of(case))
     case.dek_kid = keys.keyring.primary.hex()
-    case.dek_version = version
     return old_files
 
 
@@ -343,7 +343,7 @@ def _erase_due(
     if case is None:
         return None
     number = case.case_number
-    details = sealing.open_case_key(keys.keyring, case.id, case.dek_wrapped, case.dek_version)
+    details = sealing.open_case_key(keys.keyring, case)
     if details.open(CaseDetails, sealing.CASES, str(case.id), case.payload).legal_hold:
         case.legal_hold = True  # a hold recorded before the clear column existed
         report.kept_on_hold.append(number)

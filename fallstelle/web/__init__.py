@@ -21,10 +21,12 @@ def init_app(app: Flask, settings: Settings) -> None:
         admin_data,  # noqa: F401 - its routes join admin.bp before registration
         admin_privacy,
         audit,
+        audit_words,
         auth,
         case_corrections,  # noqa: F401 - its routes join cases.bp before registration
         case_edits,  # noqa: F401 - its routes join cases.bp before registration
         case_entries,  # noqa: F401 - its routes join cases.bp before registration
+        case_form_pages,  # noqa: F401 - its routes join cases.bp before registration
         case_history,  # noqa: F401 - its routes join cases.bp before registration
         case_rights,  # noqa: F401 - its routes join cases.bp before registration
         cases,
@@ -47,6 +49,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.session_interface = ServerSessionInterface()
     pipeline.init_app(app)
     i18n.init_app(app)
+    audit_words.init_app(app)
     security.init_app(app, settings)
     guard.init_app(app)
     errors.init_app(app)

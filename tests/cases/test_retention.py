@@ -120,8 +120,7 @@ def test_identifying_data_goes_after_six_months_and_the_rest_is_sealed_anew(
         assert case.dek_version == old_version + 1 and bytes(case.dek_wrapped) != old_wrapped
         assert s.scalars(select(CaseIdentity)).all() == []
         assert queries.search_person(s, world.alice, store.keys, "surname", "Yılmaz") == []
-        changes = history.read(s, retention.sealing.open_case_key(
-            store.keys.keyring, case.id, case.dek_wrapped, case.dek_version))  # fmt: skip
+        changes = history.read(s, retention.sealing.open_case_key(store.keys.keyring, case))
     assert changes and all(c.section != "identity" for c in changes)
     assert "Yilmaz" not in repr(changes) and "Yılmaz" not in repr(changes)
     # No key in keys/ opens what was there before: the case's key is new, the old one gone
@@ -129,8 +128,7 @@ def test_identifying_data_goes_after_six_months_and_the_rest_is_sealed_anew(
     with store.sessions() as s:
         case = s.get(Case, case_id)
         assert case is not None
-        cipher = retention.sealing.open_case_key(
-            store.keys.keyring, case.id, case.dek_wrapped, case.dek_version)  # fmt: skip
+        cipher = retention.sealing.open_case_key(store.keys.keyring, case)  # fmt: skip
     with pytest.raises(CryptoError):
         cipher.open(Identity, "case_identities", str(view.of_kind("person")[0].id), old_identity)
     path = sqlite_path(store.settings)

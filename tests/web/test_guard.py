@@ -109,7 +109,8 @@ MATRIX = [
         _reporters(404),
     ),
     Route("cases.index", "GET", "/faelle", _case_roles(200, 200)),
-    Route("cases.search", "POST", "/faelle/suche", _case_roles(200, 200)),
+    Route("cases.search", "POST", "/faelle/suche", _case_roles(400, 400)),
+    Route("cases.results", "GET", "/faelle/suche", _case_roles(200, 200)),
     Route("cases.new", "GET", "/faelle/neu", _case_roles(200, 200)),
     Route("cases.show", "GET", "/faelle/{case}", _case_roles(200, 404)),
     Route("cases.add_contact", "POST", "/faelle/{case}/kontakt", _case_roles(400, 404)),
@@ -123,6 +124,13 @@ MATRIX = [
     Route("cases.override_deadline", "POST", "/faelle/{case}/frist-aendern", _case_roles(400, 404)),
     Route("cases.update_details", "POST", "/faelle/{case}/angaben", _case_roles(400, 404)),
     Route("cases.add_attachment", "POST", "/faelle/{case}/dokument", _case_roles(400, 404)),
+    Route("cases.form_page", "GET", "/faelle/{case}/kontakt", _case_roles(200, 404)),
+    Route(
+        "cases.follow_up_done",
+        "POST",
+        "/faelle/{case}/wiedervorlage/00000000-0000-4000-8000-000000000000/erledigt",
+        _case_roles(404, 404),
+    ),
     Route(
         "cases.attachment",
         "GET",

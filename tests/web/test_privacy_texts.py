@@ -94,7 +94,7 @@ def test_a_consent_records_the_version_shown_and_staff_can_read_it(
     counsellor = app.test_client()
     sign_in(counsellor, anna)
     location = open_case(counsellor)
-    page = counsellor.get(location).get_data(as_text=True)
+    page = counsellor.get(f"{location}/angaben").get_data(as_text=True)
     response = counsellor.post(
         f"{location}/angaben",
         data={

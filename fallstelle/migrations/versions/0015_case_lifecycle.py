@@ -2,7 +2,7 @@
 removal in clear on the case row (issue 13).
 
 Revision ID: 0015
-Revises: 0014, 0018 (a merge point until the lead re-chains the numbers)
+Revises: 0014, 0013 (a merge point until the lead re-chains the numbers)
 Create Date: 2026-12-03
 
 Existing cases get ``legal_hold`` false: a hold recorded before this revision is in the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = ("0014", "0018")
+down_revision = ("0014", "0013")
 branch_labels = None
 depends_on = None
 
@@ -50,17 +50,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("office_id", name=op.f("pk_retention_policies")),
     )  # fmt: skip
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(
-            sa.Column("legal_hold", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch.add_column(sa.Column("identifying_removed_on", sa.Date(), nullable=True))
+    # Plain ALTER TABLE (SQLite >= 3.35 drops columns too): a batch copy would drop and
+    # recreate "cases", and with foreign_keys on that cascades to every entry of every case.
+    op.add_column(
+        "cases", sa.Column("legal_hold", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("cases", sa.Column("identifying_removed_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("identifying_removed_on")
-        batch.drop_column("legal_hold")
+    op.drop_column("cases", "identifying_removed_on")
+    op.drop_column("cases", "legal_hold")
     op.drop_table("retention_policies")
     op.drop_index("ix_case_changes_case_id_at", table_name="case_changes")
     op.drop_table("case_changes")
