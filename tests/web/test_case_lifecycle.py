@@ -42,7 +42,7 @@ def _version(page: str, prefix: str) -> str:
 
 
 def _add_contact(client: FlaskClient, location: str, note: str) -> None:
-    page = client.get(location).get_data(as_text=True)
+    page = client.get(f"{location}/kontakt").get_data(as_text=True)
     response = client.post(f"{location}/kontakt", data={
         "csrf_token": csrf(client, location), "contact-version": _version(page, "contact"),
         "contact-on": "2026-11-03", "contact-minutes": "20", "contact-channel": "telefon",

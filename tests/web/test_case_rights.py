@@ -184,11 +184,11 @@ def test_the_home_page_warns_thirty_days_ahead(client: FlaskClient, store: Store
     today = clock.today()
     closed = retention.add_months(today, -6) + dt.timedelta(days=10)  # due in 10 days
     location = open_case(client, opened_on=(closed - dt.timedelta(days=30)).isoformat())
-    page = client.get(location).get_data(as_text=True)
+    page = client.get(f"{location}/status").get_data(as_text=True)
     done = client.post(f"{location}/status", data={
         "csrf_token": csrf(client, location), "status-version": _version(page, "status"),
         "status-status": "abgeschlossen", "status-on": closed.isoformat(),
-        "status-reason": "verwiesen", "status-outcomes": "dokumentiert",
+        "status-reason": "verwiesen", "status-outcomes": "dokumentiert", "status-confirmed": "1",
     })  # fmt: skip
     assert done.status_code == 302, done.get_data(as_text=True)[-1500:]
     due = retention.identifying_due(closed, retention.Periods()).strftime("%d.%m.%Y")

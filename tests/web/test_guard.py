@@ -157,6 +157,7 @@ MATRIX = [
     Route("admin.office_retention", "GET", "/verwaltung/stellen/{office}/aufbewahrung",
           _admin_only()),
     Route("audit.verify", "POST", "/protokoll/pruefen", _auditor_only(302)),
+    Route("audit.download_checkpoint", "POST", "/protokoll/checkpoint", _auditor_only()),
     Route("audit.export_csv", "GET", "/protokoll/export.csv", _auditor_only()),
 ]
 
