@@ -105,6 +105,20 @@ def _moved_from(row: Row, position: int) -> int | None:
     return None
 
 
+def _well_formed(row: Row) -> bool:
+    """Return whether ``row`` has the types of an event (a changed schema could hold others)."""
+    binary = (bytes, bytearray, memoryview)
+    texts = (row.time, row.action, row.outcome)
+    return (
+        isinstance(row.seq, int)
+        and isinstance(row.epoch, int)
+        and all(isinstance(t, str) for t in texts)
+        and isinstance(row.prev_hash, binary)
+        and isinstance(row.entry_hash, binary)
+        and (row.mac is None or isinstance(row.mac, binary))
+    )
+
+
 def _fits(row: Row, position: int, prev: bytes) -> bool:
     """Return whether ``row`` is the untouched event that belongs at ``position`` after ``prev``."""
     return row.prev_hash == prev and entry_hash(prev, row._replace(seq=position)) == row.entry_hash
@@ -197,6 +211,8 @@ def verify_stream(
     expected, epoch, last_time = start, 0, ""
     last_good = last_saved = start - 1
     for row in stream:
+        if not _well_formed(row):
+            return damaged(expected, EDITED, "a row holds a value of the wrong type")
         if row.seq != expected:
             ahead = stream.peek(WINDOW)
             if row.seq < expected or any(r.seq == expected for r in ahead):

@@ -6,12 +6,13 @@ database back to an older copy; the file ``<data>/audit-witness`` still names a 
 signed with the audit signing key, and ``audit verify`` reports the cut (SECURITY.md
 "Audit log"). The file holds one signed checkpoint note (``chain.Checkpoint.note``).
 
-Writes are grouped: a commit hands its new head to :meth:`Writer.offer`; the file is written
-at once when the last write is ``interval`` seconds old, otherwise a timer writes the newest
-offered head when that time has passed. So an append costs no fsync of its own, and a crash
-loses at most the last ``interval`` of witness (the database then simply extends past the
-witness, which is not damage). Each write goes to a temporary file that is fsynced and
-renamed over the old one, and the directory is fsynced: the file is always a whole note.
+Writes are grouped: a commit hands its new head to :meth:`Writer.offer`, and a timer thread
+writes the newest offered head as soon as the last write is ``interval`` seconds old. So an
+append never waits for the witness's fsync, and a crash loses at most the last ``interval``
+of witness (the database then simply extends past the witness, which is not damage). Each
+write goes to a temporary file that is fsynced and renamed over the old one: the file is
+always a whole note (a witness ahead of the database would be a false alarm; it cannot
+happen, since only committed heads are offered).
 Several processes on one data directory take an ``flock`` and never replace a newer head by
 an older one. A failed write is logged and retried with the next head; it never fails the
 request whose events are already committed.
@@ -70,8 +71,9 @@ def write(path: Path, note: chain.Checkpoint) -> bool:
             os.fsync(fd)
         finally:
             os.close(fd)
+        # No fsync of the directory: after a crash the rename may be lost and the previous
+        # witness stays, which names an earlier head (the log extends past it: no damage).
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
         return True
     finally:
         os.close(lock_fd)  # releases the flock
@@ -84,16 +86,6 @@ def _lock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX)
 
 
-def _fsync_dir(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class Writer:
     """Writes the newest head offered by this process to one witness file, grouped."""
 
@@ -102,6 +94,7 @@ class Writer:
         self._key = key
         self.interval = interval
         self._lock = threading.Lock()
+        self._writing = threading.Lock()
         self._pending: chain.Head | None = None
         self._last_write = float("-inf")
         self._timer: threading.Timer | None = None
@@ -114,22 +107,25 @@ class Writer:
                 self._pending = head
             if self._timer is not None:
                 return
-            wait = self._last_write + self.interval - time.monotonic()
-            if wait > 0:
-                self._timer = threading.Timer(wait, self.flush)
-                self._timer.daemon = True
-                self._timer.start()
-                return
-        self.flush()
+            wait = max(0.0, self._last_write + self.interval - time.monotonic())
+            # Always on a timer thread: the committing request does not wait for an fsync.
+            self._timer = threading.Timer(wait, self.flush)
+            self._timer.daemon = True
+            self._timer.start()
 
     def flush(self) -> None:
-        """Write the pending head now (if any)."""
-        with self._lock:
-            self._timer = None
-            head, self._pending = self._pending, None
-            if head is None:
-                return
-            self._last_write = time.monotonic()
+        """Write the pending head now (if any).
+
+        The file is written outside the lock that :meth:`offer` takes, so a committing
+        request never waits for the witness's fsync.
+        """
+        with self._writing:
+            with self._lock:
+                self._timer = None
+                head, self._pending = self._pending, None
+                if head is None:
+                    return
+                self._last_write = time.monotonic()
             note = chain.sign(
                 self._key, head.seq, head.epoch, head.entry_hash, chain.format_time(utcnow())
             )

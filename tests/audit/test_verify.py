@@ -184,3 +184,10 @@ def test_verify_never_writes(log: Store) -> None:
     sql(log, "UPDATE audit_events SET actor_id = 'u-2' WHERE seq = 15")
     check(log)
     assert len(rows(log)) == len(before)
+
+
+def test_a_value_of_the_wrong_type_is_damage_not_a_crash(log: Store) -> None:
+    if log.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite stores any type in any column; PostgreSQL needs an ALTER first")
+    sql(log, "UPDATE audit_events SET prev_hash = 'text, not bytes' WHERE seq = 7")
+    assert verify(log) == damage("7: edited (a row holds a value of the wrong type)")

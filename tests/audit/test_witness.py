@@ -19,10 +19,11 @@ def test_writes_are_grouped_not_one_per_commit(store: Store, tmp_path: Path) -> 
     writer = witness.Writer(tmp_path / "audit-witness", key, interval=3600)
     for seq in range(1, 101):
         writer.offer(_head(seq))
-    assert writer.writes == 1  # the first at once, the other 99 wait for the interval
-    assert witness.read(tmp_path / "audit-witness").seq == 1  # type: ignore[union-attr]
-    writer.flush()
-    assert writer.writes == 2
+    waited = threading.Event()
+    while writer.writes == 0:  # the first goes out at once, on the timer thread
+        waited.wait(0.01)
+    writer.flush()  # what the hour-long interval holds back, written now
+    assert writer.writes <= 2  # not 100
     assert witness.read(tmp_path / "audit-witness").seq == 100  # type: ignore[union-attr]
 
 
