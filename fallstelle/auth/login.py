@@ -115,19 +115,24 @@ def check_password(session: Session, req: Request, username: str, password: str)
     return str(user.id)
 
 
-def check_code(session: Session, req: Request, user_id: str, code: str) -> None:
+def check_code(
+    session: Session, req: Request, user_id: str, code: str, action: str = "auth.login"
+) -> None:
     """Second step: accept a TOTP code once, within ±1 time step.
+
+    ``action`` names the events: ``auth.login``, or ``auth.step_up`` for a fresh code asked
+    before a grave action (erasing a case, issue 13).
 
     Raises:
         AuthRefused: ``throttled``, ``wrong_code``, ``reused_code`` or ``disabled``.
     """
     user = session.get(User, user_id)
     if user is None or not user.active or user.totp_secret is None:
-        record(session, _event(req, "auth.login", "failed", reason="disabled", actor_id=user_id))
+        record(session, _event(req, action, "failed", reason="disabled", actor_id=user_id))
         raise AuthRefused("disabled")
     keys = {throttle.account_key(req.pepper, user.username): throttle.ACCOUNT_LIMIT}
     if throttle.is_throttled(session, keys, req.now):
-        record(session, _event(req, "auth.login", "denied", reason="throttled", actor_id=user_id))
+        record(session, _event(req, action, "denied", reason="throttled", actor_id=user_id))
         raise AuthRefused("throttled")
     secret = totp.unseal(req.pepper, user.id, user.totp_secret)
     step = totp.matching_step(secret, code, req.now.timestamp())
@@ -136,9 +141,9 @@ def check_code(session: Session, req: Request, user_id: str, code: str) -> None:
         reason = "reused_code"
     if reason is not None:
         throttle.record_failure(session, list(keys), req.now)
-        record(session, _event(req, "auth.login", "failed", reason=reason, actor_id=user_id))
+        record(session, _event(req, action, "failed", reason=reason, actor_id=user_id))
         raise AuthRefused(reason)
-    record(session, _event(req, "auth.login", "ok", actor_id=user_id))
+    record(session, _event(req, action, "ok", actor_id=user_id))
 
 
 def _consume_step(session: Session, user_id: str, step: int) -> bool:

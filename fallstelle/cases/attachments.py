@@ -92,7 +92,20 @@ def write_sealed(directory: Path, file_id: str, blob: bytes) -> None:
         os.fsync(out.fileno())
 
 
-def _context(case_id: uuid.UUID, file_id: str) -> crypto.FieldContext:
+def delete_file(directory: Path, file_id: str) -> None:
+    """Delete an attachment's ciphertext (gone already is fine: removal is idempotent)."""
+    try:
+        _path(directory, file_id).unlink(missing_ok=True)
+    except Invalid:
+        return
+
+
+def new_file_id() -> str:
+    """A fresh server name for a file (nothing about the case or the upload in it)."""
+    return secrets.token_hex(16)
+
+
+def context(case_id: uuid.UUID, file_id: str) -> crypto.FieldContext:
     return crypto.FieldContext(TABLE, "content", case_id, file_id)
 
 
@@ -129,9 +142,9 @@ def add(
     media_type = sniff(content)
     if media_type is None:
         raise Invalid("file", "file_type")
-    file_id = secrets.token_hex(16)
+    file_id = new_file_id()
     blob = crypto.encrypt_field(
-        work.cipher.dek, content, _context(case_id, file_id), dek_version=work.cipher.dek_version
+        work.cipher.dek, content, context(case_id, file_id), dek_version=work.cipher.dek_version
     )
     write_sealed(directory, file_id, blob)
     entry_id = work.put(
@@ -172,7 +185,7 @@ def read(
     if not path.is_file():
         raise CaseNotFound(str(entry_id))
     content = crypto.decrypt_field(
-        work.cipher.dek, path.read_bytes(), _context(case_id, meta.data.file_id)
+        work.cipher.dek, path.read_bytes(), context(case_id, meta.data.file_id)
     )
     # Names the attachment, not just the case (issue 11): ``<case id>/<entry id>``; the audit
     # console's object filter finds it under the case id too.

@@ -60,28 +60,6 @@ def save_entry(
     return new_id
 
 
-def remove_entry(
-    session: Session,
-    actor: Actor,
-    keys: KeyMaterial,
-    case_id: uuid.UUID,
-    version: int,
-    kind: str,
-    entry_id: uuid.UUID,
-) -> None:
-    """Delete a section row (a person together with its identifying data).
-
-    Raises:
-        NotAllowed, CaseNotFound, CaseConflict, Invalid (no such entry of that kind).
-    """
-    if kind not in KINDS:
-        raise Invalid("kind", "choice")
-    work = open_for_write(session, actor, keys, case_id, version, "case.update")
-    work.remove(entry_id, kind)
-    work.save(actor)
-    access.audit(session, actor, "case.update", str(case_id), reason=f"{kind}_remove")
-
-
 def save_person(
     session: Session,
     actor: Actor,

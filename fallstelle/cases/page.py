@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
-from fallstelle.cases import access, service
+from fallstelle.cases import access, retention, service
+from fallstelle.cases.retention import Periods, Plan
 from fallstelle.cases.sections import Deadline
 from fallstelle.cases.service import TRANSITIONS, CaseView
 from fallstelle.catalogue import deadlines, rule_admin, vocab
@@ -47,6 +48,9 @@ class CasePage:
     rules: tuple[deadlines.Rule, ...]
     staff: dict[str, str]
     counsellors: frozenset[str]
+    #: When what of the case is deleted (issue 13); the office's periods for an open case.
+    retention: Plan | None = None
+    periods: Periods = field(default_factory=Periods)
     read_recorded: bool = False
 
     @property
@@ -91,7 +95,10 @@ class CasePage:
 def _page(session: Session, actor: Actor, view: CaseView) -> CasePage:
     office_id = view.case.office_id
     staff, counsellors = accounts.office_staff(session, actor, office_id)
+    periods = retention.periods_of(session, office_id)  # one primary-key read
     return CasePage(
+        retention=retention.plan(view.case, periods),
+        periods=periods,
         view=view,
         vocabulary=vocab.load(session, office_id),  # the process's copy: no query
         rules=rule_admin.rules(session),

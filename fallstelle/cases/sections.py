@@ -66,6 +66,8 @@ class CaseDetails:
     power_of_attorney_on: dt.date | None = day()
     narrative: str = text(LONG)
     legal_hold: bool = False
+    legal_hold_reason: str = text(1000)
+    legal_hold_review_on: dt.date | None = day(future=True)
     consents: list[Consent] = field(default_factory=list)
     closure: Closure | None = None
     history: list[StatusChange] = field(default_factory=list)

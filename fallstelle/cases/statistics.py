@@ -50,6 +50,16 @@ def _main_person(persons: list[Person]) -> Person | None:
     return persons[0] if persons else None
 
 
+def drop(session: Session, record_id: str) -> None:
+    """Delete a statistical record and take it out of the counts (a case opened by mistake
+    never happened, so it must not be counted either)."""
+    record = session.get(StatisticalRecord, record_id)
+    if record is not None:
+        before = stat_counts.snapshot(record)
+        session.delete(record)
+        stat_counts.change(session, before, None)
+
+
 def rewrite(
     session: Session,
     *,

@@ -3,7 +3,8 @@
 Imports SQLAlchemy, ``keyfiles``, ``auth`` models and the case room's modules. Services open a
 :class:`CaseWork`, change the sections in memory, and call :meth:`CaseWork.save`, which
 validates, seals every changed payload, derives the clear workflow columns (next deadline,
-next follow-up, last contact), rewrites the statistical record and bumps the row version —
+next follow-up, last contact, legal hold), writes the change history (``cases.history``),
+rewrites the statistical record and bumps the row version —
 all in the caller's transaction, so a case change and its record commit together.
 """
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from fallstelle import crypto
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import User
-from fallstelle.cases import access, payload, sealing, statistics
+from fallstelle.cases import access, history, payload, sealing, statistics
 from fallstelle.cases.errors import CaseConflict, CaseKeyRefused, Invalid
 from fallstelle.cases.models import Case, CaseEntry, CaseIdentity
 from fallstelle.cases.sections import (
@@ -104,6 +105,10 @@ class CaseWork:
         self._rows: dict[uuid.UUID, CaseEntry] = {}
         self._identity_rows: dict[uuid.UUID, CaseIdentity] = {}
         self.vocabulary = vocab.load(session, case.office_id)
+        #: The sections as opened (None for a new case: its creation is in the audit log).
+        self.before: history.Snapshot | None = None
+        #: Why a section is removed; written to the history with the removal.
+        self.reason = ""
 
     @classmethod
     def open(cls, session: Session, case: Case, keys: KeyMaterial) -> CaseWork:
@@ -129,7 +134,17 @@ class CaseWork:
             work.identities[ident.person_id] = cipher.open(
                 Identity, sealing.IDENTITIES, str(ident.person_id), ident.payload
             )
+        work.before = work.snapshot()
         return work
+
+    def snapshot(self) -> history.Snapshot:
+        """Every section as JSON values (for the change history)."""
+        sections = {("details", ""): history.details_values(self.details)}
+        for e in self.entries.values():
+            sections[(e.kind, str(e.id))] = history.as_values(e.data)
+        for person_id, identity in self.identities.items():
+            sections[("identity", str(person_id))] = history.as_values(identity)
+        return history.Snapshot(sections)
 
     @classmethod
     def open_for(
@@ -188,12 +203,18 @@ class CaseWork:
             Invalid: not an entry of this kind in this case.
         """
         self.entry(entry_id, kind)
+        if entry_id in self._identity_rows:
+            self.remove_identity(entry_id)
+            self.session.flush()  # before the entry, whose deletion would cascade to it
         self.session.delete(self._rows.pop(entry_id))
         del self.entries[entry_id]
-        ident = self._identity_rows.pop(entry_id, None)
+
+    def remove_identity(self, person_id: uuid.UUID) -> None:
+        """Delete a person's identifying data (and its blind indexes), if there is any."""
+        ident = self._identity_rows.pop(person_id, None)
         if ident is not None:
             self.session.delete(ident)
-            del self.identities[entry_id]
+            del self.identities[person_id]
 
     def put_identity(self, person_id: uuid.UUID, identity: Identity) -> None:
         """Seal a person's identifying data and refresh its blind indexes.
@@ -241,6 +262,10 @@ class CaseWork:
         # One UPDATE per change: no autoflush half-way (each would bump the version).
         with self.session.no_autoflush:
             self._derive(actor)
+            if self.before is not None:
+                after = self.snapshot()
+                history.record(self.session, self.cipher, actor, self.before, after, self.reason)
+                self.before = after
         try:
             self.session.flush()
         except StaleDataError:
@@ -260,6 +285,7 @@ class CaseWork:
         )
         contacts = [e.data for e in self.of_kind("contact") if isinstance(e.data, Contact)]
         case.last_contact_on = max((c.on for c in contacts if c.on is not None), default=None)
+        case.legal_hold = self.details.legal_hold
         statistics.rewrite(
             self.session,
             office_id=case.office_id,

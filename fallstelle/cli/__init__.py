@@ -2,9 +2,9 @@
 
 ``setup`` (init), ``users`` (accounts and offices), ``audit`` (verify, export), ``cases``
 (import, demo), ``reports`` (report build), ``backup`` (create, verify, restore), ``keys``
-(status, rotate, retire), ``serve`` (``run.py``'s listening; Flask's own ``run`` refused).
-Commands that touch data open the store through :func:`fallstelle.cli.setup.open_or_exit`
-first.
+(status, rotate, retire), ``retention`` (run), ``serve`` (``run.py``'s listening; Flask's own
+``run`` refused). Commands that touch data open the store through
+:func:`fallstelle.cli.setup.open_or_exit` first.
 """
 
 from __future__ import annotations
@@ -77,9 +77,19 @@ def one_line_on_storage_faults(command: click.Command) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from fallstelle.cli import audit, backup, cases, keys, reports, serve, setup, users
+    from fallstelle.cli import (
+        audit,
+        backup,
+        cases,
+        keys,
+        reports,
+        retention,
+        serve,
+        setup,
+        users,
+    )
 
-    for module in (setup, users, audit, cases, reports, backup, keys):
+    for module in (setup, users, audit, cases, reports, backup, keys, retention):
         module.init_app(app)
     app.cli.add_command(version_command)
     one_line_on_storage_faults(app.cli)

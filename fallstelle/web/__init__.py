@@ -23,9 +23,12 @@ def init_app(app: Flask, settings: Settings) -> None:
         audit,
         audit_words,
         auth,
+        case_corrections,  # noqa: F401 - its routes join cases.bp before registration
         case_edits,  # noqa: F401 - its routes join cases.bp before registration
         case_entries,  # noqa: F401 - its routes join cases.bp before registration
         case_form_pages,  # noqa: F401 - its routes join cases.bp before registration
+        case_history,  # noqa: F401 - its routes join cases.bp before registration
+        case_rights,  # noqa: F401 - its routes join cases.bp before registration
         cases,
         errors,
         guard,
@@ -35,6 +38,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         pipeline,
         reports,
         requestlog,
+        retention_admin,  # noqa: F401 - its routes join admin.bp before registration
         security,
     )
     from fallstelle.web.sessions import ServerSessionInterface

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from fallstelle.audit.models import AuditEvent
-from fallstelle.cases import entries, service
+from fallstelle.cases import corrections, entries, service
 from fallstelle.cases.errors import CaseConflict, Invalid
 from fallstelle.cases.models import Case, CaseEntry
 from fallstelle.cases.sections import Closure, Contact, Incident, Intervention
@@ -193,6 +193,6 @@ def test_unknown_request_type_spends_no_case_number(store: Store, world: World) 
 def test_unknown_entry_of_the_case_is_invalid(store: Store, world: World) -> None:
     case_id, version = create(store, world.alice)
     with store.sessions() as session, pytest.raises(Invalid):
-        entries.remove_entry(
-            session, world.alice, store.keys, case_id, version, "contact", uuid.uuid4()
+        corrections.remove(
+            session, world.alice, store.keys, case_id, version, "contact", uuid.uuid4(), "x"
         )

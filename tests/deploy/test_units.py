@@ -101,9 +101,6 @@ def test_nightly_commands_exist(index: int) -> None:
         [sys.executable, "-m", "flask", "--app", "fallstelle", *words, "--help"],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    if done.returncode != 0 and "No such command" in done.stderr and words[0] == "retention":
-        # retention run is being built (issue 13); backup create exists (issue 12).
-        pytest.xfail(f"`flask --app fallstelle {' '.join(words)}` does not exist yet")
     assert done.returncode == 0, done.stderr
     for option in (w for w in command[3:] if w.startswith("--")):
         assert option in done.stdout

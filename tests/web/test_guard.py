@@ -18,6 +18,7 @@ from tests.auth.factories import Account, make_account, make_office
 from tests.cases.factories import OPENED, short_form
 from tests.web.helpers import csrf, sign_in
 
+NO_ID = "00000000-0000-4000-8000-000000000000"
 ROLES = ["anonymous", "counsellor_a", "counsellor_b", "management", "auditor", "admin"]
 STAFF = ROLES[1:]
 
@@ -136,6 +137,25 @@ MATRIX = [
         "/faelle/{case}/dokument/00000000-0000-4000-8000-000000000000",
         _case_roles(404, 404),
     ),
+    Route("cases.case_entries", "GET", "/faelle/{case}/eintraege", _case_roles(200, 404)),
+    Route("cases.case_history", "GET", "/faelle/{case}/verlauf", _case_roles(200, 404)),
+    Route("cases.edit_details", "GET", "/faelle/{case}/angaben/bearbeiten", _case_roles(200, 404)),
+    Route("cases.edit_entry", "GET", f"/faelle/{{case}}/eintrag/contact/{NO_ID}",
+          _case_roles(404, 404)),
+    Route("cases.remove_entry", "GET", f"/faelle/{{case}}/eintrag/contact/{NO_ID}/entfernen",
+          _case_roles(404, 404)),
+    Route("cases.edit_consent", "GET", "/faelle/{case}/einwilligung/7", _case_roles(404, 404)),
+    Route("cases.remove_consent", "GET", "/faelle/{case}/einwilligung/7/entfernen",
+          _case_roles(404, 404)),
+    Route("cases.legal_hold", "GET", "/faelle/{case}/sperre", _case_roles(200, 404)),
+    Route("cases.delete_early", "GET", "/faelle/{case}/loeschen", _case_roles(200, 404)),
+    Route("cases.erase_on_request", "GET", "/faelle/{case}/loeschen-auf-antrag",
+          _case_roles(200, 404)),
+    Route("cases.access_request_page", "GET", "/faelle/{case}/auskunft", _case_roles(200, 404)),
+    Route("cases.access_export", "GET", f"/faelle/{{case}}/auskunft/{NO_ID}.json",
+          _case_roles(404, 404)),
+    Route("admin.office_retention", "GET", "/verwaltung/stellen/{office}/aufbewahrung",
+          _admin_only()),
     Route("audit.verify", "POST", "/protokoll/pruefen", _auditor_only(302)),
     Route("audit.download_checkpoint", "POST", "/protokoll/checkpoint", _auditor_only()),
     Route("audit.export_csv", "GET", "/protokoll/export.csv", _auditor_only()),

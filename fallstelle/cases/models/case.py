@@ -6,7 +6,9 @@ opened/closed date, next deadline / follow-up date, version, timestamps; plus, a
 documented deviation, ``last_contact_on`` (the case list shows it, and decrypting every case
 of an office for a list page would not meet the benchmark; it says no more than
 ``updated_at`` already does) and ``updated_by`` (the conflict message names who changed the
-case — the audit log knows it anyway).
+case — the audit log knows it anyway), ``legal_hold`` and ``identifying_removed_on`` (the
+retention run and the 30-day warning select on them; a hold says no more than "keep this
+closed case", its reason and review date are encrypted).
 
 Everything else is one encrypted JSON payload per row (``cases.payload`` for the case's own
 sections; ``case_entries.payload`` for persons, incidents, contacts, interventions,
@@ -23,6 +25,7 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import (
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -74,6 +77,11 @@ class Case(Base):
     updated_at: Mapped[UTCDateTime] = mapped_column(default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(36), default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Retention (issue 13), in clear so the nightly run and the home page's warning can find
+    #: due cases without decrypting every closed case: whether a legal hold stops deletion
+    #: (its reason and review date are encrypted) and when identifying data was removed.
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    identifying_removed_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
 
     co_counsellors: Mapped[list[CaseCounsellor]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
