@@ -166,3 +166,21 @@ def show(text_id: int) -> str:
         "privacy_text.html", text=found, kind_label=labels.get(found.kind, found.kind),
         law=privacy.LAWS[found.law],
     )  # fmt: skip
+
+
+@bp.get("/datenschutztexte/<int:office_id>/<kind>/<label>")
+@require(Permission.ACCOUNT_SELF)
+def show_version(office_id: int, kind: str, label: str) -> str:
+    """The version a consent names; one that fallstelle does not hold (an older paper form)
+    is said to be so, for the office's staff only."""
+    ctx = context()
+    actor = ctx.require_actor()
+    if office_id not in actor.office_ids:  # admins read versions on the admin pages
+        abort(404)
+    found = privacy.find(ctx.session, office_id, kind, label)
+    if found is not None:
+        return show(found.id)
+    labels = dict(_kinds(office_id))
+    return render_template(
+        "privacy_text.html", text=None, label=label, kind_label=labels.get(kind, kind)
+    )

@@ -93,6 +93,7 @@ MATRIX = [
     ),
     Route("privacy.logo", "GET", "/verwaltung/stellen/{office}/logo", _admin_only(404)),
     Route("privacy.show", "GET", "/datenschutztexte/999999", _signed_in(404)),
+    Route("privacy.show_version", "GET", "/datenschutztexte/999999/statistik/v1", _signed_in(404)),
     Route("admin.rules", "GET", "/verwaltung/fristen", _admin_only()),
     Route("admin.terms", "GET", "/verwaltung/begriffe", _admin_only()),
     Route("audit.log", "GET", "/protokoll", _auditor_only()),

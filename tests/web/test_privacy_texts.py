@@ -113,6 +113,12 @@ def test_a_consent_records_the_version_shown_and_staff_can_read_it(
         text_id = session.scalars(select(PrivacyText.id)).one()
     shown = counsellor.get(f"/datenschutztexte/{text_id}").get_data(as_text=True)
     assert "Ich willige in die Statistik ein." in shown
+    case_page = counsellor.get(location).get_data(as_text=True)  # the case page links it
+    link = f"/datenschutztexte/{office}/statistik/{label}"
+    assert link in case_page
+    assert "Ich willige in die Statistik ein." in counsellor.get(link).get_data(as_text=True)
+    paper = counsellor.get(f"/datenschutztexte/{office}/statistik/papier-2019")
+    assert paper.status_code == 200 and "nicht in fallstelle hinterlegt" in paper.get_data(as_text=True)
     # staff of another office cannot read it, and cannot tell that it exists
     with store.sessions() as session, session.begin():
         other = make_office(session, "KR-B").id
@@ -121,6 +127,7 @@ def test_a_consent_records_the_version_shown_and_staff_can_read_it(
     sign_in(elsewhere, stranger)
     assert elsewhere.get(f"/datenschutztexte/{text_id}").status_code == 404
     assert elsewhere.get("/datenschutztexte/999999").status_code == 404
+    assert elsewhere.get(link).status_code == 404
 
 
 def test_logo_png_or_jpeg_and_small(admin: FlaskClient, store: Store) -> None:
