@@ -118,7 +118,8 @@ def test_a_consent_records_the_version_shown_and_staff_can_read_it(
     assert link in case_page
     assert "Ich willige in die Statistik ein." in counsellor.get(link).get_data(as_text=True)
     paper = counsellor.get(f"/datenschutztexte/{office}/statistik/papier-2019")
-    assert paper.status_code == 200 and "nicht in fallstelle hinterlegt" in paper.get_data(as_text=True)
+    assert paper.status_code == 200
+    assert "nicht in fallstelle hinterlegt" in paper.get_data(as_text=True)
     # staff of another office cannot read it, and cannot tell that it exists
     with store.sessions() as session, session.begin():
         other = make_office(session, "KR-B").id
