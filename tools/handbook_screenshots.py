@@ -55,6 +55,32 @@ def _first_case(page: Any) -> None:
     page.wait_for_load_state()
 
 
+def _case_subpage(suffix: str) -> Callable[[Any], None]:
+    def go(page: Any) -> None:
+        _first_case(page)
+        page.goto(page.url.split("#")[0].split("?")[0] + suffix)
+        page.wait_for_load_state()
+
+    return go
+
+
+def _correct(page: Any) -> None:
+    """The correction page of the first case's contact."""
+    _case_subpage("/eintraege")(page)
+    row = page.locator("tr", has_text="Kontakt").first
+    row.get_by_role("link", name="Berichtigen").click()
+    page.wait_for_load_state()
+
+
+def _history(page: Any) -> None:
+    """The history after one correction of a contact's note."""
+    _correct(page)
+    page.get_by_label("Notiz").fill("Rückruf vereinbart, Unterlagen kommen per Post.")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    _case_subpage("/verlauf")(page)
+
+
 def _preview(page: Any) -> None:
     page.get_by_label("Zeitraum").fill(str(time.localtime().tm_year))
     page.get_by_role("button", name=re.compile("Vorschau")).first.click()
@@ -75,6 +101,9 @@ SHOTS = [
     Shot("fall-neu", "counsellor", "/faelle/neu", full_page=True),
     Shot("fall", "counsellor", "/faelle", steps=_first_case),
     Shot("fall-telefon", "counsellor", "/faelle", width=PHONE, steps=_first_case),
+    Shot("fall-korrigieren", "counsellor", "/faelle", steps=_correct),
+    Shot("fall-verlauf", "counsellor", "/faelle", steps=_history),
+    Shot("auskunft", "counsellor", "/faelle", steps=_case_subpage("/auskunft")),
     Shot("taetigkeiten", "counsellor", "/taetigkeiten"),
     Shot("berichte", "management", "/berichte"),
     Shot("bericht-vorschau", "management", "/berichte", steps=_preview),
@@ -84,6 +113,7 @@ SHOTS = [
     Shot("stellen", "admin", "/verwaltung/stellen"),
     Shot("datenschutz", "admin", "/verwaltung/stellen/{office}/datenschutz", full_page=True),
     Shot("datenschutz-text", "admin", "/verwaltung/stellen/{office}/datenschutz/statistik"),
+    Shot("aufbewahrung", "admin", "/verwaltung/stellen/{office}/aufbewahrung"),
     Shot("fristen", "admin", "/verwaltung/fristen"),
 ]
 
