@@ -78,6 +78,9 @@ class Policy:
     protection: int | None = None  # required hi − lo of a primary cell; None means k
     attribute_threshold: int = 20  # SDC-7; 0 switches the rule off
     percentage_base: int = 20  # SDC-9
+    #: issue 10: check every release against the register of all earlier ones (off only to
+    #: show, in tests and benchmarks, what a reader could recover without it)
+    union_check: bool = True
 
     def __post_init__(self) -> None:
         if self.k < K_FLOOR:
@@ -147,8 +150,13 @@ def suppress(table: Table, policy: Policy | None = None) -> Suppressed:
     return suppress_release([table], policy)[0]
 
 
-def suppress_release(tables: Sequence[Table], policy: Policy | None = None) -> list[Suppressed]:
+def suppress_release(
+    tables: Sequence[Table], policy: Policy | None = None, forced: Iterable[CellId] = ()
+) -> list[Suppressed]:
     """Apply disclosure control jointly to every table of one release and check the result.
+
+    ``forced`` names cells to hide in any case (secondary): cells an earlier release hid,
+    and complements the protection over every release chooses (:mod:`.union_check`).
 
     Raises:
         ValueError: two tables share a key, or give different counts for one cell id.
@@ -157,6 +165,11 @@ def suppress_release(tables: Sequence[Table], policy: Policy | None = None) -> l
     policy = policy or Policy()
     _check_ids(tables)
     statuses = [primary_statuses(t, policy) for t in tables]
+    force = set(forced)
+    for table, status in zip(tables, statuses, strict=True):
+        for cell in table.cells():
+            if cell.cell_id in force and status[cell.position] is Status.PUBLISHED:
+                status[cell.position] = Status.SECONDARY if cell.value else Status.WITHHELD
     while True:
         _stabilise(tables, statuses)
         if _withhold_tied(tables, statuses):
