@@ -44,7 +44,9 @@ def world(offices: int, facts: int, seed: int = 1) -> dict[Var, int]:
     return truth
 
 
-def release(truth: dict[Var, int], offices: tuple[int, ...], period: str, facts: int) -> list[Shown]:
+def release(
+    truth: dict[Var, int], offices: tuple[int, ...], period: str, facts: int
+) -> list[Shown]:
     quarters = tuple(f"2026-Q{q}" for q in PERIODS[period])
     out = []
     for fact in ["n", *(f"col:x={i}" for i in range(facts))]:

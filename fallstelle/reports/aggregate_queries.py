@@ -27,7 +27,6 @@ from fallstelle.cases.models.stats import CROSSED, StatisticalCount
 from fallstelle.reports.periods import Period
 
 
-
 class Unit(StrEnum):
     """What a table counts: cases opened in the period, or cases closed in it."""
 

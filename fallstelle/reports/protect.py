@@ -16,12 +16,11 @@ release: no new release can change what was published.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 import os
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -179,9 +178,10 @@ def protect(
         forced |= more
     raise ReleaseRefused(
         "Dieser Bericht kann nicht veröffentlicht werden: Zusammen mit den bereits gezeigten "
-        "Berichten ließen sich kleine Fallzahlen (unter {k}) zurückrechnen, und es gibt keine "
+        f"Berichten ließen sich kleine Fallzahlen (unter {policy.k}) zurückrechnen, und es gibt "
+        "keine "
         "weitere Zelle, die in diesem Bericht noch ausgeblendet werden könnte. Wählen Sie "
-        "einen längeren Zeitraum oder mehrere Beratungsstellen zusammen.".format(k=policy.k)
+        "einen längeren Zeitraum oder mehrere Beratungsstellen zusammen."
     )
 
 

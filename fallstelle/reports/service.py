@@ -42,10 +42,9 @@ from fallstelle.auth.permissions import Permission
 from fallstelle.catalogue.models import VocabTerm
 from fallstelle.errors import FallstelleError
 from fallstelle.reports import aggregate_layout as layout
-from fallstelle.reports import periods
+from fallstelle.reports import frozen, periods, register
 from fallstelle.reports.aggregate import aggregate
 from fallstelle.reports.csv_export import to_csv
-from fallstelle.reports import frozen, register
 from fallstelle.reports.disclosure import Policy, Suppressed
 from fallstelle.reports.models import FrozenCount, ReportRelease
 from fallstelle.reports.pdf import REPORTS_DIR, prepare_worker, render_pdf

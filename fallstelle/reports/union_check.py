@@ -36,8 +36,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
+from scipy.optimize import linprog  # type: ignore[import-untyped]
+from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
@@ -107,8 +107,8 @@ def structural(variables: Iterable[Var]) -> list[tuple[Form, int, bool]]:
                 for side in (f"code:{d1}={a}", f"code:{d2}={b}"):
                     out.append(({v(f): 1, v(side): -1}, 0, False))
             elif f.startswith("anzahl:"):
-                dim, k = f[7:].split("=", 1)
-                ranks.setdefault(dim, []).append((int(k), f))
+                dim, rank = f[7:].split("=", 1)
+                ranks.setdefault(dim, []).append((int(rank), f))
             else:
                 head = f.split("=", 1)[0]  # col:<column>, kontakte, minuten, dauer
                 sums.setdefault(head, []).append(f)
@@ -191,7 +191,9 @@ class Program:
         self.a_ub, self.b_ub = self._matrix(ub)
         self.solves = 0
 
-    def _matrix(self, rows: list[tuple[Form, float]]) -> tuple[csr_matrix | None, np.ndarray | None]:
+    def _matrix(
+        self, rows: list[tuple[Form, float]]
+    ) -> tuple[csr_matrix | None, np.ndarray | None]:
         if not rows:
             return None, None
         data, ri, ci = [], [], []

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import linprog  # type: ignore[import-untyped]
 
 from fallstelle.reports.register import Shown, Var
 from fallstelle.reports.union_check import _chain_cases, structural
@@ -36,7 +36,10 @@ class Recovered:
     hi: float
 
 
-def _space(shown: Sequence[Shown], truth: Mapping[Var, int]) -> tuple[dict[Var, int], list, list]:
+Rows = list[tuple[dict[Var, int], float]]
+
+
+def _space(shown: Sequence[Shown], truth: Mapping[Var, int]) -> tuple[dict[Var, int], Rows, Rows]:
     forms = [s.expand() for s in shown]
     variables: set[Var] = set(truth)
     for f in forms:
@@ -46,15 +49,16 @@ def _space(shown: Sequence[Shown], truth: Mapping[Var, int]) -> tuple[dict[Var, 
     for f, _, _ in identities:
         variables |= set(f)
     index = {v: i for i, v in enumerate(sorted(variables))}
-    eq = [(f, float(s.value)) for s, f in zip(shown, forms, strict=True) if s.value is not None]
-    ub = [({x: -c for x, c in f.items()}, -float(s.lower))
+    eq: Rows = [(f, float(s.value))
+                for s, f in zip(shown, forms, strict=True) if s.value is not None]  # fmt: skip
+    ub: Rows = [({x: -c for x, c in f.items()}, -float(s.lower))
           for s, f in zip(shown, forms, strict=True) if s.value is None and s.lower]  # fmt: skip
     for f, rhs, equal in identities:
         (eq if equal else ub).append((f, float(rhs)))
     return index, eq, ub
 
 
-def _dense(index: Mapping[Var, int], rows: list) -> np.ndarray:
+def _dense(index: Mapping[Var, int], rows: Rows) -> np.ndarray:
     m = np.zeros((len(rows), len(index)))
     for r, (form, _) in enumerate(rows):
         for x, c in form.items():
