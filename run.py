@@ -56,13 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.umask(0o077)  # database, WAL and attachments readable by the service user only
     try:
-        settings = Settings.from_env()
+        # Links carry FALLSTELLE_BASE_URL, or else the host and port really listened on.
+        settings = serving.served_settings(Settings.from_env(), args.host, args.port)
         for line in _first_start(settings):
             print(f"fallstelle: {line}", flush=True)
         app = create_app(settings)
         store = get_runtime(app).open(app, migrate=True)
         # The port before the link: a start that cannot listen issues no link.
         server = serving.listen(app, settings, args.host, args.port, args.threads)
+        serving.record_served_at(settings)  # `flask … users` prints links under it too
         link = first_admin_link(store, settings.base_url)
     except ConfigError as exc:
         print(f"fallstelle: {exc}", file=sys.stderr, flush=True)

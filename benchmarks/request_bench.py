@@ -171,6 +171,7 @@ def load(clients: list[Client], paths: list[str], seconds: float) -> tuple[float
     errors = [0] * len(clients)
     latencies: list[list[float]] = [[] for _ in clients]
     pick = random.Random(7)
+    statuses: list[int] = []
 
     def run(i: int) -> None:
         client = clients[i]
@@ -186,7 +187,10 @@ def load(clients: list[Client], paths: list[str], seconds: float) -> tuple[float
             counts[i] += 1
             if status != 200:
                 errors[i] += 1
+                statuses.append(status)
 
+    for client in clients:  # idle keep-alive connections time out (waitress: 120 s): start fresh
+        client.conn.close()
     started = time.perf_counter()
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
     for t in threads:
@@ -195,6 +199,8 @@ def load(clients: list[Client], paths: list[str], seconds: float) -> tuple[float
         t.join()
     elapsed = time.perf_counter() - started
     every = sorted(x for lat in latencies for x in lat)
+    if statuses:  # say what went wrong (0: the connection failed or timed out)
+        print(f"  error statuses: {sorted(set(statuses))}", file=sys.stderr)
     return sum(counts) / elapsed, sum(errors), every[int(len(every) * 0.95) - 1]
 
 
@@ -222,9 +228,10 @@ def main() -> None:
         print(f"built {options.cases:,} demo cases in {time.perf_counter() - started:.0f} s")
     accounts = make_counsellors(env, CLIENTS)
     port = free_port()
+    log = (base / "server.log").open("w")  # what the server said, e.g. about an error
     server = subprocess.Popen(
         [sys.executable, "run.py", "--port", str(port), "--threads", "8"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=log, stderr=log,
     )  # fmt: skip
     floor_dir = Path(tempfile.mkdtemp(prefix="floor-"))
     floor_port = free_port()

@@ -51,6 +51,18 @@ def _base_url(env: Mapping[str, str]) -> str:
     return raw
 
 
+def _migration_url(env: Mapping[str, str], url: str) -> str | None:
+    raw = (env.get(PREFIX + "MIGRATION_DATABASE_URL") or "").strip()
+    if not raw:
+        return None
+    if not raw.startswith("postgresql+psycopg://") or not url.startswith("postgresql+psycopg://"):
+        raise ConfigError(
+            f"{PREFIX}MIGRATION_DATABASE_URL is for PostgreSQL: it must start with "
+            f"postgresql+psycopg://, and so must {PREFIX}DATABASE_URL"
+        )
+    return raw
+
+
 def _path(env: Mapping[str, str], name: str, default: str) -> Path:
     raw = env.get(PREFIX + name) or default
     return Path(raw).expanduser().resolve()
@@ -77,8 +89,25 @@ class Settings:
     trusted_proxy: str | None = None
     #: Address users reach the app at; used in one-time links printed at the command line.
     base_url: str = "http://127.0.0.1:5000"
+    #: Whether FALLSTELLE_BASE_URL was given. Without it, links carry the address ``run.py``
+    #: really listens on (``cli.serve.served_settings``), not the default above.
+    base_url_set: bool = True
     #: Largest request body accepted, in bytes (uploads included); larger gets 413.
     max_request_bytes: int = 16 * 1024 * 1024
+    #: Owner URL for schema migrations (PostgreSQL); the app's own URL is least privilege.
+    migration_database_url: str | None = None
+    #: Shortest time between two writes of the audit witness file, in milliseconds.
+    audit_witness_ms: int = 200
+
+    @property
+    def audit_witness(self) -> Path:
+        """The file outside the database that holds the newest signed audit head."""
+        return self.data_dir / "audit-witness"
+
+    @property
+    def owner_url(self) -> str:
+        """The URL migrations run with: the owner's, else the app's own."""
+        return self.migration_database_url or self.database_url
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,6 +139,9 @@ class Settings:
             session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 12, 1, 7 * 24),
             https=_bool(env, "HTTPS", False),
             base_url=_base_url(env),
+            base_url_set=bool((env.get(PREFIX + "BASE_URL") or "").strip()),
             trusted_proxy=(env.get(PREFIX + "TRUSTED_PROXY") or "").strip() or None,
             max_request_bytes=_int(env, "MAX_REQUEST_BYTES", 16 * 1024 * 1024, 1024, 1 << 30),
+            migration_database_url=_migration_url(env, url),
+            audit_witness_ms=_int(env, "AUDIT_WITNESS_MS", 200, 0, 60_000),
         )

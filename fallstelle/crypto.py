@@ -6,8 +6,13 @@ made by a service, never hidden in a column type, so every read can be audited.
 
 Formats (SECURITY.md, "Cryptographic inventory"):
 
-* wrapped data key: ``0x01 ‖ kid(4) ‖ nonce(12) ‖ AES-GCM(KEK, DEK)(32) ‖ tag(16)`` = 65 bytes,
-  AAD ``"fallstelle/dek/v1" 0x00 ‖ case UUID(16) ‖ dek_version(u32 BE)``;
+* wrapped data key, format 2 (every new key): ``0x02 ‖ kid(4) ‖ nonce(12) ‖ AES-GCM(KEK,
+  DEK)(32) ‖ tag(16)`` = 65 bytes, AAD ``"fallstelle/dek/v2" 0x00 ‖ binding``, where the
+  caller's binding names the case and everything that decides who may open it (office,
+  counsellors: ``cases.sealing.binding_of``), so a database write that moves the case fails
+  to unwrap (issue 11);
+* wrapped data key, format 1 (read only, to upgrade): the same layout with ``0x01`` and AAD
+  ``"fallstelle/dek/v1" 0x00 ‖ case UUID(16) ‖ dek_version(u32 BE)``;
 * field value: ``0x01 ‖ dek_version(u32 BE) ‖ nonce(12) ‖ ciphertext ‖ tag(16)``, AAD the
   length-prefixed list ``["fallstelle/field/v1", table, column, case UUID, row id, dek_version]``
   so a ciphertext moved to another row, column or case fails to decrypt (ENC-3);
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import struct
 import unicodedata
@@ -38,6 +44,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fallstelle.errors import DecryptionFailed, UnknownKeyId, UnsupportedFormat
 
 FORMAT_V1 = 0x01
+FORMAT_V2 = 0x02
 KEY_BYTES = 32
 KID_BYTES = 4
 NONCE_BYTES = 12
@@ -45,6 +52,7 @@ TAG_BYTES = 16
 WRAPPED_DEK_BYTES = 1 + KID_BYTES + NONCE_BYTES + KEY_BYTES + TAG_BYTES  # 65
 
 _DEK_AAD_LABEL = b"fallstelle/dek/v1\x00"
+_BOUND_DEK_AAD_LABEL = b"fallstelle/dek/v2\x00"
 _FIELD_AAD_LABEL = "fallstelle/field/v1"
 _KCV_AAD_LABEL = b"fallstelle/kcv/v1"
 _KCV_PLAINTEXT = bytes(32)
@@ -52,6 +60,8 @@ _KCV_PLAINTEXT = bytes(32)
 #: Default blind-index length in bits: CipherSweet's rule 2 <= R/2^L <= sqrt(R) for R = 10,000
 #: cases per office gives L in [7, 12]; 10 leaves about ten cases per index value.
 BLIND_INDEX_BITS = 10
+BLIND_INDEX_MIN_BITS = 4
+BLIND_INDEX_MAX_BITS = 16
 
 
 def new_key() -> bytes:
@@ -98,14 +108,14 @@ class Keyring:
             raise UnknownKeyId(f"no key-encryption key with id {kid.hex()}") from None
 
     def wrap_dek(self, dek: bytes, *, case_id: uuid.UUID, dek_version: int = 1) -> bytes:
-        """Wrap a case's data key with the primary KEK, bound to the case id and version."""
+        """Wrap a data key in format 1 (case id and version only; tests and old data)."""
         _check_key(dek)
         nonce = os.urandom(NONCE_BYTES)
         sealed = AESGCM(self._kek(self.primary)).encrypt(nonce, dek, _dek_aad(case_id, dek_version))
         return bytes([FORMAT_V1]) + self.primary + nonce + sealed
 
     def unwrap_dek(self, wrapped: bytes, *, case_id: uuid.UUID, dek_version: int = 1) -> bytes:
-        """Return the data key inside ``wrapped``.
+        """Return the data key inside a format-1 ``wrapped`` (read only to upgrade it).
 
         Raises:
             UnsupportedFormat: unknown version byte or wrong length.
@@ -114,20 +124,60 @@ class Keyring:
         """
         if len(wrapped) != WRAPPED_DEK_BYTES or wrapped[0] != FORMAT_V1:
             raise UnsupportedFormat("not a wrapped data key of format version 1")
-        kid = wrapped[1 : 1 + KID_BYTES]
-        nonce = wrapped[1 + KID_BYTES : 1 + KID_BYTES + NONCE_BYTES]
-        sealed = wrapped[1 + KID_BYTES + NONCE_BYTES :]
+        kid, nonce, sealed = _split_wrapped(wrapped)
         try:
             return AESGCM(self._kek(kid)).decrypt(nonce, sealed, _dek_aad(case_id, dek_version))
         except InvalidTag:
             raise DecryptionFailed("the data key does not unwrap for this case") from None
 
+    def wrap_bound_dek(self, dek: bytes, binding: bytes, *, kid: bytes | None = None) -> bytes:
+        """Wrap a data key (format 2) with the KEK ``kid`` (default: the primary), bound to
+        ``binding`` (the case and whatever decides access to it)."""
+        _check_key(dek)
+        kid = self.primary if kid is None else kid
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = AESGCM(self._kek(kid)).encrypt(nonce, dek, _BOUND_DEK_AAD_LABEL + binding)
+        return bytes([FORMAT_V2]) + kid + nonce + sealed
+
+    def unwrap_bound_dek(self, wrapped: bytes, binding: bytes) -> bytes:
+        """Return the data key inside a format-2 wrapped key made for ``binding``.
+
+        Raises:
+            UnsupportedFormat: not format 2 (a format-1 key is refused here: it binds no
+                office, so accepting it would let a database write move the case).
+            UnknownKeyId: the KEK named in the prefix is not in the keyring.
+            DecryptionFailed: wrong key, another binding (moved case), or tampering.
+        """
+        if wrap_format(wrapped) != FORMAT_V2:
+            raise UnsupportedFormat("not a wrapped data key of format version 2")
+        kid, nonce, sealed = _split_wrapped(wrapped)
+        try:
+            return AESGCM(self._kek(kid)).decrypt(nonce, sealed, _BOUND_DEK_AAD_LABEL + binding)
+        except InvalidTag:
+            raise DecryptionFailed("the data key does not unwrap for this binding") from None
+
     @staticmethod
     def kid_of(wrapped: bytes) -> bytes:
         """Return the key id a wrapped data key names (for rotation bookkeeping)."""
-        if len(wrapped) != WRAPPED_DEK_BYTES or wrapped[0] != FORMAT_V1:
-            raise UnsupportedFormat("not a wrapped data key of format version 1")
+        wrap_format(wrapped)
         return wrapped[1 : 1 + KID_BYTES]
+
+
+def wrap_format(wrapped: bytes) -> int:
+    """Return the format version of a wrapped data key (1 or 2).
+
+    Raises:
+        UnsupportedFormat: unknown version byte or wrong length.
+    """
+    if len(wrapped) != WRAPPED_DEK_BYTES or wrapped[0] not in (FORMAT_V1, FORMAT_V2):
+        raise UnsupportedFormat("not a wrapped data key of format version 1 or 2")
+    return wrapped[0]
+
+
+def _split_wrapped(wrapped: bytes) -> tuple[bytes, bytes, bytes]:
+    kid = wrapped[1 : 1 + KID_BYTES]
+    nonce = wrapped[1 + KID_BYTES : 1 + KID_BYTES + NONCE_BYTES]
+    return kid, nonce, wrapped[1 + KID_BYTES + NONCE_BYTES :]
 
 
 def _dek_aad(case_id: uuid.UUID, dek_version: int) -> bytes:
@@ -243,14 +293,16 @@ def normalise(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
-def blind_index_key(root: bytes, table: str, column: str) -> bytes:
-    """Derive the per-field blind-index key (CipherSweet: salt=table, info=0x7E*32 ‖ column)."""
+def blind_index_key(root: bytes, table: str, column: str, scope: str = "") -> bytes:
+    """Derive a blind-index key (CipherSweet: salt=table, info=0x7E*32 ‖ column).
+
+    A non-empty ``scope`` (the office) is appended to the info, so the same value gives
+    unrelated indexes in two scopes: equal names in two offices do not link (issue 11).
+    """
     _check_key(root)
+    info = b"\x7e" * 32 + column.encode() + (b"\x00" + scope.encode() if scope else b"")
     return HKDF(
-        algorithm=hashes.SHA256(),
-        length=KEY_BYTES,
-        salt=table.encode(),
-        info=b"\x7e" * 32 + column.encode(),
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=table.encode(), info=info
     ).derive(root)
 
 
@@ -264,3 +316,16 @@ def blind_index(field_key: bytes, value: str, *, bits: int = BLIND_INDEX_BITS) -
         raise ValueError("a blind index has between 1 and 32 bits")
     digest = hmac.new(field_key, normalise(value).encode("utf-8"), hashlib.sha256).digest()
     return int.from_bytes(digest[:4], "big") >> (32 - bits)
+
+
+def blind_index_bits(rows: int) -> int:
+    """Return the index length for ``rows`` indexed rows (CipherSweet's rule).
+
+    The rule is 2 <= R/2^L <= sqrt(R); this takes the middle of that range (rounded up),
+    for at least 64 rows and at most 16 bits: 100 rows → 5 bits (about 3 rows share each
+    value), 10,000 rows → 10 bits (about 10 share each value).
+    """
+    r = max(rows, 64)
+    low = math.ceil(math.log2(r) / 2)
+    high = math.floor(math.log2(r / 2))
+    return max(BLIND_INDEX_MIN_BITS, min(BLIND_INDEX_MAX_BITS, (low + high + 1) // 2))

@@ -144,6 +144,13 @@ def assert_pragmas(engine: Engine) -> None:
                 raise ConfigError(f"SQLite PRAGMA {name} is {value!r}, expected {expected!r}")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+#: ``Session.info`` entries every session of an open store carries (``store.open_store``):
+#: the installation's ``keyfiles.KeyMaterial`` and ``config.Settings``. The audit room reads
+#: its chain and signing keys and the witness file's place from them.
+KEYS_INFO = "fallstelle.keys"
+SETTINGS_INFO = "fallstelle.settings"
+
+
+def make_sessionmaker(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
     """Return the session factory; services receive a Session and flush, never commit."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info or {})

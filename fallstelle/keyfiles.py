@@ -10,8 +10,10 @@ Imports the standard library, ``cryptography``, ``crypto`` and ``errors``. Layou
     keys/pepper.key           32 random bytes, HMAC key of the bcrypt pre-hash
     keys/audit-signing.key    Ed25519 private key (PKCS#8 PEM), signs audit checkpoints
     keys/audit-signing.pub    its public key (handed to auditors)
+    keys/audit-chain.key      32 random bytes, HMAC key of the audit chain (issue 11)
 
-The directory must be 0700 and every key file 0600, owned by the user running the app
+The directory must be 0700 and every file in it 0600 (the public key and any stray file too;
+only the repository's README.md and .gitignore are exempt), owned by the user running the app
 (ENC-11); anything looser stops start-up, as OpenSSH does. Files are created with O_EXCL, so
 a key is never overwritten.
 """
@@ -37,7 +39,8 @@ SECRET = "secret.key"  # noqa: S105 - a file name, not a secret
 PEPPER = "pepper.key"
 AUDIT_SIGNING = "audit-signing.key"
 AUDIT_PUBLIC = "audit-signing.pub"
-RAW_KEYS = (BLIND_INDEX, SECRET, PEPPER)
+AUDIT_CHAIN = "audit-chain.key"
+RAW_KEYS = (BLIND_INDEX, SECRET, PEPPER, AUDIT_CHAIN)
 #: Files committed to the repository's keys/ folder; they are not key material.
 NOT_KEYS = frozenset({"README.md", ".gitignore"})
 
@@ -55,6 +58,7 @@ class KeyMaterial:
     secret_key: bytes
     pepper: bytes
     audit_signing_key: Ed25519PrivateKey
+    audit_chain_key: bytes
 
     def __repr__(self) -> str:
         return f"KeyMaterial({self.keyring!r})"
@@ -132,6 +136,20 @@ def _check_mode(path: Path, allowed: int, what: str) -> None:
         raise ConfigError(f"insecure key permissions: {what} {path} belongs to another user")
 
 
+def _check_every_file(keys_dir: Path) -> None:
+    """Check every entry of keys/, not only the files read (issue 11): the public key, an
+    old KEK, a stray copy — anything looser than 0600 or not a plain file refuses start-up.
+    Only the repository's own README.md and .gitignore are exempt."""
+    for entry in sorted(keys_dir.iterdir()):
+        if entry.name in NOT_KEYS:
+            continue
+        if entry.is_symlink() or not entry.is_file():
+            raise ConfigError(
+                f"insecure key permissions: {entry} is not a plain file; keys/ holds key files only"
+            )
+        _check_mode(entry, 0o600, "key file")
+
+
 def _read(keys_dir: Path, name: str) -> bytes:
     path = keys_dir / name
     if not path.is_file():
@@ -163,6 +181,7 @@ def load_keys(keys_dir: Path) -> KeyMaterial:
             "`flask --app fallstelle init`"
         )
     _check_mode(keys_dir, 0o700, "keys directory")
+    _check_every_file(keys_dir)
     try:
         ring = json.loads(_read(keys_dir, KEYRING))
         primary = bytes.fromhex(ring["primary"])
@@ -186,4 +205,18 @@ def load_keys(keys_dir: Path) -> KeyMaterial:
         secret_key=_read_raw_key(keys_dir, SECRET),
         pepper=_read_raw_key(keys_dir, PEPPER),
         audit_signing_key=signing,
+        audit_chain_key=_read_raw_key(keys_dir, AUDIT_CHAIN),
     )
+
+
+def add_chain_key(keys_dir: Path) -> bool:
+    """Create ``audit-chain.key`` in an existing keys directory that lacks it (upgrade).
+
+    Only for installations whose audit log is not keyed yet (before migration 0012): the
+    caller checks that. Returns whether the key was created.
+    """
+    path = keys_dir / AUDIT_CHAIN
+    if not keys_dir.is_dir() or path.exists():
+        return False
+    _write_new(path, crypto.new_key())
+    return True

@@ -5,9 +5,11 @@ Used by the migrations environment and the schema test; rooms add their ``models
 
 from __future__ import annotations
 
+from fallstelle.activities import models as activity_models
 from fallstelle.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditPurge
 from fallstelle.auth import models as auth_models
 from fallstelle.cases import models as case_models
+from fallstelle.catalogue import models as catalogue_models
 from fallstelle.db import Base, KeyCheck
 from fallstelle.reports import models as report_models
 
@@ -18,7 +20,9 @@ __all__ = [
     "AuditPurge",
     "Base",
     "KeyCheck",
+    "activity_models",
     "auth_models",
     "case_models",
+    "catalogue_models",
     "report_models",
 ]

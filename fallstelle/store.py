@@ -9,7 +9,7 @@ only after every check passed may anything be written. There is never a plaintex
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, insert, inspect, make_url, select
+from sqlalchemy import Connection, Engine, create_engine, insert, inspect, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -48,11 +48,20 @@ class Store:
         self.engine.dispose()
 
 
-def alembic_config(connection: Any = None) -> Config:
-    """Return the Alembic configuration of the packaged migrations."""
+def alembic_config(connection: Any = None, keys: keyfiles.KeyMaterial | None = None) -> Config:
+    """Return the Alembic configuration of the packaged migrations.
+
+    ``keys`` reach the migrations that must re-seal data: 0012 seals an existing audit log
+    with the chain key; 0013 re-wraps every case key and re-computes the blind indexes (such a
+    migration refuses to run on rows without them). The keys never leave the process: they
+    are handed over in memory, as the connection is.
+    """
     cfg = Config()
     cfg.set_main_option("script_location", "fallstelle:migrations")
     cfg.attributes["connection"] = connection
+    if keys is not None:
+        cfg.attributes["audit_chain_key"] = keys.audit_chain_key
+    cfg.attributes["keys"] = keys
     return cfg
 
 
@@ -70,7 +79,7 @@ def sqlite_path(settings: Settings) -> Path | None:
     return Path(database) if database else None
 
 
-def _read_only_engine(settings: Settings) -> Engine:
+def _read_only_engine(settings: Settings, url: str | None = None) -> Engine:
     path = sqlite_path(settings)
     if path is not None:
         # mode=ro writes nothing to the database; without a -wal file (clean shutdown) add
@@ -80,7 +89,7 @@ def _read_only_engine(settings: Settings) -> Engine:
         return create_engine(
             "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=NullPool
         )
-    return create_engine(settings.database_url, poolclass=NullPool)
+    return create_engine(url or settings.database_url, poolclass=NullPool)
 
 
 @dataclass(frozen=True)
@@ -88,10 +97,14 @@ class DatabaseState:
     exists: bool
     revision: str | None
     key_checks: dict[str, bytes]
+    #: The audit log is keyed (migration 0012 ran): its chain key must exist, never be new.
+    keyed: bool = False
 
 
-def inspect_database(settings: Settings) -> DatabaseState:
+def inspect_database(settings: Settings, url: str | None = None) -> DatabaseState:
     """Look at the database without writing anything (not even creating the file).
+
+    ``url``: look as this role (``init`` looks as the owner), default the app's own URL.
 
     Raises:
         ConfigError: the database cannot be reached.
@@ -99,10 +112,11 @@ def inspect_database(settings: Settings) -> DatabaseState:
     path = sqlite_path(settings)
     if path is not None and (not path.is_file() or path.stat().st_size == 0):
         return DatabaseState(False, None, {})
-    engine = _read_only_engine(settings)
+    engine = _read_only_engine(settings, url)
     try:
         with engine.connect() as conn:
-            tables = set(inspect(conn).get_table_names())
+            inspector = inspect(conn)
+            tables = set(inspector.get_table_names())
             if "alembic_version" not in tables:
                 return DatabaseState(False, None, {})
             revision = MigrationContext.configure(conn).get_current_revision()
@@ -110,6 +124,9 @@ def inspect_database(settings: Settings) -> DatabaseState:
             if "key_checks" in tables:
                 rows = conn.execute(select(db.KeyCheck.kid, db.KeyCheck.kcv))
                 checks = {kid: bytes(kcv) for kid, kcv in rows}
+            keyed = "audit_events" in tables and any(
+                c["name"] == "mac" for c in inspector.get_columns("audit_events")
+            )
             conn.rollback()
     except ConfigError:
         raise
@@ -120,7 +137,7 @@ def inspect_database(settings: Settings) -> DatabaseState:
         ) from None
     finally:
         engine.dispose()
-    return DatabaseState(True, revision, checks)
+    return DatabaseState(True, revision, checks, keyed)
 
 
 def _reason(exc: Exception) -> str:
@@ -178,25 +195,69 @@ def open_store(settings: Settings, *, migrate: bool = False) -> Store:
     """
     keys, state = preflight(settings)
     head = head_revision()
-    engine = db.make_engine(settings)
     if state.revision != head:
         if not migrate:
-            engine.dispose()
             raise ConfigError(
                 f"database schema is at {state.revision}, this version needs {head}: "
                 "run `flask --app fallstelle init`"
             )
-        _upgrade(engine)
+        owner = _owner_engine(settings)
+        try:
+            with owner.begin() as conn:
+                command.upgrade(alembic_config(conn, keys), "head")
+                _grant_app_role(conn, settings)
+        finally:
+            owner.dispose()
+    engine = db.make_engine(settings)
     db.assert_pragmas(engine)
     reader = db.make_engine(settings, read_only=True)
+    info = {db.KEYS_INFO: keys, db.SETTINGS_INFO: settings}
     return Store(
-        settings, keys, engine, db.make_sessionmaker(engine), reader, db.make_sessionmaker(reader)
+        settings,
+        keys,
+        engine,
+        db.make_sessionmaker(engine, info),
+        reader,
+        db.make_sessionmaker(reader, info),
     )
 
 
-def _upgrade(engine: Engine) -> None:
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), "head")
+def _owner_engine(settings: Settings) -> Engine:
+    """The engine migrations run on: the owner URL when one is set, else the app's."""
+    return db.make_engine(replace(settings, database_url=settings.owner_url))
+
+
+#: What the app role may do on PostgreSQL (SECURITY.md "Least privilege"): it owns nothing,
+#: so it can neither ALTER a table nor DISABLE a trigger; the audit tables take no UPDATE
+#: (but the head, the chain's lock row) and no DELETE (but events, which the trigger lets go
+#: only for a purged epoch).
+APP_GRANTS = (
+    "GRANT USAGE ON SCHEMA {schema} TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}",
+    "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
+    "REVOKE UPDATE ON audit_events, audit_checkpoints, audit_purges FROM {role}",
+    "REVOKE DELETE ON audit_checkpoints, audit_purges, audit_head FROM {role}",
+    "REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA {schema} FROM {role}",
+    "REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {role}",
+)
+
+
+def _grant_app_role(conn: Connection, settings: Settings) -> str | None:
+    """Give the app's role (the user of FALLSTELLE_DATABASE_URL) least privilege.
+
+    Only on PostgreSQL with a separate owner URL; returns the role's name when it granted.
+    """
+    if settings.migration_database_url is None or conn.dialect.name != "postgresql":
+        return None
+    role = make_url(settings.database_url).username
+    owner = make_url(settings.migration_database_url).username
+    if not role or role == owner:
+        return None
+    schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+    quote = conn.dialect.identifier_preparer.quote
+    for statement in APP_GRANTS:
+        conn.exec_driver_sql(statement.format(schema=quote(str(schema)), role=quote(role)))
+    return role
 
 
 def initialise(settings: Settings) -> list[str]:
@@ -209,8 +270,11 @@ def initialise(settings: Settings) -> list[str]:
             unreadable), or any refusal of :func:`preflight`.
     """
     done: list[str] = []
-    state = inspect_database(settings)
+    state = inspect_database(settings, settings.owner_url)
     if keyfiles.keys_present(settings.keys_dir):
+        if not state.keyed and keyfiles.add_chain_key(settings.keys_dir):
+            # Upgrade: the log is not keyed yet, so a new chain key cannot disagree with it.
+            done.append(f"created {settings.keys_dir / keyfiles.AUDIT_CHAIN}")
         keys = keyfiles.load_keys(settings.keys_dir)
     elif state.exists:
         raise ConfigError(
@@ -227,13 +291,13 @@ def initialise(settings: Settings) -> list[str]:
     if path is not None and not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True)
     head = head_revision()
-    engine = db.make_engine(settings)
+    engine = _owner_engine(settings)
     try:
         # Schema and key-check values in one transaction: a database never exists without
         # the values that tie it to its keys.
         with engine.begin() as conn:
             if state.revision != head:
-                command.upgrade(alembic_config(conn), "head")
+                command.upgrade(alembic_config(conn, keys), "head")
                 done.append(
                     f"created database at {_where(settings)}"
                     if not state.exists
@@ -246,6 +310,16 @@ def initialise(settings: Settings) -> list[str]:
                         {"kid": kid.hex(), "kcv": crypto.key_check_value(kek, kid)}
                         for kid, kek in keys.keyring.keks.items()
                     ],
+                )
+            role = _grant_app_role(conn, settings)
+            if role is not None:
+                done.append(f"granted the app role {role} least privilege (SECURITY.md)")
+            elif state.revision != head and conn.dialect.name == "postgresql":
+                app_role = make_url(settings.database_url).username
+                done.append(
+                    f"note: migrated as the app's own role {app_role}, which owns the tables "
+                    "and could switch the audit triggers off; set "
+                    "FALLSTELLE_MIGRATION_DATABASE_URL to an owner role (README, PostgreSQL)"
                 )
         db.assert_pragmas(engine)
     finally:

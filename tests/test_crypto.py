@@ -178,3 +178,32 @@ def test_blind_index_is_truncated_so_names_collide() -> None:
         crypto.blind_index(key, f"Nachname{i}") for i in range(3 * 2**crypto.BLIND_INDEX_BITS)
     ]
     assert len(set(values)) < len(values)  # several names share an index value
+
+
+def test_bound_dek_unwraps_only_for_its_binding_and_refuses_format_one() -> None:
+    ring = _keyring()
+    wrapped = ring.wrap_bound_dek(DEK, b"office 1")
+    assert wrapped[0] == crypto.FORMAT_V2 and len(wrapped) == crypto.WRAPPED_DEK_BYTES
+    assert crypto.Keyring.kid_of(wrapped) == ring.primary
+    assert ring.unwrap_bound_dek(wrapped, b"office 1") == DEK
+    with pytest.raises(DecryptionFailed):
+        ring.unwrap_bound_dek(wrapped, b"office 2")
+    with pytest.raises(UnsupportedFormat):  # a format-1 key binds no office: refused
+        ring.unwrap_bound_dek(ring.wrap_dek(DEK, case_id=CASE), b"office 1")
+
+
+def test_blind_index_length_follows_the_office_size() -> None:
+    # CipherSweet: 2 <= R / 2^L <= sqrt(R) for R rows, here the cases of one office.
+    for rows in (64, 100, 1_000, 10_000, 100_000):
+        bits = crypto.blind_index_bits(rows)
+        assert 2 <= rows / 2**bits <= math.sqrt(rows), rows
+    assert (crypto.blind_index_bits(100), crypto.blind_index_bits(10_000)) == (5, 10)
+    assert crypto.blind_index_bits(0) == crypto.BLIND_INDEX_MIN_BITS
+    assert crypto.blind_index_bits(10**12) == crypto.BLIND_INDEX_MAX_BITS
+
+
+def test_blind_index_keys_differ_per_office() -> None:
+    root = crypto.new_key()
+    one = crypto.blind_index_key(root, "case_identities", "surname", "office:1")
+    two = crypto.blind_index_key(root, "case_identities", "surname", "office:2")
+    assert one != two != crypto.blind_index_key(root, "case_identities", "surname")

@@ -278,3 +278,52 @@ def test_check_fails_on_placeholder_address() -> None:
         "## Reporting a vulnerability\n\nWrite to security@fallstelle.invalid.\n",
     )
     assert reporting_problems(mutated) != []
+
+
+# -- every test SECURITY.md names exists ------------------------------------------------
+
+ROOT = SECURITY_MD.parent
+#: `tests/path.py` or `tests/path.py::test_name` (a parametrized id in [...] is allowed).
+NAMED_TEST = re.compile(r"`(tests/[\w/]+\.py)(?:::(\w+)(?:\[[^\]`]*\])?)?`")
+
+
+def named_tests(text: str) -> list[tuple[str, str | None]]:
+    """Return every (file, test name or None) SECURITY.md names in backticks."""
+    return [(m.group(1), m.group(2)) for m in NAMED_TEST.finditer(text)]
+
+
+def _defined_names(path: Path) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    }
+
+
+def missing_tests(text: str, root: Path = ROOT) -> list[str]:
+    """Report each named test file that does not exist and each test not defined in it."""
+    problems = []
+    for file, name in named_tests(text):
+        path = root / file
+        if not path.is_file():
+            problems.append(f"no test file {file}")
+        elif name is not None and name not in _defined_names(path):
+            problems.append(f"no test {file}::{name}")
+    return problems
+
+
+def test_every_named_test_exists() -> None:
+    text = read_document()
+    assert len(named_tests(text)) >= 40  # the claims name their proofs
+    assert missing_tests(text) == []
+
+
+def test_check_fails_for_a_test_that_does_not_exist() -> None:
+    assert missing_tests("`tests/test_crypto.py::test_that_was_never_written`") == [
+        "no test tests/test_crypto.py::test_that_was_never_written"
+    ]
+    gone = "tests/nowhere/test_gone.py"
+    assert missing_tests(f"`{gone}`") == [f"no test file {gone}"]

@@ -197,6 +197,13 @@ REFUSALS = {
     "KEK file missing": (_missing_kek, "key file missing"),
     "keys of another database": (_foreign_keys, "not a key of this database"),
 }
+# every file in keys/ is checked, not only the ones read (issue 11)
+for name in (keyfiles.AUDIT_PUBLIC, "kek-00000000.key.old"):
+    REFUSALS[f"{name} 0644"] = (
+        lambda s, n=name: (s.keys_dir / n).touch(mode=0o644, exist_ok=True)
+        or os.chmod(s.keys_dir / n, 0o644),
+        "insecure key permissions",
+    )
 for name in KEY_FILES:
     REFUSALS[f"{name} missing"] = (
         lambda s, n=name: (s.keys_dir / n).unlink(),

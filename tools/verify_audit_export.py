@@ -13,7 +13,12 @@ you saved on earlier visits: a log that was rewritten since then (even by someon
 the signing key) no longer agrees with them (security.md LOG-7).
 
 Exit status: 0 intact, 1 damaged (one line naming the first bad seq and the kind of damage:
-changed, missing, reordered, truncated, re-chained, bad-signature), 2 unusable input.
+edited, deleted, inserted, reordered, truncated, forged, checkpoint-missing), 2 unusable input.
+
+Without the secret chain key this script cannot check the events' MACs: what it proves rests
+on the signed checkpoints. Every event up to the newest signed checkpoint in the export (an
+export and an archive end with one) is proved unchanged and complete; the checkpoints the
+keyed part must have every 1000 events are required here too.
 
 The chain rules below are an exact copy of ``fallstelle/audit/chain.py`` (this script must
 not import the application, so that an auditor need not trust it); the application's tests
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import hmac
 import json
 import sys
 from collections import deque
@@ -41,15 +47,22 @@ DOMAIN = b"\x00fallstelle-audit-v1\x00"
 GENESIS = hashlib.sha256(b"fallstelle-audit-v1 genesis").digest()
 ORIGIN = "fallstelle/audit"
 SIGNER = "fallstelle-audit"
-#: How far the verifier looks around a bad row to tell "reordered" from "changed"/"missing".
+MAC_DOMAIN = b"fallstelle-audit-mac-v1\x00"
+HEAD_DOMAIN = b"fallstelle-audit-head-v1\x00"
+#: The action of the event that starts the keyed chain after legacy (unkeyed) events.
+ANCHOR_ACTION = "audit.chain_keyed"
+#: A signed checkpoint must exist at every multiple of this seq in the keyed part.
+CHECKPOINT_EVERY = 1000
+#: How far the verifier looks around a bad row to tell "reordered" from "edited"/"deleted".
 WINDOW = 8
 
-CHANGED = "changed"
-MISSING = "missing"
+EDITED = "edited"
+DELETED = "deleted"
+INSERTED = "inserted"
 REORDERED = "reordered"
 TRUNCATED = "truncated"
-RECHAINED = "re-chained"
-BAD_SIGNATURE = "bad-signature"
+FORGED = "forged"
+CHECKPOINT_MISSING = "checkpoint-missing"
 
 
 class Row(NamedTuple):
@@ -69,9 +82,10 @@ class Row(NamedTuple):
     client: str | None
     prev_hash: bytes
     entry_hash: bytes
+    mac: bytes | None = None
 
 
-HASHED = Row._fields[:-2]
+HASHED = Row._fields[:-3]
 
 
 def canonical(row: Row) -> bytes:
@@ -85,11 +99,32 @@ def entry_hash(prev_hash: bytes, row: Row) -> bytes:
     return hashlib.sha256(DOMAIN + bytes(prev_hash) + canonical(row)).digest()
 
 
+def entry_mac(chain_key: bytes, entry_hash_: bytes) -> bytes:
+    """Return the MAC of an event with entry hash ``entry_hash_`` under the chain key."""
+    return hmac.new(chain_key, MAC_DOMAIN + bytes(entry_hash_), hashlib.sha256).digest()
+
+
+def head_mac(chain_key: bytes, seq: int, epoch: int, entry_hash_: bytes) -> bytes:
+    """Return the MAC of the chain head at ``seq`` in ``epoch`` with ``entry_hash_``."""
+    message = HEAD_DOMAIN + seq.to_bytes(8, "big") + epoch.to_bytes(8, "big") + bytes(entry_hash_)
+    return hmac.new(chain_key, message, hashlib.sha256).digest()
+
+
+class Head(NamedTuple):
+    """What the database's head row claims: where the log ends, and that claim's MAC."""
+
+    seq: int
+    epoch: int
+    entry_hash: bytes
+    mac: bytes | None
+
+
 def row_to_json(row: Row) -> str:
-    """Return one export line (JSON, hashes in hex) for ``row``."""
+    """Return one export line (JSON, hashes and MAC in hex) for ``row``."""
     values: dict[str, object] = dict(zip(HASHED, row, strict=False))
     values["prev_hash"] = bytes(row.prev_hash).hex()
     values["entry_hash"] = bytes(row.entry_hash).hex()
+    values["mac"] = None if row.mac is None else bytes(row.mac).hex()
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
@@ -173,6 +208,8 @@ class Verification:
     kind: str | None = None
     detail: str = ""
     warnings: tuple[str, ...] = ()
+    legacy: int = 0
+    saved: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -180,13 +217,18 @@ class Verification:
 
     def message(self) -> str:
         """Return the one line to print."""
-        if self.ok:
-            span = f" (seq {self.first_seq}-{self.last_seq})" if self.events else ""
-            return (
-                f"audit log intact: {self.events} events{span}, "
-                f"{self.checkpoints} checkpoints match"
-            )
-        return f"audit log DAMAGED: first bad seq {self.bad_seq}: {self.kind} ({self.detail})"
+        if not self.ok:
+            return f"audit log DAMAGED: first bad seq {self.bad_seq}: {self.kind} ({self.detail})"
+        span = f" (seq {self.first_seq}-{self.last_seq})" if self.events else ""
+        parts = [f"audit log intact: {self.events} events{span}"]
+        if self.legacy:
+            parts.append(f"the first {self.legacy} from before the keyed chain")
+        if self.checkpoints:
+            parts.append(f"{self.checkpoints} signed checkpoints match")
+        elif self.events:
+            parts.append("no signed checkpoint due yet")
+        parts += [f"{label} matches" for label in self.saved]
+        return "; ".join(parts)
 
 
 class _Lookahead:
@@ -219,6 +261,41 @@ def _moved_from(row: Row, position: int) -> int | None:
     return None
 
 
+def _fits(row: Row, position: int, prev: bytes) -> bool:
+    """Return whether ``row`` is the untouched event that belongs at ``position`` after ``prev``."""
+    return row.prev_hash == prev and entry_hash(prev, row._replace(seq=position)) == row.entry_hash
+
+
+def _classify(
+    problem: str, row: Row, position: int, prev: bytes, ahead: list[Row]
+) -> tuple[str, str]:
+    """Name the damage at ``position`` (where ``row`` stands) as kind and detail."""
+    moved = _moved_from(row, position) if problem == "hash" else None
+    if ahead and _fits(ahead[0], position, prev):
+        if moved is not None:
+            return REORDERED, f"holds the entry of seq {moved}"
+        return (
+            INSERTED,
+            f"seq {position} is not part of the chain; the event that was there follows it",
+        )
+    if problem == "mac":
+        return FORGED, (
+            "its MAC does not match: written without the chain key "
+            "(edited, inserted, deleted or reordered, with the chain recomputed)"
+        )
+    if problem == "anchor":
+        return FORGED, "the keyed chain begins without its audit.chain_keyed anchor event"
+    if moved is not None:
+        if (
+            moved > position
+            and row.prev_hash != prev
+            and not any(_fits(r, position, prev) for r in ahead)
+        ):
+            return DELETED, f"the event of seq {position} is gone; later events were renumbered"
+        return REORDERED, f"holds the entry of seq {moved}"
+    return EDITED, "contents do not match the entry hash"
+
+
 def verify_stream(
     rows: Iterable[Row],
     checkpoints: Iterable[Checkpoint],
@@ -226,12 +303,17 @@ def verify_stream(
     external: Sequence[tuple[str, Checkpoint]] = (),
     *,
     claimed_last_seq: int = 0,
+    chain_key: bytes | None = None,
+    head: Head | None = None,
+    every: int = CHECKPOINT_EVERY,
 ) -> Verification:
     """Recompute the chain over ``rows`` (in stored order) and check every checkpoint.
 
-    ``external`` are checkpoints an auditor saved earlier, labelled (e.g. by file name);
-    ``claimed_last_seq`` is where the database's head says the log ends. Holds one row, a
-    few rows of look-ahead and the checkpoints in memory, never the log.
+    ``external`` are checkpoints kept outside the database (the witness file, notes an
+    auditor saved), labelled; ``claimed_last_seq`` is where the head says the log ends. With
+    ``chain_key`` every event's MAC and the ``head``'s MAC are checked too, and the keyed part
+    must have a signed checkpoint at every multiple of ``every``. Holds one row, a few rows of
+    look-ahead and the checkpoints in memory, never the log.
     """
     cps = {cp.seq: cp for cp in checkpoints}
     valid = {seq: cp.signature_valid(public_key) for seq, cp in cps.items()}
@@ -240,28 +322,34 @@ def verify_stream(
         saved.setdefault(theirs.seq, []).append((label, theirs))
     warnings: list[str] = []
     matched = 0
+    matched_saved: list[str] = []
+    legacy = 0
+    keyed_from: int | None = None
     stream = _Lookahead(rows)
-    head = stream.peek(1)
+    first = stream.peek(1)
     start, prev = 1, GENESIS
-    if head and head[0].seq > 1:
-        anchor = cps.get(head[0].seq - 1)
+    if first and first[0].seq > 1:
+        anchor = cps.get(first[0].seq - 1)
         if (
             anchor is not None
             and valid[anchor.seq]
-            and anchor.epoch < head[0].epoch
-            and anchor.entry_hash == head[0].prev_hash
+            and anchor.epoch < first[0].epoch
+            and anchor.entry_hash == first[0].prev_hash
         ):
             # Earlier epochs were purged; the first kept event continues their final checkpoint.
-            start, prev = head[0].seq, anchor.entry_hash
+            start, prev = first[0].seq, anchor.entry_hash
 
     def damaged(seq: int, kind: str, detail: str) -> Verification:
         return Verification(
-            seq - start, start, seq - 1, matched, seq, kind, detail, tuple(warnings)
+            seq - start, start, seq - 1, matched, seq, kind, detail, tuple(warnings), legacy
         )
 
+    for label, theirs in external:
+        if not theirs.signature_valid(public_key):
+            return damaged(start, FORGED, f"{label} has an invalid signature")
     for seq in sorted(s for s in cps if s < start):
         if not valid[seq]:
-            return damaged(seq, BAD_SIGNATURE, f"checkpoint {seq} has an invalid signature")
+            return damaged(seq, FORGED, f"checkpoint {seq} has an invalid signature")
     expected, epoch, last_time = start, 0, ""
     last_good = last_saved = start - 1
     for row in stream:
@@ -270,42 +358,61 @@ def verify_stream(
             if row.seq < expected or any(r.seq == expected for r in ahead):
                 detail = f"seq {row.seq} stands where {expected} belongs"
                 return damaged(expected, REORDERED, detail)
-            return damaged(expected, MISSING, f"seq {expected}-{row.seq - 1} absent")
+            return damaged(expected, DELETED, f"seq {expected}-{row.seq - 1} absent")
+        problem = ""
         if entry_hash(row.prev_hash, row) != row.entry_hash:
-            moved = _moved_from(row, expected)
-            if moved is not None:
-                return damaged(expected, REORDERED, f"holds the entry of seq {moved}")
-            return damaged(expected, CHANGED, "contents do not match the entry hash")
-        if row.prev_hash != prev:
+            problem = "hash"
+        elif row.prev_hash != prev:
             if expected == 1:
-                return damaged(1, RECHAINED, "the chain does not start at the genesis hash")
+                return damaged(1, FORGED, "the chain does not start at the genesis hash")
             return damaged(
-                expected - 1, CHANGED, f"entry hash rewritten; seq {expected} does not link to it"
+                expected - 1, EDITED, f"entry hash rewritten; seq {expected} does not link to it"
             )
+        elif row.mac is not None or keyed_from is not None:
+            if keyed_from is None and legacy and row.action != ANCHOR_ACTION:
+                problem = "anchor"
+            elif row.mac is None or (
+                chain_key is not None
+                and not hmac.compare_digest(bytes(row.mac), entry_mac(chain_key, row.entry_hash))
+            ):
+                problem = "mac"
+            elif keyed_from is None:
+                keyed_from = expected
+        else:
+            legacy += 1
+        if problem:
+            kind, detail = _classify(problem, row, expected, prev, stream.peek(WINDOW))
+            return damaged(expected, kind, detail)
         if row.epoch < epoch:
-            return damaged(expected, CHANGED, "epoch goes backwards")
+            return damaged(expected, EDITED, "epoch goes backwards")
         for label, mine in saved.get(expected, ()):
             # Checked before the stored ones: those may be re-signed with a stolen key.
             if mine.entry_hash != row.entry_hash:
                 return damaged(
                     expected,
-                    RECHAINED,
-                    f"disagrees with saved checkpoint {label}; rewritten after {last_saved}",
+                    FORGED,
+                    f"disagrees with {label}; rewritten after {last_saved}",
                 )
-            matched += 1
+            matched_saved.append(label)
             last_saved = expected
         cp = cps.get(expected)
         if cp is not None:
             if not valid[expected]:
-                return damaged(expected, BAD_SIGNATURE, f"checkpoint {expected} signature invalid")
+                return damaged(expected, FORGED, f"checkpoint {expected} signature invalid")
             if cp.entry_hash != row.entry_hash or cp.epoch != row.epoch:
                 return damaged(
                     expected,
-                    RECHAINED,
+                    FORGED,
                     f"disagrees with signed checkpoint {expected}; rewritten after {last_good}",
                 )
             matched += 1
             last_good = expected
+        elif keyed_from is not None and expected % every == 0:
+            return damaged(
+                expected,
+                CHECKPOINT_MISSING,
+                f"no signed checkpoint at seq {expected} (one is required every {every} events)",
+            )
         if row.time < last_time and len(warnings) < 10:
             warnings.append(f"time goes backwards at seq {expected} (clock skew?)")
         prev, epoch, last_time = row.entry_hash, row.epoch, row.time
@@ -313,19 +420,42 @@ def verify_stream(
     last = expected - 1
     for seq in sorted(s for s in cps if s > last):
         if not valid[seq]:
-            return damaged(last + 1, BAD_SIGNATURE, f"checkpoint {seq} signature invalid")
+            return damaged(last + 1, FORGED, f"checkpoint {seq} signature invalid")
     claims = [(seq, f"signed checkpoint {seq}") for seq in cps if seq > last]
-    claims += [(seq, f"saved checkpoint {lbl}") for seq, v in saved.items() for lbl, _ in v]
+    claims += [(seq, lbl) for seq, v in saved.items() for lbl, _ in v]
     claims += [(claimed_last_seq, f"the head (seq {claimed_last_seq})")]
     beyond = [(seq, what) for seq, what in claims if seq > last]
     if beyond:
         seq = max(seq for seq, _ in beyond)
         what = next(what for s, what in beyond if s == seq)  # a signature outranks the head
         return damaged(last + 1, TRUNCATED, f"log ends at seq {last} but {what} exists")
+    if chain_key is not None and last >= start and keyed_from is None:
+        return damaged(start, FORGED, "no event carries a MAC: the keyed chain's anchor is gone")
+    if chain_key is not None and head is not None and (head.seq or head.mac is not None):
+        fits = head.mac is not None and hmac.compare_digest(
+            bytes(head.mac), head_mac(chain_key, head.seq, head.epoch, head.entry_hash)
+        )
+        if fits and head.seq < last:
+            return damaged(head.seq + 1, INSERTED, f"events after the head (seq {head.seq})")
+        if not fits or head.seq != last or bytes(head.entry_hash) != prev:
+            return damaged(
+                last + 1,
+                TRUNCATED,
+                f"the head (seq {head.seq}) has no valid MAC: the log after seq {last} "
+                "may have been cut",
+            )
     for seq, items in saved.items():
         if seq < start:
-            warnings += [f"saved checkpoint {label} predates the kept log" for label, _ in items]
-    return Verification(last - start + 1, start, last, matched, warnings=tuple(warnings))
+            warnings += [f"{label} predates the kept log" for label, _ in items]
+    return Verification(
+        last - start + 1,
+        start,
+        last,
+        matched,
+        warnings=tuple(warnings),
+        legacy=legacy,
+        saved=tuple(dict.fromkeys(matched_saved)),
+    )
 
 
 # --- reading an export ---------------------------------------------------------------------
@@ -344,8 +474,14 @@ def _row(line: str, fallback_seq: int) -> Row:
         values = [data[name] for name in HASHED]
         if not isinstance(values[0], int) or not isinstance(values[1], int):
             raise ValueError("seq and epoch must be integers")
+        mac = data.get("mac")  # absent in exports from before the keyed chain
         return Row._make(
-            (*values, bytes.fromhex(data["prev_hash"]), bytes.fromhex(data["entry_hash"]))
+            (
+                *values,
+                bytes.fromhex(data["prev_hash"]),
+                bytes.fromhex(data["entry_hash"]),
+                None if mac is None else bytes.fromhex(mac),
+            )
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return Row(
@@ -363,6 +499,7 @@ def _row(line: str, fallback_seq: int) -> Row:
             None,
             b"",
             b"",
+            None,
         )
 
 
@@ -444,7 +581,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         saved = []
         for path in args.checkpoint:
             try:
-                saved.append((path.name, parse_note(path.read_text(encoding="utf-8"))))
+                saved.append(
+                    (f"saved checkpoint {path.name}", parse_note(path.read_text(encoding="utf-8")))
+                )
             except (OSError, ValueError) as exc:
                 raise Unusable(f"checkpoint file {path}: {exc}") from None
         result = verify_export(args.export, public_key, saved)

@@ -33,6 +33,10 @@ class ActivityNotFound(FallstelleError, LookupError):
     """No such activity, or one of an office the actor does not belong to."""
 
 
+#: The action of opening one activity's form (a read: recorded, issue 11).
+READ = "activity.read"
+
+
 def _audit(
     session: Session, actor: Actor, action: str, object_id: str | None, outcome: str = "ok",
     reason: str | None = None,
@@ -96,6 +100,8 @@ def get_activity(
 ) -> OfficeActivity:
     """Return an activity the actor may change (for its edit form).
 
+    With ``action`` :data:`READ` (the form shown, nothing changed) the read is recorded.
+
     Raises:
         NotAllowed: the actor may not write (no counsellor, or the operator).
         ActivityNotFound: no such activity, or one of another office.
@@ -107,6 +113,8 @@ def get_activity(
     if activity is None or activity.office_id not in actor.office_ids:
         _audit(session, actor, action, str(activity_id), "denied", "not_visible")
         raise ActivityNotFound(str(activity_id))
+    if action == READ:
+        _audit(session, actor, READ, str(activity_id))
     return activity
 
 
@@ -164,6 +172,8 @@ def list_activities(
     if not counsellor and office_id not in actor.report_offices:
         _audit(session, actor, "activity.list", None, "denied", "no_permission")
         raise NotAllowed(Permission.REPORT_GENERATE.value)
+    # a read of the office's activities is recorded like any other read (issue 11)
+    record(session, actor.event("activity.list", object_type="office", object_id=str(office_id)))
     return list(
         session.scalars(
             select(OfficeActivity)

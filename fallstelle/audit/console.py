@@ -51,7 +51,11 @@ def _where(query: S, f: Filter) -> S:
         else:
             query = query.where(AuditEvent.action == f.action)
     if f.object_id:
-        query = query.where(AuditEvent.object_id == f.object_id)
+        # a case id also finds the events naming one of its parts (``<case id>/<entry id>``)
+        query = query.where(
+            (AuditEvent.object_id == f.object_id)
+            | AuditEvent.object_id.startswith(f.object_id + "/", autoescape=True)
+        )
     if f.outcome:
         query = query.where(AuditEvent.outcome == f.outcome)
     if f.date_from:

@@ -38,6 +38,8 @@ class AuditEvent(Base):
     client: Mapped[str | None] = mapped_column(String(TOKEN_LENGTH))
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     entry_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    #: HMAC of the entry hash under keys/audit-chain.key; NULL only for legacy events.
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
     __table_args__ = (
         Index("ix_audit_events_epoch", "epoch"),
@@ -63,8 +65,9 @@ class AuditCheckpoint(Base):
 class AuditHead(Base):
     """The one row that names the chain's end; appenders lock it (``SELECT … FOR UPDATE``).
 
-    It is a cache and a lock, not evidence: the verifier trusts only the events and the
-    signed checkpoints. ``epoch_base_seq`` is the last seq before the current epoch began.
+    Its MAC makes it evidence of where the log ends (a cut tail needs the chain key); the
+    verifier otherwise trusts only the events, their MACs and the signed checkpoints.
+    ``epoch_base_seq`` is the last seq before the current epoch began.
     """
 
     __tablename__ = "audit_head"
@@ -76,6 +79,8 @@ class AuditHead(Base):
     epoch_started: Mapped[str] = mapped_column(String(TIME_LENGTH))
     epoch_base_seq: Mapped[int] = mapped_column(BigInteger)
     last_time: Mapped[str | None] = mapped_column(String(TIME_LENGTH))
+    #: ``chain.head_mac`` over (seq, epoch, entry_hash): a cut tail needs the chain key.
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 

@@ -20,30 +20,31 @@ The chain lock:
 * SQLite: the engine starts every transaction with ``BEGIN IMMEDIATE`` (``db.make_engine``),
   so one writer at a time holds the database; ``FOR UPDATE`` compiles to nothing there.
 
-Checkpoints every ``every`` events are signed inside the append when the session factory was
-given the key with :func:`enable_checkpoints`; otherwise :func:`checkpoint` (the ``audit
-checkpoint`` command, e.g. daily) signs the due ones afterwards.
+The keyed chain (issue 11): the append computes each event's MAC with the chain key and the
+head's MAC, in order, inside the same transaction, under the same lock (so the group commit's
+batches are keyed like any other append). It first checks the head's MAC: a head that the
+chain key did not write (a cut tail) stops every append (fail closed) until ``audit verify``
+has been looked at. The keys come from the session (``db.KEYS_INFO``, set by
+``store.open_store``); a session without them cannot append. A signed checkpoint is written
+inside the append at every multiple of ``every`` (default ``chain.CHECKPOINT_EVERY``; the
+verifier requires them). After the commit the new head goes to the witness file
+(:mod:`audit.witness`), outside the database.
 
-Retention (LOG-10): the log is cut into epochs. :func:`start_epoch` signs a final checkpoint
-at the head and moves the head to the next epoch; that epoch's first event then has the
-final checkpoint's hash as its ``prev_hash``. :func:`purge_epochs` deletes whole epochs,
-oldest first, whose newest event is older than the retention period: it first inserts an
-``audit_purges`` row, the only thing the database trigger accepts as permission to DELETE
-events of that epoch (never of the current one). Checkpoints are never deleted, so a
-verifier anchors the first kept event at the purged epoch's final signed checkpoint.
+Retention (LOG-10, issue 13) lives in :mod:`audit.retention`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import hmac
 from dataclasses import astuple, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from fallstelle.audit import chain
+from fallstelle import db
+from fallstelle.audit import chain, witness
 from fallstelle.audit.events import Event
 from fallstelle.audit.models import (
     AuditCheckpoint,
@@ -52,17 +53,16 @@ from fallstelle.audit.models import (
     checkpoints_table,
     events_table,
     head_table,
-    purges_table,
 )
 from fallstelle.db import utcnow
+from fallstelle.keyfiles import KeyMaterial
 
 PENDING = "fallstelle.audit.pending"
 DEFAULTS = "fallstelle.audit.defaults"
 LISTENING = "fallstelle.audit.listening"
 SIGNER = "fallstelle.audit.signer"
-DEFAULT_EVERY = 1000
-DEFAULT_RETENTION_DAYS = 3 * 365
-DEFAULT_EPOCH_DAYS = 365
+NEW_HEAD = "fallstelle.audit.new_head"
+DEFAULT_EVERY = chain.CHECKPOINT_EVERY
 
 _Pending = list[tuple[SessionTransaction | None, Event]]
 
@@ -72,11 +72,14 @@ def enable_checkpoints(
 ) -> None:
     """Let sessions of ``sessions`` sign a checkpoint at every ``every``-th event they append.
 
+    ``every`` must divide :data:`chain.CHECKPOINT_EVERY`, the cadence the verifier requires
+    (tests sign more often).
+
     Raises:
-        ValueError: ``every`` is below 1.
+        ValueError: ``every`` is below 1 or does not divide the required cadence.
     """
-    if every < 1:
-        raise ValueError("checkpoints need every >= 1")
+    if every < 1 or chain.CHECKPOINT_EVERY % every:
+        raise ValueError(f"checkpoints need every >= 1 dividing {chain.CHECKPOINT_EVERY}")
     info = dict(sessions.kw.get("info") or {})
     info[SIGNER] = (key, every)
     sessions.configure(info=info)
@@ -97,16 +100,21 @@ def record(session: Session, event_: Event) -> None:
             request_id=event_.request_id or defaults.get("request_id"),
             client=event_.client or defaults.get("client"),
         )
-    if not session.info.get(LISTENING):
-        event.listen(session, "before_commit", _before_commit)
-        event.listen(session, "after_soft_rollback", _after_soft_rollback)
-        event.listen(session, "after_transaction_end", _after_transaction_end)
-        session.info[LISTENING] = True
+    _listen(session)
     if not session.in_transaction():
         session.connection()  # begin now, so a rollback or close drops this event
     txn = session.get_nested_transaction() or session.get_transaction()
     pending: _Pending = session.info.setdefault(PENDING, [])
     pending.append((txn, event_))
+
+
+def _listen(session: Session) -> None:
+    if not session.info.get(LISTENING):
+        event.listen(session, "before_commit", _before_commit)
+        event.listen(session, "after_commit", _after_commit)
+        event.listen(session, "after_soft_rollback", _after_soft_rollback)
+        event.listen(session, "after_transaction_end", _after_transaction_end)
+        session.info[LISTENING] = True
 
 
 def set_request(session: Session, request_id: str | None, client: str | None = None) -> None:
@@ -135,6 +143,17 @@ def _before_commit(session: Session) -> None:
         _append_pending(session)
 
 
+def _after_commit(session: Session) -> None:
+    new_head: chain.Head | None = session.info.pop(NEW_HEAD, None)
+    settings = session.info.get(db.SETTINGS_INFO)
+    if new_head is not None and settings is not None:
+        keys = _keys(session)
+        writer = witness.writer(
+            settings.audit_witness, keys.audit_signing_key, settings.audit_witness_ms / 1000
+        )
+        writer.offer(new_head)
+
+
 def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
     pending: _Pending = session.info.get(PENDING) or []
     kept = [(txn, ev) for txn, ev in pending if not _inside(txn, previous)]
@@ -144,6 +163,7 @@ def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(PENDING, None)
+        session.info.pop(NEW_HEAD, None)  # after_commit took it; else it rolled back
 
 
 def _inside(txn: SessionTransaction | None, outer: SessionTransaction) -> bool:
@@ -156,10 +176,52 @@ def _inside(txn: SessionTransaction | None, outer: SessionTransaction) -> bool:
     return False
 
 
+class ChainDamaged(RuntimeError):
+    """The head row was not written with the chain key: nothing more is appended."""
+
+
+def _keys(session: Session) -> KeyMaterial:
+    keys: KeyMaterial | None = session.info.get(db.KEYS_INFO)
+    if keys is None:
+        raise RuntimeError(
+            "audit events need the installation's keys: use a session of fallstelle.store"
+        )
+    return keys
+
+
 def _lock_head(session: Session) -> AuditHead:
     """Take the chain lock and return the head row (detached values, not tracked)."""
     row = session.execute(select(head_table).where(AuditHead.id == 1).with_for_update()).one()
     return AuditHead(**row._asdict())
+
+
+def _checked_head(session: Session, chain_key: bytes) -> AuditHead:
+    """Take the chain lock; return the head row if the chain key wrote it.
+
+    Raises:
+        ChainDamaged: the head's MAC does not match (a cut tail, a forged head).
+    """
+    head = _lock_head(session)
+    if head.mac is None and head.seq == 0:
+        return head  # a new log whose schema was created without the key (tests of migrations)
+    expected = chain.head_mac(chain_key, head.seq, head.epoch, bytes(head.entry_hash))
+    if head.mac is None or not hmac.compare_digest(bytes(head.mac), expected):
+        raise ChainDamaged(
+            "the audit log's head has no valid MAC (was the log cut?): nothing is appended "
+            "until `flask --app fallstelle audit verify` has been run and its finding handled"
+        )
+    return head
+
+
+def _move_head(session: Session, chain_key: bytes, **values: Any) -> None:
+    """Set the head to ``values`` (seq, entry_hash, epoch, …) with a fresh MAC."""
+    head = _lock_head(session)
+    new = {**{k: getattr(head, k) for k in ("seq", "epoch", "entry_hash")}, **values}
+    mac = chain.head_mac(chain_key, new["seq"], new["epoch"], bytes(new["entry_hash"]))
+    session.connection().execute(
+        update(head_table).where(AuditHead.id == 1).values(**values, mac=mac)
+    )
+    session.info[NEW_HEAD] = chain.Head(new["seq"], new["epoch"], bytes(new["entry_hash"]), mac)
 
 
 def _append_pending(session: Session) -> None:
@@ -170,29 +232,32 @@ def _append_pending(session: Session) -> None:
 
 
 def _append(session: Session, events: list[Event]) -> None:
-    """Append ``events`` under the chain lock (the caller commits)."""
-    head = _lock_head(session)
+    """Append ``events`` under the chain lock (the caller commits).
+
+    Raises:
+        ChainDamaged: the head was not written with the chain key.
+    """
+    keys = _keys(session)
+    _listen(session)
+    head = _checked_head(session, keys.audit_chain_key)
     when = chain.format_time(utcnow())
     rows: list[chain.Row] = []
     prev = bytes(head.entry_hash)
     for offset, ev in enumerate(events, start=1):
-        draft = chain.Row._make((head.seq + offset, head.epoch, when, *_columns(ev), prev, b""))
+        draft = chain.Row._make(
+            (head.seq + offset, head.epoch, when, *_columns(ev), prev, b"", None)
+        )
         prev = chain.entry_hash(prev, draft)
-        rows.append(draft._replace(entry_hash=prev))
+        rows.append(
+            draft._replace(entry_hash=prev, mac=chain.entry_mac(keys.audit_chain_key, prev))
+        )
     conn = session.connection()
     conn.execute(insert(events_table), [row._asdict() for row in rows])
-    conn.execute(
-        update(head_table)
-        .where(AuditHead.id == 1)
-        .values(seq=rows[-1].seq, entry_hash=prev, last_time=when)
-    )
+    _move_head(session, keys.audit_chain_key, seq=rows[-1].seq, entry_hash=prev, last_time=when)
     signer: tuple[Ed25519PrivateKey, int] | None = session.info.get(SIGNER)
-    if signer is not None:
-        key, every = signer
-        due = [r for r in rows if r.seq % every == 0]
-        _insert_checkpoints(
-            session, [chain.sign(key, r.seq, r.epoch, r.entry_hash, when) for r in due]
-        )
+    key, every = signer or (keys.audit_signing_key, DEFAULT_EVERY)
+    due = [r for r in rows if r.seq % every == 0]
+    _insert_checkpoints(session, [chain.sign(key, r.seq, r.epoch, r.entry_hash, when) for r in due])
 
 
 def _columns(ev: Event) -> tuple[Any, ...]:
@@ -254,84 +319,3 @@ def checkpoint(
         new.append(chain.sign(key, head.seq, head.epoch, bytes(head.entry_hash), when))
     _insert_checkpoints(session, new)
     return _stored_checkpoint(session, head.seq) if not new else new[-1]
-
-
-def start_epoch(session: Session, key: Ed25519PrivateKey) -> chain.Checkpoint | None:
-    """Close the current epoch with a signed checkpoint and start the next one.
-
-    Returns the final checkpoint, or None (and changes nothing) while the current epoch has
-    no events. Holds the chain lock until the caller commits.
-    """
-    final = checkpoint(session, key)
-    head = _lock_head(session)
-    if final is None or head.seq == head.epoch_base_seq:
-        return None
-    session.connection().execute(
-        update(head_table)
-        .where(AuditHead.id == 1)
-        .values(
-            epoch=head.epoch + 1,
-            epoch_started=chain.format_time(utcnow()),
-            epoch_base_seq=head.seq,
-        )
-    )
-    return final
-
-
-def start_epoch_if_due(
-    session: Session,
-    key: Ed25519PrivateKey,
-    *,
-    epoch_days: int = DEFAULT_EPOCH_DAYS,
-    now: dt.datetime | None = None,
-) -> chain.Checkpoint | None:
-    """Start a new epoch when the current one began ``epoch_days`` or more ago."""
-    head = _lock_head(session)
-    moment = now or utcnow()
-    if head.epoch_started > chain.format_time(moment - dt.timedelta(days=epoch_days)):
-        return None
-    return start_epoch(session, key)
-
-
-def purge_epochs(
-    session: Session,
-    *,
-    retention_days: int = DEFAULT_RETENTION_DAYS,
-    now: dt.datetime | None = None,
-) -> list[int]:
-    """Delete whole epochs, oldest first, whose newest event is older than the retention.
-
-    Only closed epochs with a final checkpoint go; the current epoch never does. Records an
-    ``audit.purge`` event per epoch. Holds the chain lock until the caller commits.
-
-    Raises:
-        ValueError: ``retention_days`` is below 1.
-    """
-    if retention_days < 1:
-        raise ValueError("retention needs at least one day")
-    head = _lock_head(session)
-    cutoff = chain.format_time((now or utcnow()) - dt.timedelta(days=retention_days))
-    closed = session.execute(
-        select(AuditEvent.epoch, func.max(AuditEvent.seq), func.max(AuditEvent.time))
-        .where(AuditEvent.epoch < head.epoch)
-        .group_by(AuditEvent.epoch)
-        .order_by(AuditEvent.epoch)
-    ).all()
-    purged: list[int] = []
-    for epoch, last_seq, last_time in closed:
-        final = _stored_checkpoint(session, last_seq)
-        if last_time >= cutoff or final is None or final.epoch != epoch:
-            break  # keep this epoch and every later one: only a prefix may go
-        conn = session.connection()
-        conn.execute(
-            insert(purges_table).values(
-                epoch=epoch,
-                purged_at=chain.format_time(utcnow()),
-                last_seq=last_seq,
-                last_hash=final.entry_hash,
-            )
-        )
-        conn.execute(delete(events_table).where(AuditEvent.epoch == epoch))
-        record(session, Event("audit.purge", object_type="audit_epoch", object_id=str(epoch)))
-        purged.append(epoch)
-    return purged

@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fallstelle.audit import Event, record
@@ -53,6 +53,16 @@ def normalise_username(username: str) -> str:
     return username.strip().casefold()
 
 
+def stored_cost(session: Session) -> int | None:
+    """Return the most common bcrypt cost among the stored password hashes (ties: the higher)."""
+    cost = func.substr(User.password_hash, 5, 2)
+    rows = session.execute(
+        select(cost, func.count()).where(User.password_hash.is_not(None)).group_by(cost)
+    ).all()
+    best = max(rows, key=lambda r: (r[1], r[0]), default=None)
+    return int(best[0]) if best is not None and str(best[0]).isdigit() else None
+
+
 def check_password(session: Session, req: Request, username: str, password: str) -> str:
     """First step: return the user id when name and password are right.
 
@@ -76,7 +86,11 @@ def check_password(session: Session, req: Request, username: str, password: str)
         record(session, _event(req, "auth.login", "denied", reason="throttled", **actor))
         raise AuthRefused("throttled")
     stored = user.password_hash if user is not None else None
-    ok = passwords.verify_password(req.pepper, password, stored, req.rounds)
+    # The dummy for an unknown name costs what the stored hashes cost, not what is
+    # configured: after a cost change they differ until every user signed in again. Asked on
+    # every attempt, so the query itself tells nothing either.
+    dummy_rounds = stored_cost(session) or req.rounds
+    ok = passwords.verify_password(req.pepper, password, stored, dummy_rounds)
     reason = None
     if user is None:
         reason = "unknown_user"

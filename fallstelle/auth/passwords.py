@@ -55,8 +55,10 @@ def hash_password(pepper: bytes, password: str, rounds: int) -> str:
 def verify_password(pepper: bytes, password: str, stored: str | None, rounds: int) -> bool:
     """Check a password; without a stored hash, check against a real dummy hash instead.
 
-    The dummy has the configured cost, so an unknown or unenrolled user takes the same time
-    as a known one (SD-7); a malformed dummy would return at once and leak which names exist.
+    The dummy has cost ``rounds``: pass the cost of the stored hashes (``login`` passes the
+    most common one), so an unknown or unenrolled user takes the same time as a known one
+    (SD-7) even after the configured cost changed and before every user signed in again to
+    be rehashed (issue 11); a malformed dummy would return at once and leak which names exist.
     """
     candidate = _prehash(pepper, password)
     if stored is None:
@@ -67,7 +69,12 @@ def verify_password(pepper: bytes, password: str, stored: str | None, rounds: in
 
 def needs_rehash(stored: str, rounds: int) -> bool:
     """Return whether a hash was made with another cost than the configured one."""
-    return int(stored.split("$")[2]) != rounds
+    return cost_of(stored) != rounds
+
+
+def cost_of(stored: str) -> int:
+    """Return the bcrypt cost of a stored hash (``$2b$12$…`` → 12)."""
+    return int(stored.split("$")[2])
 
 
 @functools.cache

@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from fallstelle import crypto
+from fallstelle.audit import record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import access
@@ -163,7 +164,7 @@ def read(
         DecryptionFailed: the file was altered or belongs to another case.
     """
     case = access.require_case(session, actor, Permission.CASE_READ, case_id, "case.attachment")
-    work = CaseWork.open(session, case, keys)
+    work = CaseWork.open_for(session, actor, case, keys, "case.attachment")
     meta = work.entries.get(entry_id)
     if meta is None or not isinstance(meta.data, Attachment):
         raise CaseNotFound(str(entry_id))
@@ -173,5 +174,10 @@ def read(
     content = crypto.decrypt_field(
         work.cipher.dek, path.read_bytes(), _context(case_id, meta.data.file_id)
     )
-    access.audit(session, actor, "case.attachment_read", str(case_id))
+    # Names the attachment, not just the case (issue 11): ``<case id>/<entry id>``; the audit
+    # console's object filter finds it under the case id too.
+    event = actor.event(
+        "case.attachment_read", object_type="attachment", object_id=f"{case_id}/{entry_id}"
+    )
+    record(session, event)
     return Download(meta.data.filename, meta.data.media_type, content)

@@ -13,7 +13,7 @@ import datetime as dt
 from fallstelle.auth.errors import Conflict, Invalid, NotAllowed
 from fallstelle.errors import FallstelleError
 
-__all__ = ["CaseConflict", "CaseNotFound", "Invalid", "NotAllowed"]
+__all__ = ["CaseConflict", "CaseKeyRefused", "CaseNotFound", "Invalid", "NotAllowed"]
 
 
 class CaseNotFound(FallstelleError, LookupError):
@@ -30,3 +30,12 @@ class CaseConflict(Conflict):
         self.changed_by_id = changed_by_id
         self.changed_by_name = changed_by_name
         self.changed_at = changed_at
+
+
+class CaseKeyRefused(NotAllowed):
+    """The case's data key is not bound to the office and counsellors its row names now.
+
+    Only a write past the application does that (issue 11: an administrator or a modified
+    database file moved the case or changed its counsellors). Nothing of the case is shown;
+    the refusal is audited with reason ``binding`` and answers 403.
+    """

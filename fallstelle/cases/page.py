@@ -31,6 +31,13 @@ from fallstelle.clock import today
 from fallstelle.keyfiles import KeyMaterial
 
 
+def rule_names(rules: tuple[deadlines.Rule, ...], lang: str = "de") -> dict[str, str]:
+    """Rule code → "name (legal reference)" of every rule version."""
+    return {
+        r.code: f"{r.name_de if lang == 'de' else r.name_en} ({r.legal_reference})" for r in rules
+    }
+
+
 @dataclass
 class CasePage:
     """What the case page shows and offers."""
@@ -64,10 +71,7 @@ class CasePage:
 
     def rule_names(self, lang: str = "de") -> dict[str, str]:
         """Rule code → "name (legal reference)" of every rule version."""
-        return {
-            r.code: f"{r.name_de if lang == 'de' else r.name_en} ({r.legal_reference})"
-            for r in self.rules
-        }
+        return rule_names(self.rules, lang)
 
     def open_deadlines(self) -> list[tuple[uuid.UUID, Deadline]]:
         """The case's deadlines not yet met, oldest first."""

@@ -14,13 +14,13 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import access, sealing
-from fallstelle.cases.errors import Invalid
+from fallstelle.cases.errors import CaseKeyRefused, Invalid
 from fallstelle.cases.models import OPEN_STATUSES, STATUSES, Case, CaseCounsellor, CaseIdentity
 from fallstelle.cases.sections import Identity
 from fallstelle.clock import today
@@ -28,6 +28,13 @@ from fallstelle.keyfiles import KeyMaterial
 
 PER_PAGE = 50
 SOON_DAYS = 14
+# Sort orders of the case list; the case number breaks ties, so pages never overlap.
+ORDERS = {
+    "opened": (Case.opened_on.desc(), Case.case_number.desc()),
+    "number": (Case.case_number.desc(),),
+    "deadline": (Case.next_deadline_on.is_(None), Case.next_deadline_on, Case.case_number),
+    "contact": (Case.last_contact_on.is_(None), Case.last_contact_on.desc(), Case.case_number),
+}
 
 
 @dataclass(frozen=True)
@@ -77,20 +84,26 @@ def list_cases(
     status: str | None = None,
     counsellor_id: str | None = None,
     year: int | None = None,
+    overdue_on: dt.date | None = None,
+    order: str = "opened",
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Page:
-    """Return one page of the cases the actor may see, newest number first.
+    """Return one page of the cases the actor may see, newest first (or as ``order`` says:
+    one of :data:`ORDERS`); ``overdue_on``: only open cases whose deadline or follow-up is
+    before that day.
 
     Raises:
         NotAllowed: the actor may not read cases.
-        Invalid: unknown status, page below 1.
+        Invalid: unknown status or order, page below 1.
     """
     access.require(session, actor, Permission.CASE_READ, "case.list")
     if status is not None and status not in STATUSES:
         raise Invalid("status", "choice")
     if page < 1 or not 1 <= per_page <= 200:
         raise Invalid("page", "range")
+    if order not in ORDERS:
+        raise Invalid("order", "choice")
     query = _visible(actor)
     if status is not None:
         query = query.where(Case.status == status)
@@ -101,9 +114,14 @@ def list_cases(
         query = query.where(
             Case.opened_on >= dt.date(year, 1, 1), Case.opened_on <= dt.date(year, 12, 31)
         )
+    if overdue_on is not None:
+        query = query.where(
+            Case.status.in_(OPEN_STATUSES),
+            (Case.next_deadline_on < overdue_on) | (Case.next_follow_up_on < overdue_on),
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.order_by(Case.opened_on.desc(), Case.case_number.desc())
+        query.order_by(*ORDERS[order])
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
@@ -131,6 +149,10 @@ def search_person(
     """Return the visible cases with a person whose surname / phone / e-mail equals ``value``.
 
     Equality is after normalisation (case, Unicode form, spaces; phone numbers as digits).
+    The blind index is keyed per office, so each of the actor's offices is asked with its own
+    values; every candidate is decrypted and compared, and only real matches are returned.
+    The audit log gets one ``case.search`` event (the field, never the value) and one
+    ``case.search_hit`` event per case the answer discloses.
 
     Raises:
         NotAllowed: the actor may not read cases.
@@ -139,24 +161,34 @@ def search_person(
     access.require(session, actor, Permission.CASE_READ, "case.search")
     if field not in sealing.INDEXED:
         raise Invalid("field", "choice")
-    indexer = sealing.BlindIndexer(keys.blind_index_root)
-    bidx = indexer.index(field, value[:200])
-    if bidx is None:
-        raise Invalid("value", "required")
     wanted = sealing.normalise_for_index(field, value[:200])
+    if not wanted:
+        raise Invalid("value", "required")
     column = getattr(CaseIdentity, f"{field}_bidx")
+    per_office = [
+        (Case.office_id == office)
+        & column.in_(sealing.BlindIndexer(keys.blind_index_root, office).candidates(field, wanted))
+        for office in sorted(actor.office_ids)
+    ]
     rows = session.execute(
         select(Case, CaseIdentity)
         .join(CaseIdentity, CaseIdentity.case_id == Case.id)
-        .where(access.visible_clause(actor), column == bidx)
+        .where(access.visible_clause(actor), or_(false(), *per_office))
     ).tuples()
     found: dict[uuid.UUID, CaseSummary] = {}
     for case, ident in rows:
-        cipher = sealing.open_case_key(keys.keyring, case.id, case.dek_wrapped, case.dek_version)
+        if case.id in found:
+            continue
+        try:
+            cipher = sealing.open_case_key(keys.keyring, case)
+        except CaseKeyRefused:
+            continue  # moved by a database write: never disclosed (see CaseWork.open_for)
         identity = cipher.open(Identity, sealing.IDENTITIES, str(ident.person_id), ident.payload)
         if sealing.normalise_for_index(field, getattr(identity, field)) == wanted:
             found[case.id] = CaseSummary.of(case)
     access.audit(session, actor, "case.search", reason=f"by_{field}")
+    for case_id in sorted(found, key=str):
+        access.audit(session, actor, "case.search_hit", str(case_id), reason=f"by_{field}")
     return sorted(found.values(), key=lambda s: s.case_number, reverse=True)
 
 
@@ -198,3 +230,35 @@ def dashboard(session: Session, actor: Actor, on: dt.date | None = None) -> Dash
     )
     access.audit(session, actor, "case.dashboard")
     return board
+
+
+def case_numbers(session: Session, actor: Actor, ids: list[str]) -> dict[str, str]:
+    """Return case id → case number for the access log (clear columns; nothing decrypted).
+
+    The auditor may not open a case, but sees its number beside its id in the log.
+
+    Raises:
+        NotAllowed: the actor may not read the access log.
+    """
+    access.require(session, actor, Permission.AUDIT_READ, "audit.view")
+    wanted = set()
+    for raw in ids:
+        try:
+            wanted.add(uuid.UUID(raw))
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    rows = session.execute(select(Case.id, Case.case_number).where(Case.id.in_(wanted)))
+    return {str(case_id): number for case_id, number in rows}
+
+
+def case_ids_by_number(session: Session, actor: Actor, number: str) -> list[str]:
+    """Return the ids of the cases with this number (one per office), for the log's filter.
+
+    Raises:
+        NotAllowed: the actor may not read the access log.
+    """
+    access.require(session, actor, Permission.AUDIT_READ, "audit.view")
+    rows = session.scalars(select(Case.id).where(Case.case_number == number.strip()[:16]))
+    return sorted(str(i) for i in rows)

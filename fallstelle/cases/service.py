@@ -135,8 +135,6 @@ def start_case(
     co = sorted(set(new.co_counsellor_ids) - {lead})
     if not set(co) <= counsellors:
         raise Invalid("co_counsellor_ids", "choice")
-    case_id = uuid.uuid4()
-    cipher, wrapped = sealing.new_case_key(keys.keyring, case_id)
     details = replace(
         new.details,
         stat_record_id=statistics.new_record_id(),
@@ -144,17 +142,17 @@ def start_case(
         history=[StatusChange(new.status, new.opened_on, actor.user_id or "")],
     )
     case = Case(
-        id=case_id,
+        id=uuid.uuid4(),
         office_id=new.office_id,
         case_number="",
         lead_counsellor_id=lead,
         status=new.status,
         opened_on=new.opened_on,
-        dek_wrapped=wrapped,
-        dek_kid=keys.keyring.primary.hex(),
+        dek_version=1,
         payload=b"",
         co_counsellors=[CaseCounsellor(user_id=u) for u in co],
     )
+    cipher = sealing.new_case_key(keys.keyring, case)  # bound to office and counsellors
     work = CaseWork(session, case, cipher, details, keys)
     check_order(details, today(), work.vocabulary.known, "")  # before a number is spent
     case.case_number = numbers.allocate(session, new.office_id, new.opened_on.year)
@@ -189,7 +187,7 @@ def get_case(session: Session, actor: Actor, keys: KeyMaterial, case_id: uuid.UU
         CaseNotFound: no such case, or not visible to the actor.
     """
     case = access.require_case(session, actor, Permission.CASE_READ, case_id, "case.read")
-    work = CaseWork.open(session, case, keys)
+    work = CaseWork.open_for(session, actor, case, keys, "case.read")
     access.audit(session, actor, "case.read", str(case.id))
     return CaseView(case, work.details, list(work.entries.values()), dict(work.identities))
 
@@ -209,7 +207,7 @@ def lock_and_open(
     # FOR UPDATE (PostgreSQL): a second writer waits here and then sees the new version, so
     # a stale form becomes a clean CaseConflict before anything is written.
     session.refresh(case, with_for_update=True)
-    return CaseWork.open(session, case, keys)
+    return CaseWork.open_for(session, actor, case, keys, action)
 
 
 def hand_over(session: Session, work: CaseWork) -> None:
@@ -293,8 +291,10 @@ def set_counsellors(
         raise Invalid("co_counsellor_ids", "choice")
     if any(not 0 <= s <= 100 for s in co.values()):
         raise Invalid("share", "range")
+    before = sealing.binding_of(work.case)
     work.case.lead_counsellor_id = lead_id
     work.case.co_counsellors = [CaseCounsellor(user_id=u, share=s) for u, s in sorted(co.items())]
+    sealing.rebind(keys.keyring, work.case, before)  # the hand-over re-wraps the key
     work.save(actor)
     access.audit(session, actor, "case.update", str(case_id), reason="counsellors")
     return work.case

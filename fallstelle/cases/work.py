@@ -13,14 +13,15 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from fallstelle import crypto
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import User
-from fallstelle.cases import payload, sealing, statistics
-from fallstelle.cases.errors import CaseConflict, Invalid
+from fallstelle.cases import access, payload, sealing, statistics
+from fallstelle.cases.errors import CaseConflict, CaseKeyRefused, Invalid
 from fallstelle.cases.models import Case, CaseEntry, CaseIdentity
 from fallstelle.cases.sections import (
     KINDS,
@@ -64,6 +65,24 @@ def check_order(data: object, today_: dt.date, known: payload.CodeCheck, prefix:
             raise Invalid(f"{prefix}{end}", "before_start")
 
 
+def index_bits(session: Session, office_id: int) -> int:
+    """Return the blind-index length for a new row of this office (its number of cases).
+
+    Counted once per transaction (a bulk import writes many rows; the length changes only
+    when the office's size doubles or so, and any stored length still matches a search).
+    """
+    cached = session.info.get((_BITS, office_id))
+    if isinstance(cached, int):
+        return cached
+    rows = session.scalar(select(func.count()).where(Case.office_id == office_id)) or 0
+    bits = crypto.blind_index_bits(rows)
+    session.info[(_BITS, office_id)] = bits
+    return bits
+
+
+_BITS = "fallstelle.cases.index_bits"
+
+
 class CaseWork:
     """The decrypted state of one case inside one transaction."""
 
@@ -91,9 +110,10 @@ class CaseWork:
         """Unwrap the case's key and decrypt every section.
 
         Raises:
+            CaseKeyRefused: the key is not bound to the row's office and counsellors.
             CryptoError: a wrong key or a payload that does not belong to this case/row.
         """
-        cipher = sealing.open_case_key(keys.keyring, case.id, case.dek_wrapped, case.dek_version)
+        cipher = sealing.open_case_key(keys.keyring, case)
         details = cipher.open(CaseDetails, sealing.CASES, str(case.id), case.payload)
         work = cls(session, case, cipher, details, keys)
         rows = session.scalars(
@@ -110,6 +130,22 @@ class CaseWork:
                 Identity, sealing.IDENTITIES, str(ident.person_id), ident.payload
             )
         return work
+
+    @classmethod
+    def open_for(
+        cls, session: Session, actor: Actor, case: Case, keys: KeyMaterial, action: str
+    ) -> CaseWork:
+        """Open a case the actor passed the access check for; audit a key refusal.
+
+        Raises:
+            CaseKeyRefused: the key is not bound to the row's office and counsellors (the
+                refusal is recorded as ``action`` denied with reason ``binding``).
+        """
+        try:
+            return cls.open(session, case, keys)
+        except CaseKeyRefused:
+            access.audit(session, actor, action, str(case.id), outcome="denied", reason="binding")
+            raise
 
     def of_kind(self, kind: str) -> list[EntryView]:
         return [e for e in self.entries.values() if e.kind == kind]
@@ -172,10 +208,11 @@ class CaseWork:
             row = CaseIdentity(person_id=person_id, case_id=self.case.id, payload=b"")
             self.session.add(row)
             self._identity_rows[person_id] = row
-        indexer = sealing.BlindIndexer(self.keys.blind_index_root)
-        row.surname_bidx = indexer.index("surname", identity.surname)
-        row.phone_bidx = indexer.index("phone", identity.phone)
-        row.email_bidx = indexer.index("email", identity.email)
+        indexer = sealing.BlindIndexer(self.keys.blind_index_root, self.case.office_id)
+        bits = index_bits(self.session, self.case.office_id)
+        row.surname_bidx = indexer.index("surname", identity.surname, bits)
+        row.phone_bidx = indexer.index("phone", identity.phone, bits)
+        row.email_bidx = indexer.index("email", identity.email, bits)
         row.payload = self.cipher.seal(sealing.IDENTITIES, str(person_id), identity)
         self.identities[person_id] = identity
 

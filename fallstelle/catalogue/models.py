@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fallstelle.db import Base
@@ -74,3 +74,47 @@ class CatalogueVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class OfficePrivacy(Base):
+    """An office's data-protection settings: the law its provider applies, the report logo.
+
+    Church providers apply their own law instead of the GDPR (Art. 91 GDPR): Catholic ones
+    the KDG, Protestant ones the DSG-EKD (reference/domain.md §1). The privacy notice and
+    the consent texts cite it.
+    """
+
+    __tablename__ = "office_privacy"
+
+    office_id: Mapped[int] = mapped_column(
+        ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: ``dsgvo``, ``kdg`` or ``dsg_ekd`` (``catalogue.privacy.LAWS``).
+    law: Mapped[str] = mapped_column(String(16), default="dsgvo")
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    #: ``image/png`` or ``image/jpeg``.
+    logo_type: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
+class PrivacyText(Base):
+    """One published version of a privacy notice or consent text; never changed afterwards.
+
+    A consent on a case records the ``label`` of the version that was shown, so what a
+    person agreed to can be read years later.
+    """
+
+    __tablename__ = "privacy_texts"
+    __table_args__ = (
+        Index("ix_privacy_texts_office_kind_label", "office_id", "kind", "label", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    #: A code of the ``einwilligung`` vocabulary (``datenschutzinformation`` is the notice).
+    kind: Mapped[str] = mapped_column(String(80))
+    #: ``YYYY-N``: the N-th version of this text published in year YYYY.
+    label: Mapped[str] = mapped_column(String(40))
+    law: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    published_on: Mapped[dt.date] = mapped_column(Date)
+    published_by: Mapped[str | None] = mapped_column(String(36), default=None)

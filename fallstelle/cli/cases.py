@@ -19,6 +19,7 @@ from fallstelle.auth.errors import Invalid
 from fallstelle.cli.progress import progress
 from fallstelle.cli.setup import open_or_exit
 from fallstelle.intake.demo_run import create_demo
+from fallstelle.intake.import_format import split_lines
 from fallstelle.intake.importer import ImportRefused, import_cases
 
 cases_cli = AppGroup("cases", help="Import cases.")
@@ -33,7 +34,7 @@ MAX_PROBLEMS_SHOWN = 200
 def import_command(file: Path, office: str, counsellor: str | None) -> None:
     """Import cases from a JSON Lines file (docs/import-format.md): all or nothing."""
     try:
-        lines = file.read_text(encoding="utf-8-sig").splitlines()
+        lines = split_lines(file.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         click.echo("fallstelle: the file is not UTF-8 text", err=True)
         sys.exit(1)
@@ -45,8 +46,8 @@ def import_command(file: Path, office: str, counsellor: str | None) -> None:
         except ImportRefused as refused:
             session.commit()  # only the failed import's audit event (if any)
             for problem in refused.problems[:MAX_PROBLEMS_SHOWN]:
-                where = f"line {problem.line}, " if problem.line else ""
-                click.echo(f"fallstelle: {where}field {problem.field}: {problem.message}", err=True)
+                shown = str(problem) if problem.line else str(problem).split(", ", 1)[1]
+                click.echo(f"fallstelle: {shown}", err=True)
             if len(refused.problems) > MAX_PROBLEMS_SHOWN:
                 more = len(refused.problems) - MAX_PROBLEMS_SHOWN
                 click.echo(f"fallstelle: … and {more} more problems", err=True)

@@ -16,7 +16,10 @@ Imports no ``web`` module: the app arrives as a parameter.
 from __future__ import annotations
 
 import ipaddress
+import os
+import socket
 import sys
+from dataclasses import replace
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -117,6 +120,54 @@ def base_url_problem(settings: Settings, host: str, port: int) -> str | None:
     if listened is not None and named is not None and listened != named:
         return f"FALLSTELLE_BASE_URL {base} does not reach the server on {host}:{port}"
     return None
+
+
+#: File in the data directory naming the address ``run.py`` last served at (for the CLI).
+SERVED_AT = "served-at"
+
+
+def served_settings(settings: Settings, host: str, port: int) -> Settings:
+    """Return the settings with the address this server really uses as ``base_url``.
+
+    An explicit ``FALLSTELLE_BASE_URL`` wins (a proxy's public address; a mismatch is
+    warned about, :func:`base_url_warning`). Without it the links name the host and port
+    listened on (the machine's name when listening on every address), never a default
+    that leads nowhere (issue 11).
+    """
+    if settings.base_url_set:
+        return settings
+    name = socket.gethostname() if host in WILDCARD else host
+    if ":" in name:  # an IPv6 address
+        name = f"[{name.strip('[]')}]"
+    return replace(settings, base_url=f"http://{name}:{port}", base_url_set=True)
+
+
+def record_served_at(settings: Settings) -> None:
+    """Note the address served at in the data directory, for links the CLI prints later."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = settings.data_dir / SERVED_AT
+    temp = path.with_name(path.name + ".tmp")
+    temp.unlink(missing_ok=True)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(settings.base_url + "\n")
+    os.replace(temp, path)
+
+
+def link_base(settings: Settings) -> str:
+    """Return the address a link printed by the CLI starts with.
+
+    ``FALLSTELLE_BASE_URL`` when given; else where ``run.py`` last served (its
+    ``served-at`` file); else the default.
+    """
+    if settings.base_url_set:
+        return settings.base_url
+    try:
+        noted = (settings.data_dir / SERVED_AT).read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return settings.base_url
+    valid = noted.startswith("http://") and not any(c in noted for c in " ?#")
+    return noted if valid else settings.base_url
 
 
 def base_url_warning(settings: Settings, host: str, port: int) -> str | None:

@@ -24,6 +24,7 @@ from fallstelle.auth.errors import Invalid
 from fallstelle.auth.login import enrolment_link
 from fallstelle.auth.models import Office, User
 from fallstelle.auth.permissions import Role
+from fallstelle.cli.serve import link_base
 from fallstelle.cli.setup import open_or_exit
 from fallstelle.db import utcnow
 from fallstelle.messages import MESSAGES
@@ -98,7 +99,7 @@ def create_user(
 
     token = _run(work)
     click.echo(f"Created {username}. One-time link (valid 24 h, shown only now):")
-    click.echo(enrolment_link(open_or_exit().settings.base_url, token))
+    click.echo(enrolment_link(link_base(open_or_exit().settings), token))
 
 
 @users_cli.command("list")
@@ -176,7 +177,7 @@ def reset_user(username: str) -> None:
 
     token, active = _run(work)
     click.echo(f"Reset {username}. One-time link (valid 24 h, shown only now):")
-    click.echo(enrolment_link(open_or_exit().settings.base_url, token))
+    click.echo(enrolment_link(link_base(open_or_exit().settings), token))
     if not active:
         click.echo(
             f"Note: {username} is disabled. With the link they can set a new password and "

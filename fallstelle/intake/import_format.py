@@ -13,7 +13,8 @@ import dataclasses
 import datetime as dt
 import functools
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +74,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}, field {self.field}: {self.message}"
+        # A field name may come from the file: nothing but printable ASCII reaches a terminal.
+        field = "".join(c if " " <= c <= "~" else "?" for c in self.field)[:200]
+        return f"line {self.line}, field {field}: {self.message}"
 
 
 @dataclass
@@ -195,18 +198,103 @@ def _entries(reader: LineReader, data: dict[str, Any], key: str, cls: type[Any])
     return out
 
 
+#: Deepest nesting of lists and objects the format has (a person's identity is 3 deep).
+MAX_DEPTH = 8
+#: Longest integer a field can need; Python refuses to convert beyond 4,300 digits anyway.
+MAX_DIGITS = 20
+#: Characters ``str.splitlines`` and JavaScript end a line at; refused inside a value so a
+#: text cannot break an export or log apart (a line break in a text is written ``\n``).
+SEPARATORS = {"\u2028": "U+2028", "\u2029": "U+2029", "\x85": "U+0085"}
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
+
+
+def split_lines(text: str) -> list[str]:
+    """Split a JSON Lines file at ``\n`` only (a ``\r`` before it is dropped).
+
+    Not ``str.splitlines``: that also splits at U+2028 and friends inside a JSON string,
+    which would cut a line in two and shift every line number after it.
+    """
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+@dataclass(frozen=True)
+class _LongNumber:
+    digits: int
+
+
+def _int(raw: str) -> int | _LongNumber:
+    digits = len(raw.lstrip("-"))
+    return _LongNumber(digits) if digits > MAX_DIGITS else int(raw)
+
+
+def parse_problems(number: int, text: str) -> list[Problem] | None:
+    """Return the problem of a line nested deeper than :data:`MAX_DEPTH`, naming the field
+    where it happens, before the JSON parser would recurse into it; None when it is not."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    frames: list[list[Any]] = []  # [bracket, key or index] per open list / object
+    expect_key = False
+    for token in _TOKENS.finditer(text):
+        mark = token.group()
+        if mark in ("[", "{"):
+            frames.append([mark, 0 if mark == "[" else ""])
+            expect_key = mark == "{"
+            if len(frames) > MAX_DEPTH:
+                field = ".".join(str(label) for _, label in frames[:-1])
+                return [Problem(number, field, f"nested more than {MAX_DEPTH} levels deep")]
+        elif mark in ("]", "}"):
+            if frames:
+                frames.pop()
+            expect_key = False
+        elif mark == ",":
+            if frames and frames[-1][0] == "[":
+                frames[-1][1] += 1
+            expect_key = bool(frames) and frames[-1][0] == "{"
+        elif mark.startswith('"') and expect_key:
+            frames[-1][1] = mark[1:-1]
+            expect_key = False
+    return None
+
+
+def _odd_values(number: int, value: object, where: str) -> Iterator[Problem]:
+    """Yield a problem for every over-long number and every line separator in a text."""
+    field = where.rstrip(".") or "(line)"
+    if isinstance(value, _LongNumber):
+        yield Problem(number, field, f"number too long ({value.digits} digits, at most "
+                      f"{MAX_DIGITS})")  # fmt: skip
+    elif isinstance(value, str):
+        for char, name in SEPARATORS.items():
+            if char in value:
+                yield Problem(number, field, f"contains the line separator {name}; "
+                              "write a line break as \\n")  # fmt: skip
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _odd_values(number, item, f"{where}{key}.")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _odd_values(number, item, f"{where}{index}.")
+
+
 def read_line(
     number: int, text: str, office_id: int, ctx: Context
 ) -> tuple[WholeCase | None, list[Problem]]:
     """Check one line; return the case it describes (None if any problem) and the problems."""
     reader = LineReader(number, ctx)
+    hostile = parse_problems(number, text)
+    if hostile is not None:
+        return None, hostile
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_int)
     except json.JSONDecodeError as exc:
         reader.problems.append(
             Problem(number, "(line)", f"not valid JSON: {exc.msg} at column {exc.colno}")
         )
         return None, reader.problems
+    except (ValueError, RecursionError):  # a last line of defence: a message, no traceback
+        return None, [Problem(number, "(line)", "cannot be read as JSON")]
+    odd = list(_odd_values(number, data, ""))
+    if odd:
+        return None, odd
     if not isinstance(data, dict):
         reader.problem("(line)", "not_object")
         return None, reader.problems

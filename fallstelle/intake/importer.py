@@ -120,13 +120,21 @@ def import_cases(
     """Check the whole file, then create every case as the office's counsellor; flush only.
 
     Raises:
-        ImportRefused: every problem found (unknown office or counsellor, a bad line); the
-            session then holds only the ``case.import`` event with outcome ``failed`` —
-            commit it.
+        ImportRefused: every problem found (unknown office or counsellor, a bad line, a
+            number too long, nesting too deep, a line separator in a text); the session then
+            holds only the ``case.import`` event with outcome ``failed`` — commit it.
     """
-    office = _office(session, office_code)
+    try:
+        office = _office(session, office_code)
+    except ImportRefused:
+        _record(session, None, "failed", 0, True)  # every failed import is audited
+        raise
     users = counsellor_accounts(session, office.id)
-    user, actor = _acting(users, counsellor)
+    try:
+        user, actor = _acting(users, counsellor)
+    except ImportRefused:
+        _record(session, office.id, "failed", 0, True)
+        raise
     by_name = {u.username: u.id for u in users}
     cases, problems = check_file(session, office.id, lines, by_name)
     if not problems:
@@ -154,7 +162,9 @@ def import_cases(
     return ImportResult(office.code, user.username, numbers)
 
 
-def _record(session: Session, office_id: int, outcome: str, count: int, refused: bool) -> None:
+def _record(
+    session: Session, office_id: int | None, outcome: str, count: int, refused: bool
+) -> None:
     record(
         session,
         Event(
@@ -162,7 +172,7 @@ def _record(session: Session, office_id: int, outcome: str, count: int, refused:
             outcome=outcome,
             actor_role="operator",
             object_type="office",
-            object_id=str(office_id),
+            object_id=None if office_id is None else str(office_id),
             reason="invalid_input" if refused else f"cases_{count}",
         ),
     )

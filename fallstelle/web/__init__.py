@@ -19,13 +19,17 @@ def init_app(app: Flask, settings: Settings) -> None:
         activities,
         admin,
         admin_data,  # noqa: F401 - its routes join admin.bp before registration
+        admin_privacy,
         audit,
+        audit_words,
         auth,
         case_edits,  # noqa: F401 - its routes join cases.bp before registration
         case_entries,  # noqa: F401 - its routes join cases.bp before registration
+        case_form_pages,  # noqa: F401 - its routes join cases.bp before registration
         cases,
         errors,
         guard,
+        handbook,
         i18n,
         main,
         pipeline,
@@ -41,8 +45,11 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.session_interface = ServerSessionInterface()
     pipeline.init_app(app)
     i18n.init_app(app)
+    audit_words.init_app(app)
     security.init_app(app, settings)
     guard.init_app(app)
     errors.init_app(app)
-    for blueprint in (main.bp, auth.bp, admin.bp, audit.bp, cases.bp, reports.bp, activities.bp):
+    blueprints = (main.bp, auth.bp, admin.bp, admin_privacy.bp, audit.bp, cases.bp, reports.bp,
+                  activities.bp, handbook.bp)  # fmt: skip
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -98,7 +98,8 @@ def edit(activity_id: int) -> str | BaseResponse | tuple[str, int]:
     """Correct an activity (a stale form is a 409 with the input kept)."""
     ctx = context()
     actor = ctx.require_actor()
-    activity = activities.get_activity(ctx.session, actor, activity_id)
+    action = activities.READ if request.method == "GET" else "activity.update"
+    activity = activities.get_activity(ctx.session, actor, activity_id, action)
     form = EditActivityForm(obj=None if request.method == "POST" else activity)
     form.office.choices = [(activity.office_id, "")]
     form.kind.choices = vocab.load(ctx.session, activity.office_id).choices(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,9 +17,11 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from fallstelle.audit import console, queries
+from fallstelle.audit import service as audit_service
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
+from fallstelle.cases import queries as case_queries
 from fallstelle.reports.csv_export import neutralise
 from fallstelle.runtime import get_store
 from fallstelle.web.forms import ConfirmForm
@@ -30,6 +33,8 @@ CSV_COLUMNS = (
     "seq", "time", "username", "actor_role", "action", "object_type", "object_id",
     "outcome", "reason", "request_id",
 )  # fmt: skip
+
+CASE_NUMBER = re.compile(r"\d{4}-\d{3,6}")  # 2026-0042
 
 
 def _actor() -> Actor:
@@ -68,11 +73,16 @@ def parse_filter(args: MultiDict[str, str]) -> tuple[console.Filter, dict[str, s
     date_from, date_to = _date(args, "von", errors), _date(args, "bis", errors)
     if date_from and date_to and date_from > date_to:
         errors["bis"] = _("The end date lies before the start date.")
+    object_id = args.get("objekt", "").strip()[:128] or None
+    if object_id and CASE_NUMBER.fullmatch(object_id):  # a case number: the log holds ids
+        found = case_queries.case_ids_by_number(db_session(), _actor(), object_id)
+        if found:
+            object_id = found[0]
     return (
         console.Filter(
             actor_id=actor_id,
             action=args.get("aktion", "").strip()[:128] or None,
-            object_id=args.get("objekt", "").strip()[:128] or None,
+            object_id=object_id,
             outcome=outcome,
             date_from=date_from,
             date_to=date_to,
@@ -97,6 +107,8 @@ def log() -> tuple[str, int]:
     if last_check is not None and last_check.actor_id:
         shown.append(last_check.actor_id)
     names = accounts.usernames(session, _actor(), shown)
+    objects = [e.object_id for e in page.events if e.object_type == "case" and e.object_id]
+    numbers = case_queries.case_numbers(session, _actor(), objects + [o.object_id for o in opened])
     _audit("audit.view", "ok" if not errors else "failed", None if not errors else "invalid_input")
     query = {k: v for k, v in request.args.items() if k != "seite"}
     return render_template(
@@ -107,6 +119,7 @@ def log() -> tuple[str, int]:
         query=query,
         names=names,
         opened=opened,
+        numbers=numbers,
         last_check=last_check,
         outcomes=console.OUTCOMES,
         confirm=ConfirmForm(),
@@ -119,7 +132,12 @@ def verify() -> BaseResponse:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     store = get_store()
-    result = queries.verify_database(store.engine, store.keys.audit_signing_key.public_key())
+    result = queries.verify_log(
+        store.engine,
+        store.keys.audit_signing_key.public_key(),
+        chain_key=store.keys.audit_chain_key,
+        witness_path=store.settings.audit_witness,
+    )
     reason = None if result.ok else (result.kind or "damaged").replace("-", "_")
     _audit("audit.verify", "ok" if result.ok else "failed", reason)
     if result.ok:
@@ -142,6 +160,28 @@ def verify() -> BaseResponse:
             "error",
         )
     return redirect(url_for("audit.log"))
+
+
+@bp.post("/checkpoint")
+@require(Permission.AUDIT_READ)
+def download_checkpoint() -> Response:
+    """Sign a checkpoint at the head now and hand it to the auditor to keep elsewhere.
+
+    A checkpoint kept outside the installation is what still shows a rewrite by someone who
+    stole every key (SECURITY.md "Audit log"); ``audit verify --checkpoint FILE`` uses it.
+    """
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    _audit("audit.checkpoint")
+    made = audit_service.checkpoint(db_session(), get_store().keys.audit_signing_key)
+    assert made is not None  # noqa: S101 - the event above makes the log non-empty
+    return Response(
+        made.note(),
+        mimetype="text/plain",
+        headers={
+            "Content-Disposition": f'attachment; filename="audit-checkpoint-{made.seq}.txt"'
+        },
+    )
 
 
 @bp.get("/export.csv")

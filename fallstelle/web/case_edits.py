@@ -28,7 +28,16 @@ from fallstelle.cases import page as case_page
 from fallstelle.cases.errors import CaseConflict, Invalid
 from fallstelle.cases.models import STATUSES
 from fallstelle.cases.sections import Closure, Consent, Contact, Intervention
+from fallstelle.catalogue import privacy
 from fallstelle.clock import today
+from fallstelle.web.case_form_pages import (
+    FORMS,
+    consent_choices,
+    counsellor_choices,
+    deadline_choices,
+    needs_confirmation,
+    render_form,
+)
 from fallstelle.web.case_forms import (
     AttachmentForm,
     ContactForm,
@@ -38,15 +47,7 @@ from fallstelle.web.case_forms import (
     InterventionForm,
     StatusForm,
 )
-from fallstelle.web.cases import (
-    Page,
-    bp,
-    consent_choices,
-    counsellor_choices,
-    deadline_choices,
-    form_field,
-    render_case,
-)
+from fallstelle.web.cases import Page, bp, form_field
 from fallstelle.web.guard import audit_denied, require
 from fallstelle.web.i18n import select_locale
 from fallstelle.web.pipeline import context
@@ -66,23 +67,36 @@ def open_page(case_id: uuid.UUID, action: str = "case.update") -> case_page.Case
 
 
 def submit(
-    page: case_page.CasePage, key: str, form: Any, change: Callable[[int], object]
-) -> Page:
+    page: case_page.CasePage, key: str, form: Any, change: Callable[[int], object],
+    *, adds: bool = False, confirm: Callable[[], Page | None] | None = None,
+) -> Page:  # fmt: skip
     """Validate ``form`` and run ``change(version)``; on bad input or a stale version show the
-    page again with the form as typed."""
+    form's page again with the input as typed.
+
+    ``adds``: the change only adds an entry (a contact, a document), which cannot contradict
+    what someone else changed meanwhile — the case row is locked while it is added — so it
+    runs against the current version: two counsellors logging contacts never conflict.
+    ``confirm``: a confirmation page to show first, or None to go on.
+    """
     if not form.validate_on_submit():
-        return render_case(page, {key: form}, 400)
-    version = form_version(form.version.data)
+        return render_form(page, key, form, 400)
+    asked = confirm() if confirm is not None else None
+    if asked is not None:
+        return asked
+    version = form_version(form.version.data)  # present on every form, also for additions
+    if adds:
+        version = page.view.case.version
     try:
         context().attempt(lambda: change(version))
     except Invalid as invalid:
         form.fail(form_field(invalid.field), invalid.code)
-        return render_case(page, {key: form}, 400)
+        return render_form(page, key, form, 400)
     except CaseConflict as conflict:
         audit_denied("case.conflict", "stale_version")
-        return render_case(page, {key: form}, 409, conflict)
-    flash(_("Saved."), "info")
-    return redirect(url_for("cases.show", case_id=page.case_id, _anchor=key))
+        return render_form(page, key, form, 409, conflict)
+    section = FORMS[key].section
+    flash(_("Saved."), f"saved:{section}")  # shown in the section that changed
+    return redirect(url_for("cases.show", case_id=page.case_id, _anchor=section))
 
 
 @bp.post("/<uuid:case_id>/kontakt")
@@ -104,7 +118,7 @@ def add_contact(case_id: uuid.UUID) -> Page:
             ctx.session, ctx.require_actor(), ctx.keys, case_id, version, contact
         )
 
-    return submit(page, "contact", form, change)
+    return submit(page, "contact", form, change, adds=True)
 
 
 @bp.post("/<uuid:case_id>/intervention")
@@ -126,7 +140,7 @@ def add_intervention(case_id: uuid.UUID) -> Page:
             meets_deadline_id=parse_uuid(form.meets_deadline.data),
         )  # fmt: skip
 
-    return submit(page, "intervention", form, change)
+    return submit(page, "intervention", form, change, adds=True)
 
 
 @bp.post("/<uuid:case_id>/frist")
@@ -142,7 +156,7 @@ def add_deadline(case_id: uuid.UUID) -> Page:
             form.rule_code.data or "", form.starts_on.data, form.note.data or "",
         )  # fmt: skip
 
-    return submit(page, "deadline", form, change)
+    return submit(page, "deadline", form, change, adds=True)
 
 
 @bp.post("/<uuid:case_id>/angaben")
@@ -162,7 +176,10 @@ def update_details(case_id: uuid.UUID) -> Page:
                 Consent(
                     kind=form.consent_kind.data,
                     given_on=form.consent_on.data,
-                    text_version=form.consent_version.data or "",
+                    # The version shown: the one entered (an older paper form), else
+                    # the office's current text of that kind (issue 16).
+                    text_version=form.consent_version.data
+                    or shown_version(page.office_id, form.consent_kind.data),
                 )
             )
         if form.withdraw.data:
@@ -181,7 +198,16 @@ def update_details(case_id: uuid.UUID) -> Page:
             ctx.session, ctx.require_actor(), ctx.keys, case_id, version, changed
         )
 
-    return submit(page, "details", form, change)
+    def confirm() -> Page | None:
+        if not form.withdraw.data:
+            return None
+        return needs_confirmation(
+            form, _("Record the withdrawal of this consent? It cannot be undone; a withdrawn "
+                    "consent to statistics removes the case from every future report."),
+            _("Yes, record the withdrawal"),
+        )  # fmt: skip
+
+    return submit(page, "details", form, change, confirm=confirm)
 
 
 @bp.post("/<uuid:case_id>/beratende")
@@ -216,7 +242,7 @@ def add_attachment(case_id: uuid.UUID) -> Page:
             upload.filename or "", content,
         )  # fmt: skip
 
-    return submit(page, "attachment", form, change)
+    return submit(page, "attachment", form, change, adds=True)
 
 
 @bp.get("/<uuid:case_id>/dokument/<uuid:entry_id>")
@@ -260,7 +286,16 @@ def change_status(case_id: uuid.UUID) -> Page:
             form.status.data or "", form.on.data or today(), closure,
         )  # fmt: skip
 
-    return submit(page, "status", form, change)
+    def confirm() -> Page | None:
+        if form.status.data != "abgeschlossen" or not (form.reason.data and form.outcomes.data):
+            return None  # nothing to confirm, or the service will say what is missing
+        return needs_confirmation(
+            form,
+            _("Close this case? It becomes read-only until it is reopened."),
+            _("Yes, close the case"),
+        )
+
+    return submit(page, "status", form, change, confirm=confirm)
 
 
 def parse_uuid(raw: str | None) -> uuid.UUID | None:
@@ -268,3 +303,9 @@ def parse_uuid(raw: str | None) -> uuid.UUID | None:
         return uuid.UUID(raw) if raw else None
     except ValueError:
         abort(400)
+
+
+def shown_version(office_id: int, kind: str) -> str:
+    """The label of the office's current text of ``kind`` ("" if none is published)."""
+    text = privacy.current(context().session, office_id, kind)
+    return text.label if text is not None else ""

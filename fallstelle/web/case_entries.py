@@ -5,12 +5,15 @@ works as the changes of ``web.case_edits`` do (one opening of the case, one save
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
-from flask import abort
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import entries
 from fallstelle.cases.sections import FollowUp, Identity, Incident, Person
+from fallstelle.clock import today
 from fallstelle.web.case_edits import open_page, parse_uuid, submit
 from fallstelle.web.case_forms import FollowUpForm, IncidentForm, OverrideForm, PersonForm
 from fallstelle.web.cases import Page, bp
@@ -42,7 +45,7 @@ def add_person(case_id: uuid.UUID) -> Page:
             ctx.session, ctx.require_actor(), ctx.keys, case_id, version, person, identity
         )
 
-    return submit(page, "person", form, change)
+    return submit(page, "person", form, change, adds=True)
 
 
 @bp.post("/<uuid:case_id>/wiedervorlage")
@@ -57,7 +60,32 @@ def add_follow_up(case_id: uuid.UUID) -> Page:
             ctx.session, ctx.require_actor(), ctx.keys, case_id, version, item
         )
 
-    return submit(page, "follow_up", form, change)
+    return submit(page, "follow_up", form, change, adds=True)
+
+
+@bp.post("/<uuid:case_id>/wiedervorlage/<uuid:entry_id>/erledigt")
+@require(Permission.CASE_WRITE)
+def follow_up_done(case_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
+    """Mark a follow-up as done today (from the case page or the home page's task list).
+
+    Marking done cannot contradict a colleague's change, so it runs against the current
+    version (like an addition); a follow-up that is gone or not one is a 404.
+    """
+    ctx, page = context(), open_page(case_id)
+    found = next((e for e in page.view.of_kind("follow_up") if e.id == entry_id), None)
+    if found is None or not isinstance(found.data, FollowUp):
+        abort(404)
+    if found.data.done_on is None:
+        done = replace(found.data, done_on=today())
+        ctx.attempt(lambda: entries.save_entry(
+            ctx.session, ctx.require_actor(), ctx.keys, case_id, page.view.case.version,
+            done, entry_id,
+        ))  # fmt: skip
+    if request.form.get("next") == "home":  # the task list: the message is shown there
+        flash(_("Follow-up marked as done."), "info")
+        return redirect(url_for("auth.home"))
+    flash(_("Follow-up marked as done."), "saved:fristen")
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="fristen"))
 
 
 @bp.post("/<uuid:case_id>/frist-aendern")
@@ -101,4 +129,4 @@ def add_incident(case_id: uuid.UUID) -> Page:
             ctx.session, ctx.require_actor(), ctx.keys, case_id, version, item
         )
 
-    return submit(page, "incident", form, change)
+    return submit(page, "incident", form, change, adds=True)

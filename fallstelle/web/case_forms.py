@@ -80,9 +80,7 @@ class InterventionForm(VersionedForm):
     meets_deadline = SelectField(_l("Meets deadline"), default="")
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=LONG)])
 
-    def fill(
-        self, words: Vocabulary, lang: str, deadlines: list[tuple[str, str]]
-    ) -> None:
+    def fill(self, words: Vocabulary, lang: str, deadlines: list[tuple[str, str]]) -> None:
         self.code.choices = words.choices("intervention", lang)
         self.result.choices = words.choices("intervention_ergebnis", lang)
         self.meets_deadline.choices = [("", "–"), *deadlines]
@@ -100,10 +98,9 @@ class StatusForm(VersionedForm):
     reason = SelectField(_l("Reason for closing"), default="")
     outcomes = MultiCheckboxField(_l("Effects achieved"))
     counterpart_response = SelectField(_l("Response of the other side"), default="")
+    confirmed = HiddenField()  # closing asks once more (web.case_form_pages)
 
-    def fill(
-        self, words: Vocabulary, lang: str, reachable: list[tuple[str, str]]
-    ) -> None:
+    def fill(self, words: Vocabulary, lang: str, reachable: list[tuple[str, str]]) -> None:
         self.status.choices = reachable
         self.reason.choices = words.choices("abschlussgrund", lang)
         self.outcomes.choices = words.choices("wirkung", lang, blank=False)
@@ -171,10 +168,9 @@ class DetailsForm(VersionedForm):
         _l("Version of the consent text"), validators=[Optional(), Length(max=40)]
     )
     withdraw = SelectField(_l("Record a withdrawal"), default="")
+    confirmed = HiddenField()  # a withdrawal asks once more (web.case_form_pages)
 
-    def fill(
-        self, words: Vocabulary, lang: str, consents: list[tuple[str, str]]
-    ) -> None:
+    def fill(self, words: Vocabulary, lang: str, consents: list[tuple[str, str]]) -> None:
         self.request_type.choices = words.choices("anfrage", lang)
         self.access_route.choices = words.choices("zugangsweg", lang)
         self.agg_relevance.choices = words.choices("agg_relevanz", lang)

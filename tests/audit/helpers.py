@@ -12,7 +12,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
-from fallstelle.audit import Event, chain, queries, record
+from fallstelle.audit import Event, chain, queries, record, service, verifier
 from fallstelle.store import Store
 
 
@@ -49,26 +49,40 @@ def rows(store: Store) -> list[chain.Row]:
         return [chain.Row._make(r) for r in query(queries.EVENTS_SQL)]
 
 
-def rechain(store: Store, *, genesis: bytes | None = None) -> None:
-    """Recompute every entry hash from seq 1 (as an attacker who rewrote history would)."""
-    prev = genesis or chain.GENESIS
-    for row in rows(store):
+def rechain(store: Store, *, genesis: bytes | None = None, chain_key: bytes | None = None) -> None:
+    """Recompute every entry hash from the first kept event, as an attacker who rewrote
+    history would, and point the head at the end. With ``chain_key`` (a stolen key) the
+    MACs and the head's MAC are recomputed too; without it they stay as they were."""
+    log = rows(store)
+    prev = genesis or (log[0].prev_hash if log and log[0].seq > 1 else chain.GENESIS)
+    for row in log:
         new = chain.entry_hash(prev, row)
+        mac = row.mac if chain_key is None else chain.entry_mac(chain_key, new)
         sql(
             store,
-            "UPDATE audit_events SET prev_hash = :p, entry_hash = :e WHERE seq = :s",
+            "UPDATE audit_events SET prev_hash = :p, entry_hash = :e, mac = :m WHERE seq = :s",
             p=prev,
             e=new,
+            m=mac,
             s=row.seq,
         )
         prev = new
-    sql(store, "UPDATE audit_head SET entry_hash = :e", e=prev)
+    last = log[-1].seq if log else 0
+    (epoch,) = sql(store, "SELECT epoch FROM audit_head")[0]
+    head_mac = None if chain_key is None else chain.head_mac(chain_key, last, epoch, prev)
+    params = {"s": last, "e": prev}
+    if chain_key is not None:
+        sql(
+            store, "UPDATE audit_head SET seq = :s, entry_hash = :e, mac = :m", m=head_mac, **params
+        )
+    else:
+        sql(store, "UPDATE audit_head SET seq = :s, entry_hash = :e", **params)
 
 
 def resign(store: Store, key: Ed25519PrivateKey) -> None:
     """Replace every stored checkpoint by one signed over the current rows (stolen key)."""
-    seqs = [seq for (seq,) in sql(store, "SELECT seq FROM audit_checkpoints")]
     by_seq = {row.seq: row for row in rows(store)}
+    seqs = [seq for (seq,) in sql(store, "SELECT seq FROM audit_checkpoints") if seq in by_seq]
     sql(store, "DELETE FROM audit_checkpoints")
     for seq in seqs:
         row = by_seq[seq]
@@ -86,9 +100,43 @@ def resign(store: Store, key: Ed25519PrivateKey) -> None:
         )
 
 
+def every(store: Store) -> int:
+    """The cadence the store's sessions sign at (the ``signed`` fixture: 10)."""
+    signer = (store.sessions.kw.get("info") or {}).get(service.SIGNER)
+    return chain.CHECKPOINT_EVERY if signer is None else int(signer[1])
+
+
+def flush_witness() -> None:
+    """Write every pending witness head now (the writer groups them by time)."""
+    from fallstelle.audit import witness
+
+    witness.flush_all()
+
+
+def drop_witness(store: Store) -> None:
+    """Delete the witness file, as an attacker with the data directory can."""
+    flush_witness()
+    store.settings.audit_witness.unlink()
+
+
+def check(
+    store: Store, external: list[tuple[str, chain.Checkpoint]] | None = None
+) -> verifier.Verification:
+    """Verify as ``audit verify`` does: chain key, witness file, saved checkpoints; the
+    required cadence is the one the store signs at."""
+    flush_witness()
+    return queries.verify_log(
+        store.engine,
+        store.keys.audit_signing_key.public_key(),
+        chain_key=store.keys.audit_chain_key,
+        witness_path=store.settings.audit_witness,
+        saved_checkpoints=external or [],
+        every=every(store),
+    )
+
+
 def verify(store: Store, external: list[tuple[str, chain.Checkpoint]] | None = None) -> str:
-    public = store.keys.audit_signing_key.public_key()
-    return queries.verify_database(store.engine, public, external or []).message()
+    return check(store, external).message()
 
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "verify_audit_export.py"

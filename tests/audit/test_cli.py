@@ -19,7 +19,9 @@ def test_verify_an_intact_log(app: Flask, store: Store) -> None:
     append(store, 5)
     code, out = run(app, "verify")
     assert code == 0
-    assert out == "audit log intact: 5 events (seq 1-5), 0 checkpoints match\n"
+    assert out == (
+        "audit log intact: 5 events (seq 1-5); no signed checkpoint due yet; the witness matches\n"
+    )
     assert rows(store)[-1].action == "audit.verify"  # verifying is itself audited
 
 
@@ -29,9 +31,9 @@ def test_verify_a_damaged_log(app: Flask, store: Store) -> None:
     sql(store, "DELETE FROM audit_events WHERE seq = 3")
     code, out = run(app, "verify")
     assert code == 1
-    assert out == "audit log DAMAGED: first bad seq 3: missing (seq 3-3 absent)\n"
+    assert out == "audit log DAMAGED: first bad seq 3: deleted (seq 3-3 absent)\n"
     last = rows(store)[-1]
-    assert (last.action, last.outcome, last.reason) == ("audit.verify", "failed", "missing")
+    assert (last.action, last.outcome, last.reason) == ("audit.verify", "failed", "deleted")
 
 
 def test_a_saved_checkpoint_catches_a_rewrite(app: Flask, store: Store, tmp_path: Path) -> None:
@@ -42,15 +44,20 @@ def test_a_saved_checkpoint_catches_a_rewrite(app: Flask, store: Store, tmp_path
     assert out == note.read_text()
     assert out.startswith("fallstelle/audit\n6\n")  # covers its own audit.checkpoint event
     assert run(app, "verify", "--checkpoint", str(note))[0] == 0
-    from tests.audit.helpers import rechain, resign
+    from tests.audit.helpers import drop_witness, rechain, resign
 
+    # An attacker with every key rewrites history and the witness; the saved note remains.
     lift_triggers(store)
     sql(store, "UPDATE audit_events SET actor_id = 'u-9' WHERE seq = 2")
-    rechain(store)
+    rechain(store, chain_key=store.keys.audit_chain_key)
     resign(store, store.keys.audit_signing_key)
+    drop_witness(store)
     code, out = run(app, "verify", "--checkpoint", str(note))
     assert code == 1
-    assert out.startswith("audit log DAMAGED: first bad seq 6: re-chained (disagrees with saved")
+    assert out.splitlines()[-1] == (
+        "audit log DAMAGED: first bad seq 6: forged "
+        "(disagrees with saved checkpoint visit.txt; rewritten after 0)"
+    )
 
 
 def test_an_unreadable_checkpoint_file_exits_2(app: Flask, store: Store, tmp_path: Path) -> None:
@@ -66,7 +73,7 @@ def test_export_writes_events_checkpoints_and_key(app: Flask, store: Store, tmp_
     out_dir = tmp_path / "export"
     code, out = run(app, "export", "--out", str(out_dir))
     assert code == 0, out
-    assert out == f"Exported 5 events and 0 checkpoints to {out_dir}.\n"
+    assert out == f"Exported 5 events and 1 checkpoints to {out_dir}.\n"
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "audit-signing.pub",
         "checkpoints.jsonl",

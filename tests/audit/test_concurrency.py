@@ -48,12 +48,14 @@ def test_threads_append_one_gapless_chain(store: Store) -> None:
 
 CHILD = """
 import sys, time
-from sqlalchemy import create_engine
+from pathlib import Path
 from fallstelle.audit import Event, record
-from fallstelle.db import make_sessionmaker
+from fallstelle.config import Settings
+from fallstelle.store import open_store
 
 url, name, count, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-sessions = make_sessionmaker(create_engine(url))
+data, keys = Path(sys.argv[5]), Path(sys.argv[6])
+sessions = open_store(Settings(data_dir=data, keys_dir=keys, database_url=url)).sessions
 while time.time() < start:
     time.sleep(0.001)
 for i in range(count):
@@ -78,6 +80,8 @@ def test_two_processes_append_one_gapless_chain(store: Store) -> None:
                 name,
                 str(count),
                 str(start),
+                str(store.settings.data_dir),
+                str(store.settings.keys_dir),
             ],
             cwd=ROOT,
             stderr=subprocess.PIPE,

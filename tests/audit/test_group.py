@@ -74,7 +74,8 @@ def test_group_and_direct_appends_make_one_gapless_chain(store: Store) -> None:
 def test_two_group_commits_on_one_database(store: Store) -> None:
     """Two app processes each have one; the chain lock orders their batches."""
     other_engine = db.make_engine(store.settings)
-    groups = [GroupCommit(store.sessions), GroupCommit(db.make_sessionmaker(other_engine))]
+    other = db.make_sessionmaker(other_engine, store.sessions.kw["info"])  # keys, settings
+    groups = [GroupCommit(store.sessions), GroupCommit(other)]
     try:
         _run(
             [
@@ -125,13 +126,16 @@ def test_a_failed_batch_fails_every_request_in_it_and_stores_nothing(store: Stor
 
 CHILD = """
 import sys, threading, time
-from sqlalchemy import create_engine
 from fallstelle.audit import Event
 from fallstelle.audit.group import GroupCommit
-from fallstelle.db import make_sessionmaker
+from pathlib import Path
+from fallstelle.config import Settings
+from fallstelle.store import open_store
 
 url, name, count, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-group = GroupCommit(make_sessionmaker(create_engine(url)))
+data, keys = Path(sys.argv[5]), Path(sys.argv[6])
+store = open_store(Settings(data_dir=data, keys_dir=keys, database_url=url))
+group = GroupCommit(store.sessions)
 while time.time() < start:
     time.sleep(0.001)
 def reader(t):
@@ -152,7 +156,7 @@ def test_two_processes_group_commit_on_postgresql(store: Store) -> None:
     children = [
         subprocess.Popen(
             [sys.executable, "-c", CHILD, store.settings.database_url, name, str(count),
-             str(start)],
+             str(start), str(store.settings.data_dir), str(store.settings.keys_dir)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for name in ("p-a", "p-b")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import DBAPIError
 
-from fallstelle.audit import Event, chain, queries, record, service
+from fallstelle.audit import Event, chain, queries, record, retention
 from fallstelle.store import Store
 from tests.audit.helpers import append, lift_triggers, rows, sql, tool, verify
 
@@ -17,14 +17,14 @@ LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
 
 def _new_epoch(store: Store) -> chain.Checkpoint | None:
     with store.sessions() as session:
-        final = service.start_epoch(session, store.keys.audit_signing_key)
+        final = retention.start_epoch(session, store.keys.audit_signing_key)
         session.commit()
     return final
 
 
 def _purge(store: Store, **options: object) -> list[int]:
     with store.sessions() as session:
-        purged = service.purge_epochs(session, **options)  # type: ignore[arg-type]
+        purged = retention.purge_epochs(session, **options)  # type: ignore[arg-type]
         session.commit()
     return purged
 
@@ -42,7 +42,9 @@ def test_the_next_epoch_continues_the_final_checkpoint(two_epochs: Store) -> Non
     log = rows(two_epochs)
     assert [r.epoch for r in log] == [1] * 5 + [2] * 5
     assert log[5].prev_hash == log[4].entry_hash
-    assert verify(two_epochs) == "audit log intact: 10 events (seq 1-10), 1 checkpoints match"
+    assert verify(two_epochs) == (
+        "audit log intact: 10 events (seq 1-10); 1 signed checkpoints match; the witness matches"
+    )
 
 
 def test_an_empty_epoch_is_not_closed(store: Store) -> None:
@@ -56,9 +58,9 @@ def test_an_epoch_starts_when_it_is_due(store: Store) -> None:
     append(store, 2)
     key = store.keys.audit_signing_key
     with store.sessions() as session:
-        assert service.start_epoch_if_due(session, key, epoch_days=365) is None
+        assert retention.start_epoch_if_due(session, key, epoch_days=365) is None
         later = dt.datetime.now(dt.UTC) + dt.timedelta(days=366)
-        assert service.start_epoch_if_due(session, key, epoch_days=365, now=later) is not None
+        assert retention.start_epoch_if_due(session, key, epoch_days=365, now=later) is not None
         session.commit()
     assert sql(store, "SELECT epoch FROM audit_head") == [(2,)]
 
@@ -68,7 +70,9 @@ def test_purging_an_old_epoch_keeps_the_rest_verifiable(two_epochs: Store) -> No
     log = rows(two_epochs)
     assert [r.seq for r in log] == list(range(6, 12))
     assert log[-1].action == "audit.purge" and log[-1].object_id == "1"
-    assert verify(two_epochs) == "audit log intact: 6 events (seq 6-11), 0 checkpoints match"
+    assert verify(two_epochs) == (
+        "audit log intact: 6 events (seq 6-11); no signed checkpoint due yet; the witness matches"
+    )
     assert sql(two_epochs, "SELECT epoch, last_seq FROM audit_purges") == [(1, 5)]
 
 
@@ -104,7 +108,7 @@ def test_dropping_events_after_a_purge_is_still_detected(two_epochs: Store) -> N
     _purge(two_epochs, retention_days=1, now=LATER)
     lift_triggers(two_epochs)
     sql(two_epochs, "DELETE FROM audit_events WHERE seq = 6")
-    assert verify(two_epochs) == "audit log DAMAGED: first bad seq 1: missing (seq 1-6 absent)"
+    assert verify(two_epochs) == "audit log DAMAGED: first bad seq 1: deleted (seq 1-6 absent)"
 
 
 def test_the_export_of_a_purged_log_verifies_standalone(two_epochs: Store, tmp_path: Path) -> None:
@@ -115,4 +119,4 @@ def test_the_export_of_a_purged_log_verifies_standalone(two_epochs: Store, tmp_p
     public = two_epochs.keys.audit_signing_key.public_key()
     queries.export(two_epochs.engine, tmp_path / "out", public)
     result = tool().verify_export(tmp_path / "out", public)
-    assert result.message() == "audit log intact: 7 events (seq 6-12), 0 checkpoints match"
+    assert result.message() == "audit log intact: 7 events (seq 6-12); no signed checkpoint due yet"

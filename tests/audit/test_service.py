@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from fallstelle import db
 from fallstelle.audit import Event, chain, record, service
 from fallstelle.db import KeyCheck
 from fallstelle.store import Store
@@ -97,7 +98,10 @@ def test_a_failing_append_rolls_the_action_back(
 
 def test_a_database_error_in_the_append_rolls_the_action_back(store: Store) -> None:
     append(store, 3)
-    sql(store, "UPDATE audit_head SET seq = 1")  # the next seq (2) already exists
+    # The next seq (2) already exists; the head's MAC is right (as only the app could make it).
+    (epoch, hash_) = sql(store, "SELECT epoch, entry_hash FROM audit_head")[0]
+    mac = chain.head_mac(store.keys.audit_chain_key, 1, epoch, hash_)
+    sql(store, "UPDATE audit_head SET seq = 1, mac = :m", m=mac)
     with store.sessions() as session:
         session.add(_action("cccc0003"))
         record(session, Event("case.update", object_id="c-1"))
@@ -107,11 +111,35 @@ def test_a_database_error_in_the_append_rolls_the_action_back(store: Store) -> N
     assert len(rows(store)) == 3
 
 
+def test_a_head_without_its_mac_stops_every_append(store: Store) -> None:
+    """A cut tail (head moved back without the chain key) is not papered over by new events."""
+    append(store, 3)
+    sql(store, "UPDATE audit_head SET seq = 2")
+    with store.sessions() as session:
+        session.add(_action("cccc0004"))
+        record(session, Event("case.update", object_id="c-1"))
+        with pytest.raises(service.ChainDamaged, match="no valid MAC"):
+            session.commit()
+    assert "cccc0004" not in _kids(store)
+    assert len(rows(store)) == 3
+
+
+def test_sessions_without_the_keys_cannot_append(store: Store) -> None:
+    bare = db.make_sessionmaker(store.engine)
+    with bare() as session:
+        record(session, Event("case.read"))
+        with pytest.raises(RuntimeError, match="need the installation's keys"):
+            session.commit()
+    assert rows(store) == []
+
+
 def test_checkpoints_every_n_events_when_enabled(signed: Store) -> None:
     append(signed, 25, per_commit=7)
     seqs = [seq for (seq,) in sql(signed, "SELECT seq FROM audit_checkpoints ORDER BY seq")]
     assert seqs == [10, 20]
-    assert verify(signed) == "audit log intact: 25 events (seq 1-25), 2 checkpoints match"
+    assert verify(signed) == (
+        "audit log intact: 25 events (seq 1-25); 2 signed checkpoints match; the witness matches"
+    )
 
 
 def test_an_on_demand_checkpoint_signs_the_head_and_the_due_ones(store: Store) -> None:

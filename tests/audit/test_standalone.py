@@ -69,16 +69,24 @@ def test_the_script_carries_an_exact_copy_of_the_chain_rules() -> None:
         return out
 
     app_rules = definitions(ROOT / "fallstelle" / "audit" / "chain.py")
+    app_rules |= definitions(ROOT / "fallstelle" / "audit" / "verifier.py")
     script = definitions(TOOL)
     shared = set(app_rules) - {"sign", "format_time"}
-    assert {"entry_hash", "verify_stream", "parse_note", "GENESIS"} <= shared
+    assert {
+        "entry_hash",
+        "entry_mac",
+        "head_mac",
+        "verify_stream",
+        "parse_note",
+        "GENESIS",
+    } <= shared
     assert {name: script.get(name) for name in shared} == {n: app_rules[n] for n in shared}
 
 
 def test_an_intact_export(export: Path) -> None:
     result = run_tool(str(export))
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "audit log intact: 30 events (seq 1-30), 3 checkpoints match\n"
+    assert result.stdout == "audit log intact: 30 events (seq 1-30); 3 signed checkpoints match\n"
     assert "compare it with the key you hold" in result.stderr
 
 
@@ -89,14 +97,14 @@ def test_a_changed_line(export: Path) -> None:
     result = run_tool(str(export))
     assert result.returncode == 1
     assert result.stdout == (
-        "audit log DAMAGED: first bad seq 15: changed (contents do not match the entry hash)\n"
+        "audit log DAMAGED: first bad seq 15: edited (contents do not match the entry hash)\n"
     )
 
 
 @pytest.mark.parametrize(
     ("damage", "expected"),
     [
-        (lambda ls: ls[:14] + ls[15:], "first bad seq 15: missing (seq 15-15 absent)"),
+        (lambda ls: ls[:14] + ls[15:], "first bad seq 15: deleted (seq 15-15 absent)"),
         (
             lambda ls: [*ls[:13], ls[14], ls[13], *ls[15:]],
             "first bad seq 14: reordered (seq 15 stands where 14 belongs)",
@@ -107,7 +115,7 @@ def test_a_changed_line(export: Path) -> None:
         ),
         (
             lambda ls: [*ls[:14], "{not json", *ls[15:]],
-            "first bad seq 15: changed (contents do not match the entry hash)",
+            "first bad seq 15: edited (contents do not match the entry hash)",
         ),
     ],
 )
@@ -146,7 +154,7 @@ def test_a_re_chained_export_against_a_saved_checkpoint(
     result = run_tool(str(export), "--checkpoint", str(note))
     assert result.returncode == 1
     assert result.stdout == (
-        "audit log DAMAGED: first bad seq 30: re-chained "
+        "audit log DAMAGED: first bad seq 30: forged "
         "(disagrees with saved checkpoint visit.txt; rewritten after 0)\n"
     )
 
@@ -163,7 +171,7 @@ def test_the_key_the_auditor_holds_decides(export: Path, tmp_path: Path) -> None
     )
     result = run_tool(str(export), "--public-key", str(other))
     assert result.returncode == 1
-    assert "first bad seq 10: bad-signature" in result.stdout
+    assert "first bad seq 10: forged" in result.stdout
 
 
 def test_an_unusable_export_exits_2(tmp_path: Path) -> None:

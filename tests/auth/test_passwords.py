@@ -5,7 +5,12 @@ from __future__ import annotations
 import bcrypt
 import pytest
 
-from fallstelle.auth import passwords
+from fallstelle.auth import login, passwords
+from fallstelle.auth.errors import AuthRefused
+from fallstelle.auth.models import User
+from fallstelle.db import utcnow
+from fallstelle.store import Store
+from tests.auth.factories import make_account
 
 PEPPER = b"p" * 32
 
@@ -63,3 +68,29 @@ def test_unknown_user_is_checked_against_a_real_hash() -> None:
     assert dummy.startswith(b"$2b$04$") and len(dummy) == 60
     bcrypt.checkpw(b"x", dummy)  # a malformed dummy would raise here
     assert not passwords.verify_password(PEPPER, "anything at all", None, 4)
+
+
+def test_unknown_names_are_checked_at_the_cost_of_the_stored_hashes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a cost change (configured 4, stored 6) an unknown name must still cost what a
+    known one costs: the dummy hash has the stored hashes' cost (issue 11). No clock: the
+    costs of the hashes bcrypt is asked to check are compared."""
+    account = make_account(store, "berta", ["auditor"])
+    with store.sessions() as session, session.begin():
+        user = session.get(User, account.user_id)
+        assert user is not None
+        user.password_hash = passwords.hash_password(store.keys.pepper, account.password, 6)
+    checked: list[bytes] = []
+    real = bcrypt.checkpw
+
+    def spy(candidate: bytes, hashed: bytes) -> bool:
+        checked.append(hashed[:7])
+        return real(candidate, hashed)
+
+    monkeypatch.setattr(passwords.bcrypt, "checkpw", spy)
+    for name in ("berta", "niemand"):
+        req = login.Request(pepper=store.keys.pepper, rounds=4, now=utcnow())
+        with store.sessions() as session, pytest.raises(AuthRefused):
+            login.check_password(session, req, name, "falsches Passwort!")
+    assert checked == [b"$2b$06$", b"$2b$06$"]

@@ -61,13 +61,15 @@ def test_counsellor_opens_logs_and_closes_a_case(
     page.get_by_role("button", name="Fall anlegen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Fall \d{4}-0001"))
 
+    page.get_by_role("link", name="Kontakt erfassen").first.click()
     contact = page.locator("form[action$='/kontakt']")
     contact.get_by_label("Minuten").fill("45")
     contact.get_by_label("Kanal").select_option(index=1)
     contact.get_by_label("Notiz").fill("Erstgespräch, Beschwerdebrief besprochen")
     contact.get_by_role("button", name="Kontakt speichern").click()
-    expect(page.get_by_text("Erstgespräch, Beschwerdebrief besprochen")).to_be_visible()
+    expect(page.locator("#verlauf")).to_contain_text("Erstgespräch, Beschwerdebrief besprochen")
 
+    page.get_by_role("link", name="Status ändern").click()
     status = page.locator("form[action$='/status']")
     status.get_by_label("Neuer Status").select_option("abgeschlossen")
     status.get_by_role("button", name="Status ändern").click()
@@ -77,6 +79,7 @@ def test_counsellor_opens_logs_and_closes_a_case(
     status.get_by_label("Abschlussgrund").select_option(index=1)
     status.get_by_label("Entschuldigung").check()
     status.get_by_role("button", name="Status ändern").click()
+    page.get_by_role("button", name="Ja, Fall abschließen").click()  # asks once more
     expect(page.locator("h1 .badge")).to_have_text("abgeschlossen")
     page.screenshot(path=str(tmp_path / "case.png"), full_page=True)
 

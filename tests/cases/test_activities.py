@@ -111,3 +111,20 @@ def test_bad_input_is_refused(
     with store.sessions() as session, pytest.raises(Invalid) as invalid:
         activities.add_activity(session, world.alice, world.office_a, on, kind, title, participants)
     assert invalid.value.field == field
+
+
+def test_reads_of_the_activities_are_recorded(store: Store, world: World) -> None:
+    activity_id, _ = add(store, world)
+    with store.sessions() as session, session.begin():
+        activities.list_activities(session, world.manager, world.office_a, DAY, DAY)
+        activities.get_activity(session, world.anton, activity_id, activities.READ)
+    with store.sessions() as session:
+        reads = session.execute(
+            select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.object_type,
+                   AuditEvent.object_id).where(AuditEvent.action.in_(
+                       ["activity.list", "activity.read"]))
+        ).all()  # fmt: skip
+    assert sorted(reads, key=str) == sorted([
+        ("activity.list", world.manager.user_id, "office", str(world.office_a)),
+        ("activity.read", world.anton.user_id, "activity", str(activity_id)),
+    ], key=str)  # fmt: skip

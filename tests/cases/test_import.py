@@ -134,3 +134,50 @@ def test_the_command_imports_and_refuses(
     assert done.exit_code == 0, done.output
     assert "Imported 4 cases into ESSEN as berta" in done.output
     assert count(store, Case) == 4
+
+
+def _first_line() -> dict[str, object]:
+    return dict(json.loads(EXAMPLE.read_text(encoding="utf-8").split("\n")[0]))
+
+
+def test_hostile_lines_get_a_line_and_field_never_a_traceback(
+    app: Flask, store: Store, office: int, tmp_path: Path
+) -> None:
+    """A 5,000-digit number, deep nesting and a raw U+2028 inside a string (issue 11): each a
+    ``line N, field F`` message, nothing imported, the failed import audited."""
+    long_number = json.dumps(_first_line())[:-1] + ', "minutes": ' + "9" * 5000 + "}"
+    deep = {**_first_line(), "goals": [[[[[[[[[[["tief"]]]]]]]]]]]}
+    separator = {**_first_line(), "narrative": "erste Zeile\u2028zweite Zeile"}
+    nested = "[" * 100_000 + "]" * 100_000
+    lines = [long_number, json.dumps(deep), json.dumps(separator, ensure_ascii=False), nested,
+             json.dumps(_first_line())]  # fmt: skip
+    file = tmp_path / "feindlich.jsonl"
+    file.write_text("\n".join(lines), encoding="utf-8")
+    cases_cli.init_app(app)
+    refused = app.test_cli_runner().invoke(args=["cases", "import", str(file), "--office", "ESSEN"])
+    assert refused.exit_code == 1, refused.output
+    assert refused.exception is None or isinstance(refused.exception, SystemExit)
+    assert "Traceback" not in refused.output
+    out = refused.output
+    assert "line 1, field minutes: number too long (5000 digits, at most 20)" in out
+    assert "line 2, field goals.0.0.0.0.0.0.0: nested more than 8 levels deep" in out
+    assert "line 3, field narrative: contains the line separator U+2028" in out
+    assert "line 4, field 0.0.0.0.0.0.0.0: nested more than 8 levels deep" in out
+    assert "line 5" not in out and "line 6" not in out  # U+2028 did not split a line
+    assert count(store, Case) == 0
+    with store.sessions() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.import"))
+        assert [(e.outcome, e.reason) for e in events] == [("failed", "invalid_input")]
+
+
+def test_refusals_before_the_file_is_read_are_audited(store: Store, office: int) -> None:
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    with store.sessions() as session:
+        with pytest.raises(ImportRefused):
+            import_cases(session, store.keys, "NIRGENDWO", lines)
+        with pytest.raises(ImportRefused):
+            import_cases(session, store.keys, "ESSEN", lines, counsellor="niemand")
+        session.commit()
+    with store.sessions() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.import"))
+        assert [e.outcome for e in events] == ["failed", "failed"]

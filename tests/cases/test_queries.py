@@ -6,9 +6,13 @@ import datetime as dt
 import itertools
 
 import pytest
+from sqlalchemy import select
 
+from fallstelle import crypto
+from fallstelle.audit.models import AuditEvent
 from fallstelle.cases import entries, queries, sealing, service
 from fallstelle.cases.errors import Invalid
+from fallstelle.cases.models import CaseIdentity
 from fallstelle.cases.sections import Closure, FollowUp, Identity
 from fallstelle.store import Store
 from tests.cases.factories import World, create, short_form, version_of
@@ -20,13 +24,17 @@ def _with_surname(world: World, surname: str, phone: str = "") -> service.NewCas
     return new
 
 
-def _collision(store: Store, surname: str) -> str:
+#: The index length of an office with a few cases (crypto.blind_index_bits).
+BITS = crypto.BLIND_INDEX_MIN_BITS
+
+
+def _collision(store: Store, office: int, surname: str) -> str:
     """Return another surname with the same (deliberately truncated) blind index."""
-    indexer = sealing.BlindIndexer(store.keys.blind_index_root)
-    wanted = indexer.index("surname", surname)
+    indexer = sealing.BlindIndexer(store.keys.blind_index_root, office)
+    wanted = indexer.index("surname", surname, BITS)
     for n in itertools.count():
         other = f"Kowalski{n}"
-        if indexer.index("surname", other) == wanted:
+        if indexer.index("surname", other, BITS) == wanted:
             return other
     raise AssertionError  # pragma: no cover
 
@@ -34,7 +42,7 @@ def _collision(store: Store, surname: str) -> str:
 def test_search_by_name_filters_false_positives_of_the_blind_index(
     store: Store, world: World
 ) -> None:
-    twin = _collision(store, "Müller")
+    twin = _collision(store, world.office_a, "Müller")
     mueller, _ = create(store, world.alice, _with_surname(world, "Müller", "+49 171 2345678"))
     create(store, world.alice, _with_surname(world, twin))
     with store.sessions() as session:
@@ -95,3 +103,47 @@ def test_dashboard_shows_open_cases_deadlines_and_follow_ups(store: Store, world
         late = queries.dashboard(session, world.alice, dt.date(2026, 4, 1))
         assert late.overdue(late.deadlines[0], dt.date(2026, 4, 1))
         assert queries.dashboard(session, world.bert).my_open == []
+
+
+def test_blind_index_is_keyed_per_office(store: Store, world: World) -> None:
+    """Equal names in two offices give unrelated index values: the index links no one."""
+    in_a, _ = create(store, world.alice, _with_surname(world, "Nowak", "0171 999"))
+    new_b = short_form(world.office_b)
+    new_b.identity = Identity(surname="Nowak", phone="0171 999")
+    in_b, _ = create(store, world.bert, new_b)
+    with store.sessions() as session:
+        rows = {
+            ident.case_id: ident
+            for ident in session.scalars(select(CaseIdentity))
+            if ident.case_id in (in_a, in_b)
+        }
+        assert set(rows) == {in_a, in_b}
+    # the stored values are short (4 bits here) and may coincide by chance; the keys may not
+    a = sealing.BlindIndexer(store.keys.blind_index_root, world.office_a)
+    b = sealing.BlindIndexer(store.keys.blind_index_root, world.office_b)
+    names = [f"Nowak{i}" for i in range(50)]
+    same = [n for n in names if a.index("surname", n, 16) == b.index("surname", n, 16)]
+    assert len(same) <= 1
+    with store.sessions() as session:
+        (hit,) = queries.search_person(session, world.bert, store.keys, "surname", "nowak")
+        assert hit.id == in_b
+
+
+def test_a_search_records_the_case_ids_it_disclosed_never_the_term(
+    store: Store, world: World
+) -> None:
+    found, _ = create(store, world.alice, _with_surname(world, "Quappendorf"))
+    create(store, world.alice, _with_surname(world, "Anders"))
+    with store.sessions() as session, session.begin():
+        queries.search_person(session, world.alice, store.keys, "surname", "quappendorf")
+    with store.sessions() as session:
+        events = session.execute(
+            select(AuditEvent.action, AuditEvent.object_id, AuditEvent.reason).where(
+                AuditEvent.action.startswith("case.search")
+            )
+        ).all()
+    assert sorted(events, key=str) == [
+        ("case.search", None, "by_surname"),
+        ("case.search_hit", str(found), "by_surname"),
+    ]
+    assert "quappendorf" not in repr(events).casefold()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fallstelle import create_app
-from fallstelle.cli.serve import EX_UNAVAILABLE, RUN_REFUSAL, base_url_problem
+from fallstelle.cli.serve import EX_UNAVAILABLE, RUN_REFUSAL, SERVED_AT, base_url_problem
 from fallstelle.config import Settings
 from tests.browser.conftest import ROOT, start_server, stop_server
 
@@ -100,7 +100,9 @@ def test_behind_a_proxy_the_base_url_is_the_public_one() -> None:
 def test_run_py_warns_and_prints_links_under_the_base_url(
     tmp_path: Path, database_url: str
 ) -> None:
-    server = start_server(tmp_path, database_url, env={"FALLSTELLE_BASE_URL": ""})
+    server = start_server(
+        tmp_path, database_url, env={"FALLSTELLE_BASE_URL": "http://127.0.0.1:5000"}
+    )
     out = stop_server(server)
     port = server.url.rsplit(":", 1)[1]
     assert re.search(r"^  http://127\.0\.0\.1:5000/einrichten/[\w-]{43}$", out, re.M), out
@@ -109,6 +111,19 @@ def test_run_py_warns_and_prints_links_under_the_base_url(
         f"the server listens on port {port}; links printed here and by `flask --app fallstelle "
         "users …` will not work. Set FALLSTELLE_BASE_URL to the address people open.\n"
     ) in out
+
+
+def test_run_py_without_base_url_prints_links_where_it_listens(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Without FALLSTELLE_BASE_URL the link names the port really listened on (issue 11),
+    and the address is noted for the CLI's links."""
+    server = start_server(tmp_path, database_url, env={"FALLSTELLE_BASE_URL": ""})
+    out = stop_server(server)
+    link = re.escape(server.url) + r"/einrichten/[\w-]{43}"
+    assert re.search(rf"^  {link}$", out, re.M), out
+    assert "warning" not in out
+    assert (tmp_path / "data" / SERVED_AT).read_text() == server.url + "\n"
 
 
 def test_run_py_prints_its_version() -> None:

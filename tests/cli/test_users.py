@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from fallstelle import create_app
 from fallstelle.audit.models import AuditEvent
 from fallstelle.auth.models import User
+from fallstelle.cli import serve
 from fallstelle.config import Settings
 from fallstelle.runtime import get_runtime
 
@@ -58,6 +59,28 @@ def test_links_carry_the_base_url(initialised: Settings) -> None:
     code, out = invoke(app, "users", "reset", "ben")
     assert re.search(r"^https://fallstelle\.example\.org/einrichten/[\w-]{43}$", out, re.M), out
     get_runtime(app).open(app).engine.dispose()
+
+
+def test_without_base_url_cli_links_name_where_the_server_listens(
+    initialised: Settings,
+) -> None:
+    """No FALLSTELLE_BASE_URL: a CLI link carries the host and port ``run.py`` served at
+    (its ``served-at`` note), never the default port that leads nowhere (issue 11)."""
+    settings = serve.served_settings(
+        replace(initialised, base_url_set=False), "192.0.2.7", 8093
+    )
+    assert settings.base_url == "http://192.0.2.7:8093"
+    serve.record_served_at(settings)
+    assert (initialised.data_dir / serve.SERVED_AT).stat().st_mode & 0o077 == 0
+    app = create_app(replace(initialised, base_url_set=False))
+    code, out = invoke(app, "users", "create", "ben", "--role", "admin")
+    assert code == 0
+    assert re.search(r"^http://192\.0\.2\.7:8093/einrichten/[\w-]{43}$", out, re.M), out
+    get_runtime(app).open(app).engine.dispose()
+    # an explicit FALLSTELLE_BASE_URL always wins
+    assert serve.link_base(replace(initialised, base_url="https://x.example")) == (
+        "https://x.example"
+    )
 
 
 def test_disable_reset_enable(app: Flask) -> None:

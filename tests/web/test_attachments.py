@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from fallstelle.audit import console
 from fallstelle.audit.models import AuditEvent
 from fallstelle.cases import attachments
 from fallstelle.cases.errors import Invalid
@@ -32,7 +33,7 @@ def client(app: Flask, anna: Account) -> FlaskClient:
 
 
 def upload(client: FlaskClient, location: str, name: str, content: bytes) -> tuple[int, str]:
-    page = client.get(location).get_data(as_text=True)
+    page = client.get(f"{location}/dokument").get_data(as_text=True)
     version = re.search(r'name="attachment-version" type="hidden" value="(\d+)"', page)
     assert version
     response = client.post(
@@ -68,8 +69,17 @@ def test_upload_and_download(client: FlaskClient, store: Store) -> None:
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     with store.sessions() as session:
-        actions = session.scalars(select(AuditEvent.action)).all()
-    assert "case.attachment_read" in actions
+        reads = session.execute(
+            select(AuditEvent.object_type, AuditEvent.object_id).where(
+                AuditEvent.action == "case.attachment_read"
+            )
+        ).all()
+    # the event names the attachment read, not just its case (issue 11)
+    case_id, entry_id = link.group(1).split("/")[2], link.group(1).split("/")[4]
+    assert reads == [("attachment", f"{case_id}/{entry_id}")]
+    with store.sessions() as session:  # the auditor's filter by case id finds it too
+        by_case = console.search(session, console.Filter(object_id=case_id)).events
+    assert "case.attachment_read" in {e.action for e in by_case}
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from fallstelle.audit import Event, record
+from fallstelle.audit import Event, chain, record
 from fallstelle.audit.models import AuditEvent
 from fallstelle.store import Store
 from tests.audit.helpers import lift_triggers, sql
@@ -141,6 +142,23 @@ def test_verify_button_reports_intact_and_damaged(
     body = auditor.get("/protokoll").get_data(as_text=True)
     assert "BESCHÄDIGT" in body
     assert actions(store, "audit.verify")[-1].outcome == "failed"
+
+
+def test_the_auditor_downloads_a_checkpoint_that_verify_accepts(
+    app: Flask, auditor: FlaskClient, store: Store, people: dict[str, Account], tmp_path: Path
+) -> None:
+    reads(store, people["anna"].user_id, "2026-0001")
+    response = post(auditor, "/protokoll/checkpoint", {}, token_from="/protokoll")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="audit-')
+    note = chain.parse_note(response.get_data(as_text=True))
+    assert note.signature_valid(store.keys.audit_signing_key.public_key())
+    assert actions(store, "audit.checkpoint")[-1].seq <= note.seq
+    saved = tmp_path / "visit.txt"
+    saved.write_text(response.get_data(as_text=True))
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--checkpoint", str(saved)])
+    assert result.exit_code == 0, result.output
+    assert "saved checkpoint visit.txt matches" in result.output
 
 
 def test_counsellor_cannot_read_the_log(app: Flask, people: dict[str, Account]) -> None:

@@ -64,6 +64,8 @@ class Route:
 MATRIX = [
     Route("static", "GET", "/static/css/fallstelle.css", _all(200)),
     Route("main.health", "GET", "/health", _all(200)),
+    Route("handbook.page", "GET", "/hilfe/beratung", _all(200)),
+    Route("handbook.picture", "GET", "/hilfe/bilder/keines.png", _all(404)),
     Route("main.set_language", "POST", "/sprache", _all(303)),
     Route("auth.login", "GET", "/anmelden", _signed_in(302, anonymous=200)),
     Route("auth.login_code", "GET", "/anmelden/code", _all(302)),
@@ -84,6 +86,12 @@ MATRIX = [
     Route("admin.offices", "GET", "/verwaltung/stellen", _admin_only()),
     Route("admin.office_new", "GET", "/verwaltung/stellen/neu", _admin_only()),
     Route("admin.office_edit", "GET", "/verwaltung/stellen/{office}", _admin_only()),
+    Route("privacy.settings", "GET", "/verwaltung/stellen/{office}/datenschutz", _admin_only()),
+    Route(
+        "privacy.text", "GET", "/verwaltung/stellen/{office}/datenschutz/statistik", _admin_only()
+    ),
+    Route("privacy.logo", "GET", "/verwaltung/stellen/{office}/logo", _admin_only(404)),
+    Route("privacy.show", "GET", "/datenschutztexte/999999", _signed_in(404)),
     Route("admin.rules", "GET", "/verwaltung/fristen", _admin_only()),
     Route("admin.terms", "GET", "/verwaltung/begriffe", _admin_only()),
     Route("audit.log", "GET", "/protokoll", _auditor_only()),
@@ -100,7 +108,8 @@ MATRIX = [
         _reporters(404),
     ),
     Route("cases.index", "GET", "/faelle", _case_roles(200, 200)),
-    Route("cases.search", "POST", "/faelle/suche", _case_roles(200, 200)),
+    Route("cases.search", "POST", "/faelle/suche", _case_roles(400, 400)),
+    Route("cases.results", "GET", "/faelle/suche", _case_roles(200, 200)),
     Route("cases.new", "GET", "/faelle/neu", _case_roles(200, 200)),
     Route("cases.show", "GET", "/faelle/{case}", _case_roles(200, 404)),
     Route("cases.add_contact", "POST", "/faelle/{case}/kontakt", _case_roles(400, 404)),
@@ -114,6 +123,13 @@ MATRIX = [
     Route("cases.override_deadline", "POST", "/faelle/{case}/frist-aendern", _case_roles(400, 404)),
     Route("cases.update_details", "POST", "/faelle/{case}/angaben", _case_roles(400, 404)),
     Route("cases.add_attachment", "POST", "/faelle/{case}/dokument", _case_roles(400, 404)),
+    Route("cases.form_page", "GET", "/faelle/{case}/kontakt", _case_roles(200, 404)),
+    Route(
+        "cases.follow_up_done",
+        "POST",
+        "/faelle/{case}/wiedervorlage/00000000-0000-4000-8000-000000000000/erledigt",
+        _case_roles(404, 404),
+    ),
     Route(
         "cases.attachment",
         "GET",
@@ -138,15 +154,19 @@ def test_every_endpoint_is_public_or_guarded(app: Flask) -> None:
 
 def test_public_list_is_short(app: Flask) -> None:
     public = sorted(
-        rule.endpoint
-        for rule in app.url_map.iter_rules()
-        if getattr(app.view_functions[rule.endpoint], PUBLIC_ATTR, False)
+        {
+            rule.endpoint
+            for rule in app.url_map.iter_rules()
+            if getattr(app.view_functions[rule.endpoint], PUBLIC_ATTR, False)
+        }
     )
     assert public == [
         "auth.enrol",
         "auth.enrol_code",
         "auth.login",
         "auth.login_code",
+        "handbook.page",
+        "handbook.picture",
         "main.health",
         "main.set_language",
     ]

@@ -147,7 +147,7 @@ def test_the_limit_frees_after_the_window(boss: FlaskClient, store: Store, clock
 
 def _search(client: FlaskClient, token: str) -> TestResponse:
     data = {"csrf_token": token, "field": "surname", "value": "Zzyzxqvarn"}
-    return client.post("/faelle/suche", data=data)
+    return client.post("/faelle/suche", data=data, follow_redirects=True)
 
 
 def test_thirty_first_search_in_a_minute_is_refused(
@@ -165,7 +165,7 @@ def test_thirty_first_search_in_a_minute_is_refused(
     body = refused.get_data(as_text=True)
     assert "Fälle gefunden" not in body and 'value="Zzyzxqvarn"' in body
     assert _count(store, AuditEvent, AuditEvent.action == "case.search") == 30
-    assert [(e.reason, e.object_id) for e in _refusals(store)] == [("search", "cases.search")]
+    assert [(e.reason, e.object_id) for e in _refusals(store)] == [("search", "cases.results")]
 
     colleague = app.test_client()
     sign_in(colleague, make_account(store, "ben", ["counsellor"], [1]))

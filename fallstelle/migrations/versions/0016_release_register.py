@@ -1,7 +1,7 @@
 """Release register and frozen base counts (Berichtsstand) — issue 10.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

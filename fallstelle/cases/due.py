@@ -1,0 +1,90 @@
+"""What is due: the counsellor's task list on the home page (issue 14).
+
+Imports SQLAlchemy, ``keyfiles``, ``auth`` and the case room's modules. The clear columns say
+*that* a case has a deadline or follow-up due (``next_deadline_on``, ``next_follow_up_on``);
+*which* rule and what the note says is encrypted, so the cases the dashboard found due are
+opened here — only their deadline and follow-up entries, in one query, nothing about the
+persons — and each opening is recorded as a read (``case.read``, reason ``due_list``) like any
+other, in the same transaction, before the page leaves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fallstelle.auth.actor import Actor
+from fallstelle.cases import access, sealing
+from fallstelle.cases.errors import CaseKeyRefused
+from fallstelle.cases.models import Case, CaseEntry
+from fallstelle.cases.queries import SOON_DAYS, CaseSummary, Dashboard
+from fallstelle.cases.sections import KINDS, Deadline, FollowUp
+from fallstelle.keyfiles import KeyMaterial
+
+MAX_CASES = 50  # a task list, not a report: beyond this the case list's filter "overdue" helps
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One task: a deadline (``text`` = rule code) or a follow-up (``text`` = its note)."""
+
+    case: CaseSummary
+    kind: str
+    entry_id: uuid.UUID
+    due_on: dt.date
+    text: str
+
+    def overdue(self, on: dt.date) -> bool:
+        return self.due_on < on
+
+
+def due_items(
+    session: Session, actor: Actor, keys: KeyMaterial, board: Dashboard, on: dt.date
+) -> list[DueItem]:
+    """Return the open deadlines of the next 14 days and the follow-ups due of the board's
+    cases, overdue first, then by date.
+
+    Raises:
+        NotAllowed: the actor may not read cases.
+    """
+    wanted = {s.id: s for s in [*board.deadlines, *board.follow_ups]}
+    ids = sorted(wanted, key=lambda i: str(i))[:MAX_CASES]
+    if not ids:
+        return []
+    cases = {
+        c.id: c
+        for c in session.scalars(select(Case).where(Case.id.in_(ids), access.visible_clause(actor)))
+    }
+    rows = session.scalars(
+        select(CaseEntry).where(
+            CaseEntry.case_id.in_(list(cases)), CaseEntry.kind.in_(("deadline", "follow_up"))
+        )
+    )
+    ciphers = {}
+    refused: set[uuid.UUID] = set()
+    items: list[DueItem] = []
+    soon = on + dt.timedelta(days=SOON_DAYS)
+    for row in rows:
+        case = cases[row.case_id]
+        if case.id in refused:
+            continue
+        if case.id not in ciphers:
+            try:
+                ciphers[case.id] = sealing.open_case_key(keys.keyring, case)
+            except CaseKeyRefused:  # moved by a database write: never disclosed
+                refused.add(case.id)
+                continue
+        data = ciphers[case.id].open(
+            KINDS[row.kind], sealing.ENTRIES, sealing.entry_row_id(row.kind, row.id), row.payload
+        )
+        if isinstance(data, Deadline) and data.open and data.due_on and data.due_on <= soon:
+            items.append(DueItem(wanted[case.id], "deadline", row.id, data.due_on, data.rule_code))
+        elif isinstance(data, FollowUp) and not data.done_on and data.due_on and data.due_on <= on:
+            items.append(DueItem(wanted[case.id], "follow_up", row.id, data.due_on, data.note))
+    for case_id in ciphers:
+        access.audit(session, actor, "case.read", str(case_id), reason="due_list")
+    return sorted(items, key=lambda i: (i.due_on, i.case.case_number))
