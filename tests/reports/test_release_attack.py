@@ -16,6 +16,8 @@ import contextlib
 import os
 import random
 
+import pytest
+
 from sqlalchemy import select
 
 from fallstelle.auth.actor import Actor
@@ -28,6 +30,13 @@ from fallstelle.store import Store
 from tests.auth.factories import make_office
 from tests.reports import attacker
 from tests.reports.stat_factories import add_record
+
+# Minutes, not seconds: 635 s for the quick mode on the loaded 2-core machine (issue 10's
+# closing note). It runs when asked for, not in every suite run.
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("FALLSTELLE_ATTACK"),
+    reason="the release attack takes many minutes: set FALLSTELLE_ATTACK=1 to run it",
+)
 
 PERIODS = ("2026", "2026-H1", "2026-H2", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")
 if os.environ.get("FALLSTELLE_ATTACK_QUICK"):  # year and halves only, for a quick look
@@ -88,8 +97,6 @@ def show_everything(store: Store, big: int, small: int, policy: Policy | None = 
                 service.preview(session, manager, period="2026", office_ids=offices,
                                 template="funding", policy=policy)  # fmt: skip
             session.commit()
-
-
 
 
 def test_a_reader_of_every_release_recovers_no_small_count(store: Store) -> None:
