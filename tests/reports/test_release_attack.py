@@ -17,7 +17,6 @@ import os
 import random
 
 import pytest
-
 from sqlalchemy import select
 
 from fallstelle.auth.actor import Actor
