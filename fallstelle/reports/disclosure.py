@@ -78,8 +78,7 @@ class Policy:
     protection: int | None = None  # required hi − lo of a primary cell; None means k
     attribute_threshold: int = 20  # SDC-7; 0 switches the rule off
     percentage_base: int = 20  # SDC-9
-    #: Issue 10: check against the register. Off until it is fast enough
-    #: (docs/statistics-protection.md: 12 s at 10 releases, 117 s at 100).
+    #: Issue 10: check against the register; off until fast (docs/statistics-protection.md).
     union_check: bool = False
 
     def __post_init__(self) -> None:
