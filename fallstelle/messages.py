@@ -44,6 +44,11 @@ MESSAGES = {
         "Please enter a year (2026), a half-year (2026-H1) or a quarter (2026-Q3)."
     ),
     "no_cases": _l("No case was opened or closed in this period at these offices."),
+    "release_refused": _l(
+        "Together with the reports shown before, this report would give away a small count, "
+        "and no further cell of it can be hidden. Nothing was shown or stored. Choose a longer "
+        "period or several offices together."
+    ),
     "report_failed": _l(
         "The report could not be produced; nothing was stored. Please tell the administrator."
     ),

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,8 +75,13 @@ def _offices(session: Session, office_ids: Sequence[int]) -> list[Office]:
     return sorted(found, key=lambda o: o.code)
 
 
-def aggregate(session: Session, period: Period, office_ids: Iterable[int]) -> Aggregate:
+def aggregate(
+    session: Session, period: Period, office_ids: Iterable[int], source: Any = None
+) -> Aggregate:
     """Count every report table for ``period`` over the offices' statistical records.
+
+    ``source``: the count table to read (default the live counts; releases read the frozen
+    base counts, :mod:`.frozen`).
 
     Raises:
         LookupError: an office id that does not exist.
@@ -84,7 +90,7 @@ def aggregate(session: Session, period: Period, office_ids: Iterable[int]) -> Ag
     offices = _offices(session, ids)
     if len(offices) != len(ids) or not ids:
         raise LookupError("office")
-    sel = Selection(period, ids)
+    sel = Selection(period, ids) if source is None else Selection(period, ids, source)
     b = Builder(session, sel, load_terms(session, ids))
     numbers = q.case_numbers(session, sel)
     new, closed, running = (sum(v[i] for v in numbers.values()) for i in range(3))
@@ -260,10 +266,8 @@ def _closed_tables(b: Builder) -> None:
         HEADINGS["wirkung"],
     )
     b.binned("kontakte", label("Kontakte je abgeschlossenem Fall", "Contacts per closed case"),
-             closed, "kontakte", label("Kontakte je Fall", "Contacts per case"), (
-                 (0, "keine erfasst", "none recorded"), (1, "1", "1"),
-                 (3, "2 bis 3", "2 to 3"), (6, "4 bis 6", "4 to 6"),
-                 (10, "7 bis 10", "7 to 10"), (0, "mehr als 10", "more than 10")))  # fmt: skip
+             closed, "kontakte", label("Kontakte je Fall", "Contacts per case"),
+             BINS["kontakte"])  # fmt: skip
     b.multi(
         "kanal",
         label("Abgeschlossene Fälle nach Kontaktweg", "Closed cases by channel"),
@@ -273,14 +277,22 @@ def _closed_tables(b: Builder) -> None:
     )
     b.binned("minuten", label("Beratungszeit je abgeschlossenem Fall",
                            "Counselling time per closed case"),
-             closed, "minuten", label("Beratungszeit", "Time"), (
-                 (0, "keine erfasst", "none recorded"), (60, "bis 1 Stunde", "up to 1 hour"),
-                 (180, "1 bis 3 Stunden", "1 to 3 hours"), (480, "3 bis 8 Stunden",
-                                                            "3 to 8 hours"),
-                 (0, "mehr als 8 Stunden", "more than 8 hours")))  # fmt: skip
+             closed, "minuten", label("Beratungszeit", "Time"), BINS["minuten"])  # fmt: skip
     b.binned("dauer", label("Dauer der abgeschlossenen Fälle", "Duration of closed cases"),
-             closed, "dauer", label("Abgeschlossen", "Closed"), (
-                 (0, "im Quartal der Eröffnung", "in the quarter opened"),
-                 (1, "im folgenden Quartal", "in the next quarter"),
-                 (3, "2 bis 3 Quartale später", "2 to 3 quarters later"),
-                 (0, "4 oder mehr Quartale später", "4 or more quarters later")))  # fmt: skip
+             closed, "dauer", label("Abgeschlossen", "Closed"), BINS["dauer"])  # fmt: skip
+
+
+#: The bins of the integer measures: ``(inclusive upper limit, de, en)``, the last open-ended.
+BINS: dict[str, tuple[tuple[int, str, str], ...]] = {
+    "kontakte": ((0, "keine erfasst", "none recorded"), (1, "1", "1"),
+                 (3, "2 bis 3", "2 to 3"), (6, "4 bis 6", "4 to 6"),
+                 (10, "7 bis 10", "7 to 10"), (0, "mehr als 10", "more than 10")),
+    "minuten": ((0, "keine erfasst", "none recorded"), (60, "bis 1 Stunde", "up to 1 hour"),
+                (180, "1 bis 3 Stunden", "1 to 3 hours"),
+                (480, "3 bis 8 Stunden", "3 to 8 hours"),
+                (0, "mehr als 8 Stunden", "more than 8 hours")),
+    "dauer": ((0, "im Quartal der Eröffnung", "in the quarter opened"),
+              (1, "im folgenden Quartal", "in the next quarter"),
+              (3, "2 bis 3 Quartale später", "2 to 3 quarters later"),
+              (0, "4 oder mehr Quartale später", "4 or more quarters later")),
+}  # fmt: skip

@@ -18,14 +18,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fallstelle.cases.models.stats import CROSSED, StatisticalCount
 from fallstelle.reports.periods import Period
-
-C = StatisticalCount
 
 
 class Unit(StrEnum):
@@ -37,10 +36,16 @@ class Unit(StrEnum):
 
 @dataclass(frozen=True)
 class Selection:
-    """The records one report looks at: a period and a set of offices."""
+    """The records one report looks at: a period and a set of offices.
+
+    ``source`` is the table the counts are read from: the live ``statistical_counts``, or
+    the frozen base counts of a Berichtsstand (:mod:`fallstelle.reports.frozen`), which have
+    the same columns.
+    """
 
     period: Period
     office_ids: tuple[int, ...]
+    source: Any = StatisticalCount
 
 
 def case_numbers(session: Session, sel: Selection) -> dict[int, tuple[int, int, int]]:
@@ -50,6 +55,7 @@ def case_numbers(session: Session, sel: Selection) -> dict[int, tuple[int, int, 
     never closed before it was opened, so the closed ones are among the opened ones).
     """
     quarters, last = set(sel.period.quarters), sel.period.quarters[-1]
+    C = sel.source
     query = (
         select(C.office_id, C.quarter, C.unit, func.sum(C.n))
         .where(C.office_id.in_(sel.office_ids), C.fact == "n", C.quarter <= last)
@@ -74,6 +80,7 @@ def case_numbers(session: Session, sel: Selection) -> dict[int, tuple[int, int, 
 
 def opened_per_quarter(session: Session, sel: Selection) -> dict[str, int]:
     """Return the cases opened in each quarter of the period."""
+    C = sel.source
     query = (
         select(C.quarter, func.sum(C.n))
         .where(
@@ -91,6 +98,7 @@ class Counts:
     """The facts of one selection, summed over its offices and quarters, per unit."""
 
     def __init__(self, session: Session, sel: Selection) -> None:
+        C = sel.source
         query = (
             select(C.unit, C.fact, func.sum(C.n))
             .where(C.office_id.in_(sel.office_ids), C.quarter.in_(sel.period.quarters))

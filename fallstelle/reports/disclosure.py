@@ -34,8 +34,8 @@ The rules, in the order :func:`suppress_release` applies them:
    from one of its lines and steps 3–5 repeat. :func:`check_release` re-checks everything
    independently and raises :class:`DisclosureError`, which blocks the release.
 
-Not covered here: the dominance rule (our counts are cases, not magnitudes), hierarchies
-other than those expressed through shared cell ids, and SDC-10's perturbative mode.
+Across releases: :mod:`.protect` (issue 10). Not covered: the dominance rule (counts are
+cases, not magnitudes) and SDC-10's perturbative mode.
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ class Policy:
     protection: int | None = None  # required hi − lo of a primary cell; None means k
     attribute_threshold: int = 20  # SDC-7; 0 switches the rule off
     percentage_base: int = 20  # SDC-9
+    #: Issue 10: check against the register; off until fast (docs/statistics-protection.md).
+    union_check: bool = False
 
     def __post_init__(self) -> None:
         if self.k < K_FLOOR:
@@ -139,16 +141,16 @@ def _withhold(table: Table, line: Line, status: Mapping[Position, Status], polic
 
 
 def suppress(table: Table, policy: Policy | None = None) -> Suppressed:
-    """Apply disclosure control to one table (a release of one).
-
-    Raises:
-        DisclosureError: no suppression pattern protecting every hidden cell was found.
-    """
+    """Apply disclosure control to one table (a release of one); raises DisclosureError."""
     return suppress_release([table], policy)[0]
 
 
-def suppress_release(tables: Sequence[Table], policy: Policy | None = None) -> list[Suppressed]:
+def suppress_release(
+    tables: Sequence[Table], policy: Policy | None = None, forced: Iterable[CellId] = ()
+) -> list[Suppressed]:
     """Apply disclosure control jointly to every table of one release and check the result.
+
+    ``forced``: cells to hide in any case (earlier releases hid them, or :mod:`.protect`).
 
     Raises:
         ValueError: two tables share a key, or give different counts for one cell id.
@@ -157,6 +159,10 @@ def suppress_release(tables: Sequence[Table], policy: Policy | None = None) -> l
     policy = policy or Policy()
     _check_ids(tables)
     statuses = [primary_statuses(t, policy) for t in tables]
+    force = set(forced)
+    for cell, st in ((c, st) for t, st in zip(tables, statuses, strict=True) for c in t.cells()):
+        if cell.cell_id in force and st[cell.position] is Status.PUBLISHED:
+            st[cell.position] = Status.SECONDARY if cell.value else Status.WITHHELD
     while True:
         _stabilise(tables, statuses)
         if _withhold_tied(tables, statuses):
@@ -175,10 +181,7 @@ def suppress_release(tables: Sequence[Table], policy: Policy | None = None) -> l
 
 
 def check_release(release: Sequence[Suppressed]) -> None:
-    """Verify that a suppressed release may be published; do nothing when it may.
-
-    Checks SDC-1 (every count 1…k−1 hidden), SDC-3 (no additive line with exactly one hidden
-    cell), SDC-5 (one status per cell id) and SDC-4 (feasible intervals wide enough).
+    """Verify that a suppressed release may be published (SDC-1, 3, 4, 5); do nothing if so.
 
     Raises:
         DisclosureError: any of these rules is broken; the message names tables and cells,
@@ -394,3 +397,4 @@ def _describe(tables: Sequence[Table], cell_ids: Iterable[CellId]) -> str:
     wanted = set(cell_ids)
     where = [f"{t.key} {c.position}" for t in tables for c in t.cells() if c.cell_id in wanted]
     return "hidden cell could be recomputed: " + ", ".join(where)
+

@@ -44,3 +44,58 @@ class ReportRelease(Base):
     @property
     def offices(self) -> tuple[int, ...]:
         return tuple(int(x) for x in self.office_ids.split(",") if x)
+
+
+class RegisterEntry(Base):
+    """One entry of the release register: everything one build or preview showed (issue 10).
+
+    ``cells`` is zlib-compressed JSON, one item per shown number: its cell id, its sum over
+    base cells (``[[office ids], [quarters], unit, [facts], coefficient]`` terms), its
+    published value or null when it was hidden, and the reader's lower bound of a hidden
+    number. Only published numbers and the *fact* that a number was hidden are stored —
+    what any reader of the release knows. Entries are never changed; the register is the
+    attacker's knowledge (:mod:`fallstelle.reports.register`).
+    """
+
+    __tablename__ = "release_register"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[UTCDateTime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    actor_role: Mapped[str] = mapped_column(String(64))
+    #: release (stored PDF/CSV), preview (management page), revision (new Berichtsstand)
+    kind: Mapped[str] = mapped_column(String(16))
+    release_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    period: Mapped[str] = mapped_column(String(7))
+    office_ids: Mapped[str] = mapped_column(String(400))
+    template: Mapped[str] = mapped_column(String(16))
+    k: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    n_cells: Mapped[int] = mapped_column(Integer)
+    n_hidden: Mapped[int] = mapped_column(Integer)
+    cells: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FrozenQuarter(Base):
+    """An office's quarter whose base counts are frozen (Berichtsstand), and since when."""
+
+    __tablename__ = "frozen_quarters"
+
+    office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(7), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    frozen_at: Mapped[UTCDateTime] = mapped_column(default=utcnow)
+    actor_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
+class FrozenCount(Base):
+    """The base counts of a frozen quarter: ``statistical_counts`` as it was when frozen."""
+
+    __tablename__ = "frozen_counts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(7), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(16), primary_key=True)
+    fact: Mapped[str] = mapped_column(String(255), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)

@@ -42,12 +42,13 @@ from fallstelle.auth.permissions import Permission
 from fallstelle.catalogue.models import VocabTerm
 from fallstelle.errors import FallstelleError
 from fallstelle.reports import aggregate_layout as layout
-from fallstelle.reports import periods
+from fallstelle.reports import frozen, periods, register
 from fallstelle.reports.aggregate import aggregate
 from fallstelle.reports.csv_export import to_csv
-from fallstelle.reports.disclosure import Policy, Suppressed, suppress_release
-from fallstelle.reports.models import ReportRelease
+from fallstelle.reports.disclosure import Policy, Suppressed
+from fallstelle.reports.models import FrozenCount, ReportRelease
 from fallstelle.reports.pdf import REPORTS_DIR, prepare_worker, render_pdf
+from fallstelle.reports.protect import protect
 from fallstelle.reports.report_views import (
     Activity,
     PreviousRelease,
@@ -130,13 +131,48 @@ def _authorise(session: Session, actor: Actor, office_ids: Iterable[int], action
         raise NotAllowed("you may not report on these offices")
 
 
+@dataclass
+class _Shown:
+    """What one build or preview shows: per period, the numbers for the register."""
+
+    parts: list[tuple[str, list[register.Shown]]]
+    known: list[register.Shown]
+
+
 def _suppressed(
-    session: Session, period: periods.Period, ids: tuple[int, ...], policy: Policy
+    session: Session,
+    actor: Actor,
+    period: periods.Period,
+    ids: tuple[int, ...],
+    policy: Policy,
+    shown: _Shown,
 ) -> tuple[list[Suppressed], tuple[str, ...]] | None:
-    agg = aggregate(session, period, ids)
+    """Freeze the quarters, count from the frozen counts, suppress against the register."""
+    frozen.freeze(session, actor.user_id, ids, period.quarters)
+    agg = aggregate(session, period, ids, FrozenCount)
     if agg.empty:
         return None
-    return suppress_release(agg.tables, policy), agg.office_names
+    done = protect(session, agg.tables, policy, ids, period, shown.known)
+    shown.parts.append((period.code, done.shown))
+    shown.known = [*shown.known, *done.shown]
+    return done.release, agg.office_names
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    shown: _Shown,
+    *,
+    kind: str,
+    ids: tuple[int, ...],
+    template: str,
+    policy: Policy,
+    release_id: uuid.UUID | None = None,
+) -> None:
+    for period, numbers in shown.parts:
+        register.record(session, shown=numbers, kind=kind, actor_id=actor.user_id,
+                        actor_role=actor.audit_role, period=period, office_ids=ids,
+                        template=template, k=policy.k, release_id=release_id)  # fmt: skip
 
 
 def _load_activities(
@@ -164,6 +200,8 @@ def _load_activities(
 
 def _view(
     session: Session,
+    actor: Actor,
+    shown: _Shown,
     when: periods.Period,
     ids: tuple[int, ...],
     template: str,
@@ -174,7 +212,7 @@ def _view(
     lap: Callable[[str], None] = lambda _step: None,
 ) -> tuple[FundingReport | CampaignReport, list[Suppressed]]:
     try:
-        built = _suppressed(session, when, ids, policy)
+        built = _suppressed(session, actor, when, ids, policy, shown)
     except LookupError:
         raise UnknownOffice("unknown office") from None
     if built is None:
@@ -185,7 +223,7 @@ def _view(
     if template != "funding":
         view = campaign_view(release, meta, headlines=layout.HEADLINES, charts=layout.CHARTS)
         return view, release
-    before = _suppressed(session, when.previous_year(), ids, policy)
+    before = _suppressed(session, actor, when.previous_year(), ids, policy, shown)
     lap("previous year")
     previous = (
         None if before is None else PreviousRelease(when.previous_year().code, tuple(before[0]))
@@ -224,7 +262,10 @@ def preview(
     when = periods.parse(period)
     if template not in TEMPLATES:
         raise ReportError(f"unknown template {template!r} (funding or campaign)")
-    view, _release = _view(session, when, ids, template, policy or Policy(), None, None, None)
+    policy = policy or Policy()
+    shown = _Shown([], register.load(session))
+    view, _release = _view(session, actor, shown, when, ids, template, policy, None, None, None)
+    _record(session, actor, shown, kind="preview", ids=ids, template=template, policy=policy)
     _audit(session, actor, "report.preview", "report_period", when.code, reason=template)
     return view
 
@@ -277,7 +318,11 @@ def build_release(
         steps[name] = steps.get(name, 0.0) + now - clock
         clock = now
 
-    view, release = _view(session, when, ids, template, policy, activities, logo, generated, lap)
+    shown = _Shown([], register.load(session))
+    lap("register")
+    view, release = _view(
+        session, actor, shown, when, ids, template, policy, activities, logo, generated, lap
+    )
     pdf = render_pdf(view, root=root, sandbox=sandbox)
     lap("render pdf")
     csv = to_csv(release).encode("utf-8-sig")
@@ -296,6 +341,8 @@ def build_release(
     )
     session.add(stored)
     session.flush()
+    _record(session, actor, shown, kind="release", ids=ids, template=template, policy=policy,
+            release_id=stored.id)  # fmt: skip
     _audit(session, actor, "report.generate", "report_release", str(stored.id), reason=template)
     lap("csv+store")
     if timings is not None:

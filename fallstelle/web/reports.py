@@ -27,6 +27,7 @@ from fallstelle.reports import service as reports
 from fallstelle.reports.disclosure import DisclosureError
 from fallstelle.reports.pdf import ReportRenderError
 from fallstelle.reports.periods import BadPeriod
+from fallstelle.reports.protect import ReleaseRefused
 from fallstelle.web.forms import MultiCheckboxField, StrictForm
 from fallstelle.web.guard import current_actor, require
 from fallstelle.web.pipeline import context, db_session
@@ -73,6 +74,8 @@ def _attempt(form: ReportForm, work: Callable[[], T]) -> T | None:
         form.fail("period", "no_cases")
     except reports.UnknownOffice:
         form.fail("offices", "office_required")
+    except ReleaseRefused:
+        form.fail("template", "release_refused")
     except (DisclosureError, ReportRenderError, reports.ReportError):
         form.fail("template", "report_failed")
     return None

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import subprocess
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -17,12 +17,12 @@ from sqlalchemy import select
 from fallstelle.audit.models import AuditEvent
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Role
-from fallstelle.reports import service
+from fallstelle.reports import protect, service
 from fallstelle.reports.disclosure import DisclosureError, Policy, Status, Suppressed
 from fallstelle.reports.models import ReportRelease
 from fallstelle.reports.periods import BadPeriod
 from fallstelle.reports.report_views import Activity
-from fallstelle.reports.tables import Table
+from fallstelle.reports.tables import CellId, Table
 from fallstelle.store import Store
 from tests.auth.factories import make_office
 from tests.cases.factories import World
@@ -144,10 +144,12 @@ def test_a_release_that_fails_the_check_is_never_stored(
     # The genuine release passes first, so everything the checks remember is warm; the
     # build then gets a copy with one small count published, and must refuse it.
     a, _ = _fixed(store)
-    genuine = service.suppress_release
+    genuine = protect.suppress_release
 
-    def tampered(tables: Sequence[Table], policy: Policy | None = None) -> list[Suppressed]:
-        release = genuine(tables, policy)
+    def tampered(
+        tables: Sequence[Table], policy: Policy | None = None, forced: Iterable[CellId] = ()
+    ) -> list[Suppressed]:
+        release = genuine(tables, policy, forced)
         k = release[0].policy.k
         pub, pos = next(
             (pub, pos)
@@ -158,7 +160,7 @@ def test_a_release_that_fails_the_check_is_never_stored(
         status = MappingProxyType({**pub.status, pos: Status.PUBLISHED})
         return [replace(p, status=status) if p is pub else p for p in release]
 
-    monkeypatch.setattr(service, "suppress_release", tampered)
+    monkeypatch.setattr(protect, "suppress_release", tampered)
     with pytest.raises(DisclosureError, match="small count published"):
         build(store, Actor.operator(), [a], template=template)
     with store.sessions() as session:

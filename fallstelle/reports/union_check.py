@@ -1,0 +1,326 @@
+"""Protection over the union of every release: can a reader of the register narrow a small count?
+
+Owns the linear program behind issue 10's check. Imports NumPy, SciPy (HiGHS through
+``scipy.optimize.linprog``) and :mod:`fallstelle.reports.register`; no database.
+
+**The attacker** holds every number the installation has ever shown (the register) and
+knows what each one is: a sum of base cells ``x ≥ 0`` (office × quarter × unit × fact).
+Besides the published equations ``Σ x = value`` and "a hidden number is ≥ 1" (zeros are
+shown) the attacker knows the vocabulary's identities, for every office, quarter and unit:
+
+* a level-2 code never exceeds its level-1 code, a code or a pair never exceeds the cases
+  (``n``), a pair never exceeds either of its codes;
+* every single-valued column adds up to the cases (``n = Σ col:c=v``, "not given" included),
+  and so do contacts, minutes and duration;
+* cases by number of grounds add up to the cases, and the level-1 grounds (without "not
+  stated") add up to ``Σ k · cases with k grounds`` — so a published "two or more: 0" makes
+  the Merkmal table additive;
+* running at the end of a quarter = running before + opened − closed;
+* a fact that does not occur is 0 (rows absent from a table said so before tables had a
+  fixed shape; the check assumes the reader knows it anyway).
+
+**The requirement**: every hidden number whose true value is 1 … k−1, and every base cell
+whose true value is 1 … k−1, has a feasible range ``max − min ≥ k`` (the protection
+interval); every other hidden number that is not 0 is not pinned (``max > min``). Ranges are
+those of the LP relaxation (as τ-ARGUS): a sound attacker with integer reasoning can in rare
+cycles do better; see docs/statistics-protection.md.
+
+**Cost**: one LP per certification sweep (maximise and minimise the sum of all targets, then
+random weights) certifies most targets at once — a target is fine as soon as two feasible
+fillings differ by the required width in it. Only the rest get their own min/max LPs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog  # type: ignore[import-untyped]
+from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+
+from fallstelle.reports.register import RUNNING, Shown, Var
+from fallstelle.reports.tables import CellId
+
+Form = dict[Var, int]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A linear form that must keep a wide enough range."""
+
+    name: str  # a cell id or a base cell, for messages
+    form: tuple[tuple[Var, int], ...]
+    truth: int
+    width: int
+    cell_id: CellId | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    target: Target
+    lo: float
+    hi: float
+    #: published numbers whose equations bound the range (candidates for hiding)
+    binding: frozenset[CellId] = frozenset()
+
+
+def _prev(quarter: str) -> str:
+    year, n = int(quarter[:4]), int(quarter[-1])
+    return f"{year - 1}-Q4" if n == 1 else f"{year}-Q{n - 1}"
+
+
+def structural(variables: Iterable[Var]) -> list[tuple[Form, int, bool]]:
+    """The identities a reader knows, over these base cells: ``(form, rhs, equal)``; else ≤."""
+    groups: dict[tuple[int, str, str], list[str]] = {}
+    running: dict[int, set[str]] = {}
+    for o, q, u, f in variables:
+        if u == RUNNING:
+            running.setdefault(o, set()).add(q)
+        else:
+            groups.setdefault((o, q, u), []).append(f)
+    out: list[tuple[Form, int, bool]] = []
+    for (o, q, u), facts in groups.items():
+        have = set(facts)
+        n = (o, q, u, "n")
+
+        def v(fact: str, o: int = o, q: str = q, u: str = u) -> Var:
+            return (o, q, u, fact)
+
+        sums: dict[str, list[str]] = {}
+        ranks: dict[str, list[tuple[int, str]]] = {}
+        level_one: dict[str, list[str]] = {}
+        for f in have:
+            if f == "n":
+                continue
+            if f.startswith("code:"):
+                dim, code = f[5:].split("=", 1)
+                out.append(({v(f): 1, n: -1}, 0, False))
+                if "." in code:
+                    parent = f"code:{dim}={code.split('.', 1)[0]}"
+                    out.append(({v(f): 1, v(parent): -1}, 0, False))
+                elif code != "keine_angabe":
+                    level_one.setdefault(dim, []).append(f)
+            elif f.startswith("pair:"):
+                dims, codes = f[5:].split("=", 1)
+                (d1, d2), (a, b) = dims.split("*"), codes.split("*")
+                for side in (f"code:{d1}={a}", f"code:{d2}={b}"):
+                    out.append(({v(f): 1, v(side): -1}, 0, False))
+            elif f.startswith("anzahl:"):
+                dim, rank = f[7:].split("=", 1)
+                ranks.setdefault(dim, []).append((int(rank), f))
+            else:
+                head = f.split("=", 1)[0]  # col:<column>, kontakte, minuten, dauer
+                sums.setdefault(head, []).append(f)
+        for members in sums.values():
+            out.append(({n: -1, **{v(f): 1 for f in members}}, 0, True))
+        for dim, found in ranks.items():
+            out.append(({n: -1, **{v(f): 1 for _, f in found}}, 0, True))
+            form: Form = {v(f): 1 for f in level_one.get(dim, [])}
+            for k, f in found:
+                if k:
+                    form[v(f)] = form.get(v(f), 0) - k
+            out.append(({x: c for x, c in form.items() if c}, 0, True))
+    for o, quarters in running.items():
+        first = min(q for (oo, q, _u) in groups if oo == o) if any(
+            g[0] == o for g in groups) else min(quarters)  # fmt: skip
+        last = max(quarters)
+        q = last
+        while q >= first:
+            here: Form = {(o, q, RUNNING, "n"): 1, (o, _prev(q), RUNNING, "n"): -1}
+            if (o, q, "neu") in groups:
+                here[(o, q, "neu", "n")] = -1
+            if (o, q, "abgeschlossen") in groups:
+                here[(o, q, "abgeschlossen", "n")] = 1
+            out.append((here, 0, True))
+            q = _prev(q)
+    return out
+
+
+def _chain_cases(variables: Iterable[Var]) -> set[Var]:
+    """The case counts of every quarter a running count spans, occurring or not.
+
+    A quarter in which an office opened (or closed) nothing has no base cells; without
+    these unknowns the check would treat it as a known zero, which no reader knows unless a
+    release showed that quarter, and the running count would pin the quarters around it.
+    """
+    out: set[Var] = set()
+    spans: dict[int, list[str]] = {}
+    for o, q, _u, _f in variables:
+        spans.setdefault(o, []).append(q)
+    running = {(o, q) for o, q, u, _f in variables if u == RUNNING}
+    for o, quarters in spans.items():
+        if not any(oo == o for oo, _ in running):
+            continue
+        q, first = max(quarters), min(quarters)
+        while q >= first:
+            out |= {(o, q, "neu", "n"), (o, q, "abgeschlossen", "n"), (o, q, RUNNING, "n")}
+            q = _prev(q)
+    return out
+
+
+class Program:
+    """The attacker's linear program over the union of shown numbers and identities."""
+
+    def __init__(self, shown: Sequence[Shown], truth: Mapping[Var, int]) -> None:
+        forms = [s.expand() for s in shown]
+        variables: set[Var] = set(truth)
+        for form in forms:
+            variables |= set(form)
+        variables |= _chain_cases(variables)
+        cons = structural(variables)
+        for form, _, _ in cons:
+            variables |= set(form)
+        self.index = {v: i for i, v in enumerate(sorted(variables))}
+        self.truth = np.array([truth.get(v, 0) for v in sorted(variables)], dtype=float)
+        eq: list[tuple[Form, float]] = []
+        ub: list[tuple[Form, float]] = []
+        #: the shown number behind each equation (None: an identity)
+        self.eq_cells: list[CellId | None] = []
+        for s, form in zip(shown, forms, strict=True):
+            if s.value is not None:
+                eq.append((form, s.value))
+                self.eq_cells.append(s.cell_id)
+            elif s.lower:
+                ub.append(({x: -c for x, c in form.items()}, -s.lower))
+        for form, rhs, equal in cons:
+            (eq if equal else ub).append((form, rhs))
+            if equal:
+                self.eq_cells.append(None)
+        self.a_eq, self.b_eq = self._matrix(eq)
+        self.a_ub, self.b_ub = self._matrix(ub)
+        self.solves = 0
+
+    def _matrix(
+        self, rows: list[tuple[Form, float]]
+    ) -> tuple[csr_matrix | None, np.ndarray | None]:
+        if not rows:
+            return None, None
+        data, ri, ci = [], [], []
+        for r, (form, _) in enumerate(rows):
+            for x, c in form.items():
+                data.append(c)
+                ri.append(r)
+                ci.append(self.index[x])
+        m = csr_matrix((data, (ri, ci)), shape=(len(rows), len(self.index)), dtype=float)
+        return m, np.array([b for _, b in rows], dtype=float)
+
+    def vector(self, form: Iterable[tuple[Var, int]]) -> np.ndarray:
+        c = np.zeros(len(self.index))
+        for x, k in form:
+            c[self.index[x]] += k
+        return c
+
+    def optimum(self, cost: np.ndarray) -> tuple[np.ndarray | None, set[CellId]]:
+        """A filling minimising ``cost · x`` (None: unbounded) and the shown numbers that bind
+        it (non-zero dual values: hiding one of them may widen the range)."""
+        self.solves += 1
+        res = linprog(cost, A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=self.b_eq,
+                      bounds=(0, None), method="highs")  # fmt: skip
+        if res.status == 2:
+            raise ValueError("the register contradicts itself (counts changed under it)")
+        if res.status != 0:
+            return None, set()
+        binding: set[CellId] = set()
+        duals = getattr(getattr(res, "eqlin", None), "marginals", None)
+        if duals is not None:
+            for cid, d in zip(self.eq_cells, duals, strict=True):
+                if cid is not None and abs(d) > 1e-9:
+                    binding.add(cid)
+        return np.asarray(res.x), binding
+
+
+def targets(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[Target]:
+    """What must stay wide: hidden numbers that are not 0, and base cells of 1 … k−1.
+
+    A small count must keep at least ``k`` possible values (``max − min ≥ k − 1``); a larger
+    hidden number must not be pinned (``max − min ≥ 1``).
+    """
+    out: list[Target] = []
+    seen: set[tuple[tuple[Var, int], ...]] = set()
+    for s in shown:
+        if s.value is not None:
+            continue
+        form = tuple(sorted(s.expand().items()))
+        value = sum(truth.get(x, 0) * c for x, c in form)
+        if value == 0 or form in seen:
+            continue
+        seen.add(form)
+        out.append(Target(repr(s.cell_id), form, value, k - 1 if value < k else 1, s.cell_id))
+    for var, value in sorted(truth.items()):
+        form = ((var, 1),)
+        if 0 < value < k and form not in seen:
+            seen.add(form)
+            out.append(Target(repr(var), form, value, k - 1))
+    return out
+
+
+def check(
+    shown: Sequence[Shown], truth: Mapping[Var, int], k: int, *, limit: int | None = None
+) -> list[Failure]:
+    """Return every target of the union whose feasible range is too narrow (empty: safe).
+
+    ``limit``: stop after that many failures (the repair loop needs a few, not all).
+    """
+    return failing(shown, truth, k, targets(shown, truth, k), limit=limit)
+
+
+def failing(
+    shown: Sequence[Shown],
+    truth: Mapping[Var, int],
+    k: int,
+    wanted: Sequence[Target],
+    *,
+    limit: int | None = None,
+) -> list[Failure]:
+    """Return the targets of ``wanted`` whose range, given ``shown``, is too narrow.
+
+    Every filling an LP returns is kept, and a target is certified as soon as two kept
+    fillings differ by its width in it: two sweeps over the sum of all targets (down and
+    up) certify most; then each open target is maximised, and minimised only if that did
+    not certify it — each of these fillings certifies other open targets on the way.
+    """
+    if not wanted:
+        return []
+    program = Program(shown, truth)
+    matrix = np.vstack([program.vector(t.form) for t in wanted])
+    width = np.array([t.width for t in wanted], dtype=float) - 1e-6
+    lo = matrix @ program.truth
+    hi = lo.copy()
+
+    def keep(x: np.ndarray | None) -> None:
+        nonlocal lo, hi
+        if x is not None:
+            values = matrix @ x
+            lo, hi = np.minimum(lo, values), np.maximum(hi, values)
+
+    def open_targets() -> list[int]:
+        return [int(i) for i in np.flatnonzero(hi - lo < width)]
+
+    rng = np.random.default_rng(0)
+    for sweep in range(8):
+        todo = open_targets()
+        if not todo:
+            break
+        weights = np.ones(len(todo)) if sweep < 2 else rng.uniform(0.1, 1.0, len(todo))
+        sign = 1.0 if sweep % 2 else -1.0
+        keep(program.optimum(sign * (weights @ matrix[todo]))[0])
+    failures: list[Failure] = []
+    for i in open_targets():
+        if hi[i] - lo[i] >= width[i]:
+            continue
+        top, bind_hi = program.optimum(-matrix[i])
+        keep(top)
+        if top is None:
+            hi[i] = np.inf
+            continue
+        bind_lo: set[CellId] = set()
+        if hi[i] - lo[i] < width[i]:
+            bottom, bind_lo = program.optimum(matrix[i])
+            keep(bottom)
+        if hi[i] - lo[i] < width[i]:
+            failures.append(Failure(wanted[i], float(lo[i]), float(hi[i]),
+                                    frozenset(bind_hi | bind_lo)))  # fmt: skip
+            if limit is not None and len(failures) >= limit:
+                break
+    return failures
