@@ -147,9 +147,12 @@ def _suppressed(
     policy: Policy,
     shown: _Shown,
 ) -> tuple[list[Suppressed], tuple[str, ...]] | None:
-    """Freeze the quarters, count from the frozen counts, suppress against the register."""
-    frozen.freeze(session, actor.user_id, ids, period.quarters)
-    agg = aggregate(session, period, ids, FrozenCount)
+    """Count and suppress; with the check across releases on, from frozen quarters."""
+    if policy.union_check:
+        frozen.freeze(session, actor.user_id, ids, period.quarters)
+        agg = aggregate(session, period, ids, FrozenCount)
+    else:  # live counts: a frozen quarter would need a revision page, which does not exist
+        agg = aggregate(session, period, ids)
     if agg.empty:
         return None
     done = protect(session, agg.tables, policy, ids, period, shown.known)
