@@ -13,6 +13,7 @@ office publishes its own wording after its data-protection officer has read it.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass
 
@@ -279,3 +280,11 @@ def readable(session: Session, actor: Actor, text_id: int) -> PrivacyText:
     ):
         raise LookupError(text_id)
     return text
+
+
+def logo_data_uri(session: Session, office_id: int) -> str | None:
+    """The office's logo as an inline image for its reports, or ``None``."""
+    stored = settings_of(session, office_id)
+    if stored.logo is None or stored.logo_type is None:
+        return None
+    return f"data:{stored.logo_type};base64,{base64.b64encode(stored.logo).decode()}"

@@ -26,6 +26,7 @@ from fallstelle.reports.disclosure_text import (
     percent_note,
     percentage,
 )
+from fallstelle.reports.pdf_worker import OFFICE_LOGO
 from fallstelle.reports.viewmodel import (
     ActivityView,
     CampaignReport,
@@ -107,7 +108,9 @@ class ChartSpec:
 
 def _meta(meta: ReportMeta, report_name: str, policy: Policy) -> MetaView:
     period = periods.parse(meta.period)
-    if meta.logo is not None and not _LOGO.fullmatch(meta.logo):
+    if meta.logo is not None and not (
+        _LOGO.fullmatch(meta.logo) or OFFICE_LOGO.fullmatch(meta.logo)
+    ):
         raise ValueError("the logo must be a PNG, JPEG or SVG file name inside reports/")
     if not meta.offices:
         raise ValueError("a report names at least one office")

@@ -39,6 +39,7 @@ from fallstelle.activities.models import OfficeActivity
 from fallstelle.audit import record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
+from fallstelle.catalogue import privacy
 from fallstelle.catalogue.models import VocabTerm
 from fallstelle.errors import FallstelleError
 from fallstelle.reports import aggregate_layout as layout
@@ -147,9 +148,12 @@ def _suppressed(
     policy: Policy,
     shown: _Shown,
 ) -> tuple[list[Suppressed], tuple[str, ...]] | None:
-    """Freeze the quarters, count from the frozen counts, suppress against the register."""
-    frozen.freeze(session, actor.user_id, ids, period.quarters)
-    agg = aggregate(session, period, ids, FrozenCount)
+    """Count and suppress; with the check across releases on, from frozen quarters."""
+    if policy.union_check:
+        frozen.freeze(session, actor.user_id, ids, period.quarters)
+        agg = aggregate(session, period, ids, FrozenCount)
+    else:  # live counts: a frozen quarter would need a revision page, which does not exist
+        agg = aggregate(session, period, ids)
     if agg.empty:
         return None
     done = protect(session, agg.tables, policy, ids, period, shown.known)
@@ -219,6 +223,8 @@ def _view(
         raise NoCases(f"no case was opened or closed in {when.label()} at these offices")
     release, names = built
     lap("aggregate+suppress")
+    if logo is None and len(ids) == 1:  # one office: its own logo, if it has one
+        logo = privacy.logo_data_uri(session, ids[0])
     meta = ReportMeta(names, when.code, generated or clock.today(), logo)
     if template != "funding":
         view = campaign_view(release, meta, headlines=layout.HEADLINES, charts=layout.CHARTS)
