@@ -226,6 +226,7 @@ def main() -> None:
         flask(env, "demo", "--cases", str(options.cases))
         (base / "built").write_text(str(options.cases))
         print(f"built {options.cases:,} demo cases in {time.perf_counter() - started:.0f} s")
+    flask(env, "init")  # a kept installation is brought to this version's schema
     accounts = make_counsellors(env, CLIENTS)
     port = free_port()
     log = (base / "server.log").open("w")  # what the server said, e.g. about an error

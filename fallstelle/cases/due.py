@@ -25,7 +25,7 @@ from fallstelle.cases.queries import SOON_DAYS, CaseSummary, Dashboard
 from fallstelle.cases.sections import KINDS, Deadline, FollowUp
 from fallstelle.keyfiles import KeyMaterial
 
-MAX_CASES = 50  # a task list, not a report: beyond this the case list's filter "overdue" helps
+MAX_CASES = 25  # a task list, not a report: beyond this the case list's filter "overdue" helps
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,11 @@ class DueItem:
         return self.due_on < on
 
 
+def _urgency(case: CaseSummary) -> tuple[dt.date, str]:
+    dates = [d for d in (case.next_deadline_on, case.next_follow_up_on) if d is not None]
+    return (min(dates) if dates else dt.date.max, case.case_number)
+
+
 def due_items(
     session: Session, actor: Actor, keys: KeyMaterial, board: Dashboard, on: dt.date
 ) -> list[DueItem]:
@@ -52,7 +57,7 @@ def due_items(
         NotAllowed: the actor may not read cases.
     """
     wanted = {s.id: s for s in [*board.deadlines, *board.follow_ups]}
-    ids = sorted(wanted, key=lambda i: str(i))[:MAX_CASES]
+    ids = sorted(wanted, key=lambda i: _urgency(wanted[i]))[:MAX_CASES]  # the most urgent
     if not ids:
         return []
     cases = {

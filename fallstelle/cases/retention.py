@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fallstelle import crypto
@@ -165,8 +165,15 @@ def _due_clause(
     return clause
 
 
-def upcoming(session: Session, actor: Actor, on: dt.date, days: int = WARN_DAYS) -> list[Upcoming]:
-    """Deletions of the actor's cases due within ``days`` (the home page's warning)."""
+def upcoming(
+    session: Session,
+    actor: Actor,
+    on: dt.date,
+    days: int = WARN_DAYS,
+    limit: int | None = None,
+) -> list[Upcoming]:
+    """Deletions of the actor's cases due within ``days`` (the home page's warning), the
+    soonest first; at most ``limit`` (the home page shows a few and counts the rest)."""
     if not actor.can(Permission.CASE_READ):
         return []
     policies = all_periods(session)
@@ -176,13 +183,31 @@ def upcoming(session: Session, actor: Actor, on: dt.date, days: int = WARN_DAYS)
         rows = session.execute(
             select(Case.id, Case.case_number, Case.office_id, Case.closed_on)
             .where(_due_clause(policies, until, what), access.visible_clause(actor))
-            .order_by(Case.closed_on)
+            .order_by(Case.closed_on, Case.case_number)
+            .limit(limit)
         )
         for case_id, number, office_id, closed in rows:
             p = policies.get(office_id, Periods())
             when = identifying_due(closed, p) if what == "identifying" else case_due(closed, p)
             found.append(Upcoming(case_id, number, what, max(when, on)))
-    return sorted(found, key=lambda u: (u.on, u.case_number))
+    return sorted(found, key=lambda u: (u.on, u.case_number))[:limit]
+
+
+def count_upcoming(session: Session, actor: Actor, on: dt.date, days: int = WARN_DAYS) -> int:
+    """How many deletions :func:`upcoming` would list without a limit."""
+    if not actor.can(Permission.CASE_READ):
+        return 0
+    policies = all_periods(session)
+    until = on + dt.timedelta(days=days)
+    return sum(
+        session.scalar(
+            select(func.count(Case.id)).where(
+                _due_clause(policies, until, what), access.visible_clause(actor)
+            )
+        )
+        or 0
+        for what in ("identifying", "case")
+    )
 
 
 def due(session: Session, on: dt.date) -> tuple[list[uuid.UUID], list[uuid.UUID]]:

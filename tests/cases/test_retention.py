@@ -248,3 +248,18 @@ def _short(world: World) -> service.NewCase:
     new = short_form(world.office_a)
     new.identity = Identity(surname="Offen")
     return new
+
+
+def test_the_home_page_warning_names_the_soonest_and_counts_the_rest(
+    store: Store, world: World, files: Path
+) -> None:
+    """Thousands of due deletions (a demo, a retention run that never ran) made the home page
+    800 KB at 10,000 cases: it names a few and counts the others."""
+    for _ in range(3):
+        _closed_case(store, world, files)
+    on = dt.date(2026, 9, 9)
+    with store.sessions() as s:
+        assert len(retention.upcoming(s, world.alice, on)) == 3
+        assert len(retention.upcoming(s, world.alice, on, limit=2)) == 2
+        assert retention.count_upcoming(s, world.alice, on) == 3
+        assert retention.count_upcoming(s, world.bert, on) == 0
