@@ -165,19 +165,12 @@ def _due_clause(
     return clause
 
 
-def upcoming(
-    session: Session,
-    actor: Actor,
-    on: dt.date,
-    days: int = WARN_DAYS,
-    limit: int | None = None,
-) -> list[Upcoming]:
-    """Deletions of the actor's cases due within ``days`` (the home page's warning), the
-    soonest first; at most ``limit`` (the home page shows a few and counts the rest)."""
+def upcoming(session: Session, actor: Actor, on: dt.date, days: int = WARN_DAYS,
+             limit: int | None = None) -> list[Upcoming]:  # fmt: skip
+    """Deletions of the actor's cases due within ``days``, soonest first, at most ``limit``."""
     if not actor.can(Permission.CASE_READ):
         return []
-    policies = all_periods(session)
-    until = on + dt.timedelta(days=days)
+    policies, until = all_periods(session), on + dt.timedelta(days=days)
     found: list[Upcoming] = []
     for what in ("identifying", "case"):
         rows = session.execute(
@@ -197,17 +190,10 @@ def count_upcoming(session: Session, actor: Actor, on: dt.date, days: int = WARN
     """How many deletions :func:`upcoming` would list without a limit."""
     if not actor.can(Permission.CASE_READ):
         return 0
-    policies = all_periods(session)
-    until = on + dt.timedelta(days=days)
-    return sum(
-        session.scalar(
-            select(func.count(Case.id)).where(
-                _due_clause(policies, until, what), access.visible_clause(actor)
-            )
-        )
-        or 0
-        for what in ("identifying", "case")
-    )
+    policies, until = all_periods(session), on + dt.timedelta(days=days)
+    count = select(func.count(Case.id)).where(access.visible_clause(actor))
+    return sum(session.scalar(count.where(_due_clause(policies, until, w))) or 0
+               for w in ("identifying", "case"))  # fmt: skip
 
 
 def due(session: Session, on: dt.date) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
