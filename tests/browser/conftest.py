@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,3 +133,19 @@ def browser() -> Iterator[object]:
         launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def enrol(page: Any, link: str, password: str) -> None:
+    """Set up an account through the real enrolment pages, ending signed in on the home page."""
+    import pyotp
+    from playwright.sync_api import expect
+
+    page.goto(link)
+    page.get_by_label("Neues Passwort").fill(password)
+    page.get_by_label("Passwort wiederholen").fill(password)
+    page.get_by_role("button", name="Weiter").click()
+    expect(page.locator("#totp-secret")).to_be_visible()
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Sechsstelliger Code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Abschließen").click()
+    expect(page.get_by_role("heading", name="Meine Arbeit")).to_be_visible()

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Server
+from tests.browser.conftest import enrol as enrol_at
 from tests.browser.test_case_flow import PASSWORD, cli
 
 pytestmark = pytest.mark.browser
@@ -21,7 +22,6 @@ WIDTHS = (1366, 390)
 
 
 def enrol(server: Server, database_url: str, browser: Any) -> Any:
-    import pyotp
 
     cli(server, database_url, "offices", "create", "MG", "--name", "Servicestelle MG")
     out = cli(server, database_url, "users", "create", "anna", "--role", "counsellor",
@@ -29,15 +29,7 @@ def enrol(server: Server, database_url: str, browser: Any) -> Any:
     link = re.search(r"(http://\S+/einrichten/\S+)", out)
     assert link
     page = browser.new_page(locale="de-DE", viewport={"width": 1366, "height": 900})
-    page.goto(link.group(1))
-    page.get_by_label("Neues Passwort").fill(PASSWORD)
-    page.get_by_label("Passwort wiederholen").fill(PASSWORD)
-    page.get_by_role("button", name="Weiter").click()
-    expect(page.locator("#totp-secret")).to_be_visible()
-    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
-    page.get_by_label("Sechsstelliger Code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Abschließen").click()
-    expect(page.get_by_role("heading", name="Meine Arbeit")).to_be_visible()
+    enrol_at(page, link.group(1), PASSWORD)
     return page
 
 
