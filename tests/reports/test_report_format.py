@@ -7,6 +7,7 @@ count cases (not people) and never headline "0,0 %", and every vocabulary row in
 
 from __future__ import annotations
 
+import itertools
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -94,9 +95,7 @@ def _cell_lines(html: str) -> list[tuple[str, list[str]]]:
     from weasyprint import HTML
     from weasyprint.formatting_structure import boxes
 
-    document = HTML(
-        string=html, base_url=BASE_URL, url_fetcher=make_fetcher(REPORTS_DIR)
-    ).render()
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=make_fetcher(REPORTS_DIR)).render()
     out: list[tuple[str, list[str]]] = []
 
     def text_of(box: Any) -> str:
@@ -130,7 +129,7 @@ def _bad_breaks(lines: list[str], words: set[str]) -> list[str]:
 
     german = pyphen.Pyphen(lang="de_DE")
     bad = []
-    for first, second in zip(lines, lines[1:], strict=False):
+    for first, second in itertools.pairwise(lines):
         tail = first.split(" ")[-1].replace(SOFT, "")
         head = second.split(" ")[0].replace(SOFT, "")
         if tail.endswith(HYPHEN):
