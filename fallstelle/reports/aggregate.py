@@ -19,8 +19,9 @@ the "new cases" column total of ``fallzahlen``.
 **Multi-answer tables** (Merkmal, Lebensbereich, form, interventions, effects, channels and
 the crosstabs of two such dimensions) count cases per category and say so; their totals are
 cases (SDC-8). Single-valued breakdowns get an "ohne Angabe" row, so that they add up to the
-total. Level-1 rows show every level-1 term of the vocabulary (stable shape for trends);
-level-2 tables and the Kreis table show only categories that occur.
+total. **Fixed shape** (issue 10): every table lists every term of its vocabulary — level 1,
+level 2 and every Kreis — whether it occurs or not, so that the presence or absence of a row
+tells a reader nothing; a level-2 row names its parent ("Religion/Weltanschauung: Islam").
 """
 
 from __future__ import annotations
@@ -212,7 +213,6 @@ def _opened_tables(b: Builder) -> None:
         "kreis",
         "kreis",
         label("Kreis / kreisfreie Stadt", "District"),
-        all_terms=False,
     )
 
 

@@ -111,9 +111,12 @@ class Builder:
     # -- one-way tables ----------------------------------------------------------------------
 
     def single(self, key: str, title: Label, unit: Unit, column: str, vocabulary: str,
-               heading: Label, *, all_terms: bool = True,
+               heading: Label, *,
                coarse: Callable[[str], str] | None = None) -> None:  # fmt: skip
-        """An additive breakdown of one single-valued column, with an "ohne Angabe" row."""
+        """An additive breakdown of one single-valued column, with an "ohne Angabe" row.
+
+        Every level-1 term is a row, whether it occurs or not (fixed shape, issue 10).
+        """
         counts: dict[str, int] = {}
         for value, n in self.counts.column(unit, column).items():
             code = NONE_CODE if value is None else (coarse(value) if coarse else value)
@@ -121,8 +124,6 @@ class Builder:
         codes = [t.code for t in self.terms.get(vocabulary, ()) if t.level == 1]
         if coarse:
             codes = list(dict.fromkeys(coarse(c) for c in codes))
-        if not all_terms:
-            codes = [c for c in codes if counts.get(c)]
         codes += sorted(c for c in counts if c not in codes and c != NONE_CODE)
         codes.append(NONE_CODE)
         cats = [Category(c, NONE_LABEL if c == NONE_CODE else self.label(vocabulary, c))
@@ -136,12 +137,14 @@ class Builder:
         """A multi-answer table of one coded dimension: cases per code, total = cases.
 
         ``level`` 1 lists every level-1 term plus the terms reported on their own line
-        (Antisemitismus); ``level`` 2 lists the level-2 codes that occur; None a flat list.
+        (Antisemitismus); ``level`` 2 every level-2 term of the vocabulary; None a flat list.
+        Every term is listed whether it occurs or not (fixed shape): the presence of a row
+        never tells a reader that a code occurred (issue 10).
         """
         counts = {c: n for (d, c), n in self.code_counts(unit).items() if d == dimension}
         terms = self.terms.get(dimension, [])
         if level == 2:
-            codes = [t.code for t in terms if t.level == 2 and counts.get(t.code)]
+            codes = [t.code for t in terms if t.level == 2]
             codes += sorted(c for c in counts if "." in c and c not in codes)
         else:
             codes = []
@@ -168,9 +171,9 @@ class Builder:
         parent = self.label(dimension, code.split(".", 1)[0])
         if level == 1:  # an own-line level-2 term inside a level-1 table
             return Label(f"darunter: {own.de}", f"of which: {own.en}")
-        if own.de.strip().lower() == "anderes":
-            return Label(f"{parent.de}: anderes", f"{parent.en}: other")
-        return own
+        # A level-2 row names its parent ("Religion/Weltanschauung: Islam"), in tables,
+        # charts and the CSV alike, so that it reads on its own.
+        return Label(f"{parent.de}: {own.de}", f"{parent.en}: {own.en}")
 
     def binned(self, key: str, title: Label, unit: Unit, measure: str, heading: Label,
                bins: Sequence[tuple[int, str, str]]) -> None:  # fmt: skip

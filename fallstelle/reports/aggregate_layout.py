@@ -17,9 +17,11 @@ SECTIONS = (
     SectionSpec("Fallzahlen", ("fallzahlen", "quartal", "anfrage"),
                 "Neue, abgeschlossene und am Ende des Zeitraums laufende Fälle."),
     SectionSpec("Merkmale", ("merkmal", "merkmal_mehrfach", "merkmal_l2"),
-                "Auf welches Merkmal sich die erlebte Diskriminierung bezog (neue Fälle)."),
+                "Auf welches Merkmal sich die erlebte Diskriminierung bezog (neue Fälle).",
+                (ChartSpec("merkmal", "Fälle nach Merkmal"),)),
     SectionSpec("Lebensbereiche", ("lebensbereich", "lebensbereich_l2", "agg"),
-                "In welchem Lebensbereich die Diskriminierung geschah (neue Fälle)."),
+                "In welchem Lebensbereich die Diskriminierung geschah (neue Fälle).",
+                (ChartSpec("lebensbereich", "Fälle nach Lebensbereich"),)),
     SectionSpec("Kreuztabellen", ("merkmal_x_lebensbereich", "merkmal_x_form",
                                   "lebensbereich_x_intervention")),
     SectionSpec("Formen, Interventionen und Ergebnisse",
@@ -36,8 +38,10 @@ SECTIONS = (
 TREND_KEYS = ("merkmal", "lebensbereich", "form", "zugang", "intervention", "ergebnis")
 
 HEADLINES = (
-    Headline("fallzahlen", "Menschen haben sich neu an uns gewandt.", column_code="neu"),
-    Headline("fallzahlen", "Fälle haben wir abgeschlossen.", column_code="abgeschlossen"),
+    # Cases, not people: one person may bring several cases (issue 10).
+    Headline("fallzahlen", "Beratungsfälle wurden neu eröffnet.", column_code="neu"),
+    Headline("fallzahlen", "Beratungsfälle haben wir abgeschlossen.",
+             column_code="abgeschlossen"),
     Headline(
         "merkmal",
         "der neuen Fälle betrafen rassistische Zuschreibungen, Herkunft oder Antisemitismus.",
@@ -69,6 +73,7 @@ def sections_for(keys: Collection[str]) -> tuple[SectionSpec, ...]:
     out = []
     for spec in SECTIONS:
         present = tuple(k for k in spec.table_keys if k in keys)
+        charts = tuple(c for c in spec.charts if c.table_key in present)
         if present:
-            out.append(SectionSpec(spec.title, present, spec.intro))
+            out.append(SectionSpec(spec.title, present, spec.intro, charts))
     return tuple(out)

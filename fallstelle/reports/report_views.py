@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from fallstelle.reports import periods
-from fallstelle.reports.charts import Bar, bar_chart
 from fallstelle.reports.disclosure import Policy, Suppressed, check_release
 from fallstelle.reports.disclosure_text import (
-    MULTI_ANSWER_NOTE,
     format_count,
     format_percent,
     hidden_footnote,
@@ -27,6 +25,7 @@ from fallstelle.reports.disclosure_text import (
     percentage,
 )
 from fallstelle.reports.pdf_worker import OFFICE_LOGO
+from fallstelle.reports.report_charts import chart_view, trend_chart_view
 from fallstelle.reports.viewmodel import (
     ActivityView,
     CampaignReport,
@@ -37,7 +36,6 @@ from fallstelle.reports.viewmodel import (
     SectionView,
     TableView,
     TrendView,
-    anchor,
     de_date,
     table_view,
     trend_view,
@@ -61,10 +59,24 @@ class ReportMeta:
 
 
 @dataclass(frozen=True)
+class ChartSpec:
+    table_key: str
+    title: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class SectionSpec:
+    """A funding report section: its tables, then ``charts`` of some of them.
+
+    A chart's table that is also compared with the previous year gets a comparison chart in
+    the trend section (issue 10: grounds, areas of life, trend against last year).
+    """
+
     title: str
     table_keys: tuple[str, ...]
     intro: str = ""
+    charts: tuple[ChartSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,7 +101,8 @@ class Headline:
 
     ``row_code`` None takes the total row; ``column_code`` None the first column (the count
     of a one-way table). ``percent`` shows the cell's share instead of its count. A headline
-    whose value is hidden or has no percentage is left out.
+    whose value is hidden, has no percentage, or is zero (0 or "0,0 %") is left out: a
+    campaign page never headlines nothing (issue 10).
     """
 
     table_key: str
@@ -97,13 +110,6 @@ class Headline:
     row_code: str | None = None
     column_code: str | None = None
     percent: bool = False
-
-
-@dataclass(frozen=True)
-class ChartSpec:
-    table_key: str
-    title: str
-    caption: str = ""
 
 
 def _meta(meta: ReportMeta, report_name: str, policy: Policy) -> MetaView:
@@ -151,9 +157,10 @@ def funding_view(
     """Return the Sachbericht's view-model: every table, the trend, the activities.
 
     Tables appear in the order of ``sections``; tables no section names follow in a last
-    section "Weitere Tabellen", so nothing of the release is silently left out. The trend
-    compares the one-way tables named in ``trend_keys`` (default: every one-way table in
-    both releases) with the previous period's release.
+    section "Weitere Tabellen", so nothing of the release is silently left out. A section's
+    ``charts`` follow its tables. The trend compares the one-way tables named in
+    ``trend_keys`` (default: every one-way table in both releases) with the previous
+    period's release; a charted table among them also gets a comparison chart.
 
     Raises:
         DisclosureError: the release or the previous release is not protected.
@@ -176,8 +183,11 @@ def funding_view(
                 raise ValueError(f"section {spec.title!r}: unknown or repeated table {key!r}")
             placed.append(key)
             views.append(table_view(tables[key], len(placed)))
-        section_views.append(SectionView(f"sec-{i}", spec.title, spec.intro, tuple(views)))
+        charts = tuple(chart_view(tables[c.table_key], c.title, c.caption)
+                       for c in spec.charts if c.table_key in tables)  # fmt: skip
+        section_views.append(SectionView(f"sec-{i}", spec.title, spec.intro, tuple(views), charts))
     trend: list[TrendView] = []
+    trend_charts: list[ChartView] = []
     trend_previous = ""
     if previous is not None:
         _policy(previous.release)
@@ -189,11 +199,19 @@ def funding_view(
                 view = trend_view(before[key], tables[key])
                 if view is not None:
                     trend.append(view)
+        now = view_meta.period_label
+        for chart in (c for spec in specs for c in spec.charts):
+            if chart.table_key in keys and chart.table_key in tables and chart.table_key in before:
+                pub = tables[chart.table_key]
+                title = f"{pub.table.title.de}: {trend_previous} und {now}"
+                trend_charts.append(trend_chart_view(before[chart.table_key], pub, title,
+                                                     trend_previous, now))  # fmt: skip
     participants = [a.participants for a in activities if a.participants is not None]
     return FundingReport(
         meta=view_meta,
         sections=tuple(section_views),
         trend=tuple(trend),
+        trend_charts=tuple(trend_charts),
         trend_previous=trend_previous,
         trend_notes=(
             f"„–“ = keine Veränderungsrate: Wert des Vorjahres unter {policy.percentage_base}, "
@@ -229,47 +247,13 @@ def _headline(pub: Suppressed, spec: Headline) -> HeadlineView | None:
     )
     if position not in pub.status:
         raise ValueError(f"headline: table {table.key!r} has no total there")
+    # Never headline nothing: a hidden value, a share of 0,0 % or a count of 0 is left out.
     if spec.percent:
         share = percentage(pub, position)
-        return None if share is None else HeadlineView(format_percent(share) + " %", spec.text)
+        text = format_percent(share)
+        return None if share is None or text == "0,0" else HeadlineView(text + " %", spec.text)
     value = pub.value(position)
-    return None if value is None else HeadlineView(format_count(value), spec.text)
-
-
-def _chart(pub: Suppressed, spec: ChartSpec) -> ChartView:
-    table = pub.table
-    if table.columns is not None:
-        raise ValueError(f"chart: table {table.key!r} is not a one-way table")
-    rows = range(len(table.rows.categories))
-    shares = [percentage(pub, (r, 0)) for r in rows]
-    use_percent = any(s is not None for s in shares)
-    bars: list[Bar] = []
-    for r, cat in enumerate(table.rows.categories):
-        count, share = pub.value((r, 0)), shares[r]
-        if use_percent:
-            value = None if share is None else float(share)
-            text = format_percent(share) + (" %" if share is not None else "")
-            if count is None:
-                text = format_count(None)  # hidden: the marker, not the percent dash
-        else:
-            value = None if count is None else float(count)
-            text = format_count(count)
-        bars.append(Bar(cat.label.de, value, text))
-    notes: list[str] = []
-    if table.multi_answer:
-        notes.append(MULTI_ANSWER_NOTE.de)
-    if any(b.value is None for b in bars):
-        notes.append(
-            hidden_footnote(pub.policy.k)
-            if any(pub.is_hidden((r, 0)) for r in rows)
-            else percent_note(pub.policy.percentage_base)
-        )
-    total = pub.value((len(rows), 0)) if (len(rows), 0) in pub.status else None
-    unit = "Anteil an allen Fällen" if use_percent else "Anzahl der Fälle"
-    basis = f" (Basis: {format_count(total)} Fälle)" if total is not None else ""
-    caption = spec.caption or f"{unit}{basis}."
-    svg = bar_chart(bars, title=spec.title, percent=use_percent)
-    return ChartView(anchor("chart", table.key), spec.title, caption, svg, tuple(notes))
+    return None if not value else HeadlineView(format_count(value), spec.text)
 
 
 def campaign_view(
@@ -295,6 +279,6 @@ def campaign_view(
     return CampaignReport(
         meta=view_meta,
         headlines=tuple(h for h in shown if h is not None),
-        charts=tuple(_chart(tables[c.table_key], c) for c in charts),
+        charts=tuple(chart_view(tables[c.table_key], c.title, c.caption) for c in charts),
         notes=(hidden_footnote(policy.k),),
     )

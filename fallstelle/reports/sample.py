@@ -184,9 +184,11 @@ SECTIONS = (
     SectionSpec("Fallzahlen", ("fallzahlen", "quartal"),
                 "Neue, abgeschlossene und am Ende des Zeitraums laufende Fälle."),
     SectionSpec("Merkmale", ("merkmal", "merkmal_mehrfach"),
-                "Auf welches Merkmal sich die erlebte Diskriminierung bezog."),
+                "Auf welches Merkmal sich die erlebte Diskriminierung bezog.",
+                (ChartSpec("merkmal", "Fälle nach Merkmal"),)),
     SectionSpec("Lebensbereiche", ("lebensbereich", "agg"),
-                "In welchem Lebensbereich die Diskriminierung geschah."),
+                "In welchem Lebensbereich die Diskriminierung geschah.",
+                (ChartSpec("lebensbereich", "Fälle nach Lebensbereich"),)),
     SectionSpec("Kreuztabellen", ("merkmal_x_lebensbereich", "merkmal_x_form",
                                   "lebensbereich_x_intervention")),
     SectionSpec("Formen, Interventionen und Ergebnisse", ("form", "intervention", "ergebnis")),
@@ -198,8 +200,8 @@ SECTIONS = (
 TREND_KEYS = ("merkmal", "lebensbereich", "form", "zugang")
 
 HEADLINES = (
-    Headline("fallzahlen", "Menschen haben sich neu an uns gewandt.", column_code="status-0"),
-    Headline("fallzahlen", "Fälle haben wir abgeschlossen.", column_code="status-1"),
+    Headline("fallzahlen", "Beratungsfälle wurden neu eröffnet.", column_code="status-0"),
+    Headline("fallzahlen", "Beratungsfälle haben wir abgeschlossen.", column_code="status-1"),
     Headline("merkmal", "der Fälle betrafen Rassismus.", row_code="merkmal-0", percent=True),
     Headline("lebensbereich", "der Fälle geschahen bei der Arbeit.", row_code="lebensbereich-0",
              percent=True),

@@ -39,45 +39,14 @@ WIDE_COLUMNS = 6
 # -- formats -----------------------------------------------------------------------------
 
 
-_VOWELS = "aeiouäöüyAEIOUÄÖÜY"
-_UNITS = ("sch", "ch", "ck", "ph", "qu")
-SOFT_HYPHEN = "\u00ad"
+#: A true zero in a table: "kein Fall" (a hidden cell is ".", never this).
+ZERO = "–"
+ZERO_NOTE = "„–“ = kein Fall."
 
 
-def soft_hyphenate(text: str, longer_than: int = 11) -> str:
-    """Return ``text`` with soft hyphens in words longer than ``longer_than`` characters.
-
-    A rough German rule (split before the last consonant between two vowels; keep ch, ck,
-    sch together) so that long column headings of wide tables break with a hyphen instead
-    of mid-syllable. WeasyPrint's own hyphenation would load a dictionary for a second on
-    every render; a soft hyphen costs nothing where the word fits.
-    """
-    return " ".join(_hyphenate_word(w) if len(w) > longer_than else w for w in text.split(" "))
-
-
-def _hyphenate_word(word: str) -> str:
-    pieces: list[str] = []  # letters, with the units above kept as one consonant
-    i = 0
-    while i < len(word):
-        unit = next((u for u in _UNITS if word.lower().startswith(u, i)), word[i])
-        pieces.append(word[i : i + len(unit)])
-        i += len(unit)
-    vowel = [p[0] in _VOWELS for p in pieces]
-    breaks: set[int] = set()  # break before pieces[b]
-    previous_end = -1  # index of the last vowel of the previous nucleus
-    for n, is_vowel in enumerate(vowel):
-        if not is_vowel:
-            continue
-        if previous_end >= 0 and n - previous_end >= 2:
-            breaks.add(n - 1)  # before the last consonant of the run
-        previous_end = n
-    out, length = "", 0
-    for n, piece in enumerate(pieces):
-        if n in breaks and length >= 2 and len(word) - length >= 3:
-            out += SOFT_HYPHEN
-        out += piece
-        length += len(piece)
-    return out
+def cell_text(value: int | None) -> str:
+    """Return a table cell's text: "–" for a true zero, "." when hidden, else the count."""
+    return ZERO if value == 0 else format_count(value)
 
 
 def de_date(day: date) -> str:
@@ -131,6 +100,7 @@ class SectionView:
     title: str
     intro: str
     tables: tuple[TableView, ...]
+    charts: tuple[ChartView, ...] = ()  # after the tables
 
     @property
     def wide(self) -> bool:
@@ -181,6 +151,7 @@ class FundingReport:
     meta: MetaView
     sections: tuple[SectionView, ...]
     trend: tuple[TrendView, ...]
+    trend_charts: tuple[ChartView, ...]  # charted tables, previous and this period
     trend_previous: str  # label of the previous period, "" without trend
     trend_notes: tuple[str, ...]
     activities: tuple[ActivityView, ...]
@@ -233,7 +204,7 @@ def table_view(pub: Suppressed, number: int) -> TableView:
         columns: tuple[str, ...] = ("Anzahl",)
     else:
         assert table.columns is not None  # noqa: S101 - narrowed by one_way
-        columns = tuple(soft_hyphenate(c.label.de) for c in table.columns.categories)
+        columns = tuple(c.label.de for c in table.columns.categories)
         if table.row_totals is not None:
             columns += (total_label,)
     show_percent = one_way
@@ -252,13 +223,15 @@ def table_view(pub: Suppressed, number: int) -> TableView:
             share = ""
             if show_percent and table.cell((r, c)).kind is not CellKind.GRAND_TOTAL:
                 share = format_percent(percentage(pub, (r, c)))
-            cells.append(CellView(format_count(value), value is None, share))
+            cells.append(CellView(cell_text(value), value is None, share))
         rows.append(RowView(label, tuple(cells), is_total=r == n_rows))
     notes: list[str] = []
     if table.multi_answer:
         notes.append(MULTI_ANSWER_NOTE.de)
     if any(cell.hidden for row in rows for cell in row.cells):
         notes.append(hidden_footnote(policy.k))
+    if any(cell.text == ZERO for row in rows for cell in row.cells):
+        notes.append(ZERO_NOTE)
     if any(cell.percent == NO_PERCENT for row in rows for cell in row.cells):
         notes.append(percent_note(policy.percentage_base))
     withheld = _withheld_text(pub)
@@ -305,16 +278,16 @@ def trend_view(previous: Suppressed, current: Suppressed) -> TrendView | None:
         j = prev_at.get(cat.code)
         before = previous.value((j, 0)) if j is not None else None
         now = current.value((i, 0))
-        shown = format_count(before) if j is not None else NO_PERCENT
+        shown = cell_text(before) if j is not None else NO_PERCENT
         change = de_change(before, now, base)
-        rows.append(TrendRowView(cat.label.de, shown, format_count(now), change))
+        rows.append(TrendRowView(cat.label.de, shown, cell_text(now), change))
     if t_cur.column_totals is not None and t_prev.column_totals is not None:
         n_prev, n_cur = len(t_prev.rows.categories), len(t_cur.rows.categories)
         before, now = previous.value((n_prev, 0)), current.value((n_cur, 0))
         label = "Fälle insgesamt" if t_cur.multi_answer else "Summe"
         rows.append(
             TrendRowView(
-                label, format_count(before), format_count(now), de_change(before, now, base), True
+                label, cell_text(before), cell_text(now), de_change(before, now, base), True
             )
         )
     return TrendView(anchor("trend", t_cur.key), t_cur.title.de, tuple(rows))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fallstelle.cases import service as cases
@@ -67,7 +68,7 @@ def test_grounds_areas_and_intersectional_share(store: Store) -> None:
     assert count(merkmal, "geschlecht") == 10 and count(merkmal, "lebensalter") == 2
     assert count(merkmal, "religion_weltanschauung") == 0  # every level-1 term is listed
     assert count(t["merkmal_l2"], "rassismus_herkunft.antimuslimisch") == 18
-    assert "geschlecht.mann" not in [c.code for c in t["merkmal_l2"].rows.categories]
+    assert count(t["merkmal_l2"], "geschlecht.mann") == 0  # listed although no case has it
     assert count(t["merkmal_mehrfach"], "mehrere") == 6
     assert count(t["merkmal_mehrfach"], "eines") == 24
     assert count(t["lebensbereich"], "arbeit") == 18 and count(t["lebensbereich"], "bildung") == 12
@@ -96,12 +97,48 @@ def test_closed_case_tables(store: Store) -> None:
     assert count(t["kanal"], "telefon") == 20
 
 
-def test_coarse_gender_and_present_kreise_only(store: Store) -> None:
+def test_coarse_gender_and_every_kreis(store: Store) -> None:
     a, _ = _fixed(store)
     t = _tables(_aggregate(store, "2026", [a]))
     assert count(t["geschlecht"], "weiblich") == 20 and count(t["geschlecht"], "weitere") == 10
-    assert [c.code for c in t["kreis"].rows.categories] == ["05111", "05315", "ohne_angabe"]
-    assert count(t["kreis"], "05315") == 25
+    codes = [c.code for c in t["kreis"].rows.categories]
+    assert {"05111", "05315", "05116"} <= set(codes) and codes[-1] == "ohne_angabe"
+    assert count(t["kreis"], "05315") == 25 and count(t["kreis"], "05116") == 0
+
+
+def test_fixed_shape_every_vocabulary_row_in_every_period(store: Store) -> None:
+    """Issue 10: the rows of a table are the vocabulary's, never the codes that occur.
+
+    A level-2 row absent from one period's table would tell a reader that none of its cases
+    fell in that period; so every level-1 and level-2 term and every Kreis is a row, in a
+    quarter without cases as in the year, and a level-2 row names its parent.
+    """
+    a, _ = _fixed(store)
+    with store.sessions() as session:
+        vocab = {
+            (v, lvl): [c for (c,) in session.execute(text(
+                "SELECT code FROM vocab_terms WHERE vocabulary = :v AND level = :l "
+                "AND office_id IS NULL"), {"v": v, "l": lvl})]
+            for v, lvl in (("merkmal", 2), ("lebensbereich", 2), ("kreis", 1),
+                           ("merkmal", 1), ("lebensbereich", 1))
+        }  # fmt: skip
+    shapes = []
+    for period in ("2026", "2026-Q1", "2026-Q4", "2024-Q2"):
+        t = _tables(_aggregate(store, period, [a]))
+        for key, vocabulary, level in (("merkmal_l2", "merkmal", 2),
+                                       ("lebensbereich_l2", "lebensbereich", 2),
+                                       ("kreis", "kreis", 1), ("merkmal", "merkmal", 1),
+                                       ("lebensbereich", "lebensbereich", 1)):  # fmt: skip
+            codes = {c.code for c in t[key].rows.categories}
+            assert set(vocab[(vocabulary, level)]) <= codes, (period, key)
+        shapes.append({k: [c.code for c in v.rows.categories] for k, v in t.items()
+                       if k != "quartal"})  # fmt: skip
+    for shape in shapes[1:]:  # the same rows in every period (quarters are the period's)
+        assert shape == shapes[0], [k for k in shape if shape[k] != shapes[0].get(k)]
+    l2 = {c.code: c.label for c in t["merkmal_l2"].rows.categories}
+    islam = l2["religion_weltanschauung.islam"]
+    assert islam.de == "Religion/Weltanschauung: Islam"
+    assert islam.en.endswith(": Islam") and islam.en != "Islam"
 
 
 def test_every_table_the_layout_names_exists_once(store: Store) -> None:

@@ -22,7 +22,7 @@ from fallstelle.reports.report_views import (
     funding_view,
 )
 from fallstelle.reports.tables import Axis, Category, Label, one_way
-from fallstelle.reports.viewmodel import SOFT_HYPHEN, de_change, soft_hyphenate, table_view
+from fallstelle.reports.viewmodel import de_change, table_view
 from tests.reports.pdf_helpers import CANARY_VALUE, META, small_release
 
 LEAVES = (str, bool, int, type(None))
@@ -157,10 +157,3 @@ def test_chart_svg_is_static_and_escaped() -> None:
     assert re.findall(r"https?://[^\"]+", svg) == ["http://www.w3.org/2000/svg"]
     assert svg.count("<rect") == 1  # the hidden value draws no bar
     assert ">.</text>" in svg
-
-
-def test_soft_hyphens_only_in_long_words() -> None:
-    assert soft_hyphenate("Arbeit") == "Arbeit"
-    text = soft_hyphenate("Güter und Dienstleistungen")
-    assert text.replace(SOFT_HYPHEN, "") == "Güter und Dienstleistungen"
-    assert text.split(" ")[-1].split(SOFT_HYPHEN)[0] == "Dienst"
