@@ -1,0 +1,38 @@
+"""Indexes for the case list and the dashboard at 100,000 cases (issue 15).
+
+The list's default order (newest first, then case number, then id) and its status filter
+read an index in order instead of sorting every visible case; the dashboard finds a
+counsellor's open cases by lead and status. ``(office_id, status)`` is a prefix of the new
+``(office_id, status, opened_on, …)`` and goes.
+
+Revision ID: 0019
+Revises: 0016
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0019"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+OPENED = ["opened_on", "case_number", "id"]
+
+
+def upgrade() -> None:
+    op.create_index("ix_cases_office_id_opened_on", "cases", ["office_id", *OPENED])
+    op.create_index(
+        "ix_cases_office_id_status_opened_on", "cases", ["office_id", "status", *OPENED]
+    )
+    op.drop_index("ix_cases_office_id_status", table_name="cases")
+    op.create_index("ix_cases_lead_counsellor_id_status", "cases", ["lead_counsellor_id", "status"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_cases_lead_counsellor_id_status", table_name="cases")
+    op.create_index("ix_cases_office_id_status", "cases", ["office_id", "status"])
+    op.drop_index("ix_cases_office_id_status_opened_on", table_name="cases")
+    op.drop_index("ix_cases_office_id_opened_on", table_name="cases")
