@@ -38,13 +38,14 @@ def _walk(store: Store, world: World, order: str, per_page: int) -> list[uuid.UU
     seen: list[uuid.UUID] = []
     after = None
     with store.sessions() as session:
-        while True:
+        for _ in range(20):  # a cursor that does not move on would loop: fail instead
             page = listing.list_cases(session, world.alice, order=order, per_page=per_page,
                                       after=after)  # fmt: skip
             seen += [c.id for c in page.items]
             if page.after is None:
                 return seen
             after = page.after
+    raise AssertionError(f"more than 20 pages: {len(seen)} rows")
 
 
 @pytest.mark.parametrize("order", sorted(listing.ORDERS))
