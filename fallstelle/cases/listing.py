@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from fallstelle.auth.actor import Actor
@@ -152,7 +152,9 @@ def _filtered(actor: Actor, filters: Filters) -> Select[tuple[object, ...]]:
     if filters.counsellor_id is not None:
         who = filters.counsellor_id
         shares = select(CaseCounsellor.case_id).where(CaseCounsellor.user_id == who)
-        query = query.where((Case.lead_counsellor_id == who) | Case.id.in_(shares))
+        led = select(Case.id).where(Case.lead_counsellor_id == who)
+        # One id set from two indexes: "lead = x OR id IN shares" walked every visible case.
+        query = query.where(Case.id.in_(union_all(led, shares)))
     if filters.year is not None:
         first, last = dt.date(filters.year, 1, 1), dt.date(filters.year, 12, 31)
         query = query.where(Case.opened_on >= first, Case.opened_on <= last)

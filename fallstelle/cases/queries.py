@@ -15,8 +15,8 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
@@ -158,30 +158,42 @@ def dashboard(session: Session, actor: Actor, on: dt.date | None = None) -> Dash
     """Return the actor's newest open cases, the soonest deadlines of the next 14 days and
     overdue ones, and the soonest follow-ups due, among the cases the actor leads or shares.
 
-    Bounded (issue 15): three queries of at most 50, 25 and 25 rows of clear columns
-    however many cases the counsellor has; the task list (``cases.due``) opens at most 25.
+    Bounded (issue 15): each list is two queries of at most 50 / 25 rows of clear columns —
+    the cases the actor leads (read in order from an index on the lead and the date) and
+    those shared with them — merged here, however many cases the counsellor has; the task
+    list (``cases.due``) opens at most 25.
 
     Raises:
         NotAllowed: the actor may not read cases.
     """
     access.require(session, actor, Permission.CASE_READ, "case.dashboard")
     on = on or today()
-    shares = select(CaseCounsellor.case_id).where(CaseCounsellor.user_id == actor.user_id)
-    mine = select(*SUMMARY_COLUMNS).where(
-        access.visible_clause(actor),
-        Case.status.in_(OPEN_STATUSES),
-        (Case.lead_counsellor_id == actor.user_id) | Case.id.in_(shares),
-    )
-    my_open = mine.order_by(Case.opened_on.desc(), Case.case_number.desc()).limit(MY_OPEN)
-    soon = mine.where(Case.next_deadline_on <= on + dt.timedelta(days=SOON_DAYS))
-    due = mine.where(Case.next_follow_up_on <= on)
+    soon = on + dt.timedelta(days=SOON_DAYS)
     board = Dashboard(
-        _summaries(session, my_open),
-        _summaries(session, soon.order_by(Case.next_deadline_on, Case.id).limit(DUE_CASES)),
-        _summaries(session, due.order_by(Case.next_follow_up_on, Case.id).limit(DUE_CASES)),
-    )
+        _mine(session, actor, Case.opened_on.is_not(None), MY_OPEN, Case.opened_on, newest=True),
+        _mine(session, actor, Case.next_deadline_on <= soon, DUE_CASES, Case.next_deadline_on),
+        _mine(session, actor, Case.next_follow_up_on <= on, DUE_CASES, Case.next_follow_up_on),
+    )  # fmt: skip
     access.audit(session, actor, "case.dashboard")
     return board
+
+
+def _mine(
+    session: Session, actor: Actor, where: ColumnElement[bool], limit: int,
+    by: InstrumentedAttribute[dt.date | None], *, newest: bool = False,
+) -> list[CaseSummary]:  # fmt: skip
+    """The first ``limit`` open cases the actor leads or shares, by the date ``by`` (the
+    case number and id break ties), soonest or ``newest`` first."""
+    shares = select(CaseCounsellor.case_id).where(CaseCounsellor.user_id == actor.user_id)
+    base = select(*SUMMARY_COLUMNS).where(
+        access.visible_clause(actor), Case.status.in_(OPEN_STATUSES), where
+    )
+    order = [c.desc() if newest else c.asc() for c in (by, Case.case_number, Case.id)]
+    led = base.where(Case.lead_counsellor_id == actor.user_id).order_by(*order).limit(limit)
+    shared = base.where(Case.id.in_(shares), Case.lead_counsellor_id != actor.user_id)
+    rows = [*_summaries(session, led), *_summaries(session, shared.order_by(*order).limit(limit))]
+    rows.sort(key=lambda r: (getattr(r, by.key), r.case_number, r.id), reverse=newest)
+    return rows[:limit]
 
 
 def case_numbers(session: Session, actor: Actor, ids: list[str]) -> dict[str, str]:

@@ -116,7 +116,7 @@ def test_list_and_dashboard_run_a_fixed_number_of_statements(store: Store, world
     _make(store, world, 2)
     few = len(_statements(store, both))
     _make(store, world, 8)
-    assert len(_statements(store, both)) == few <= 8
+    assert len(_statements(store, both)) == few <= 10  # 2 for the list, 6 for the dashboard, …
 
 
 def test_the_first_list_page_reads_an_index_in_order(store: Store, world: World) -> None:

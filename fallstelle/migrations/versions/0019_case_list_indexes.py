@@ -1,9 +1,10 @@
 """Indexes for the case list and the dashboard at 100,000 cases (issue 15).
 
 The list's default order (newest first, then case number, then id) and its status filter
-read an index in order instead of sorting every visible case; the dashboard finds a
-counsellor's open cases by lead and status. ``(office_id, status)`` is a prefix of the new
-``(office_id, status, opened_on, …)`` and goes.
+read an index in order instead of sorting every visible case; the dashboard reads a
+counsellor's newest cases, soonest deadlines and follow-ups from indexes on the lead and the
+date; the retention warning reads a range of (office, status, closed_on).
+``(office_id, status)`` is a prefix of the new ``(office_id, status, opened_on, …)`` and goes.
 
 Revision ID: 0019
 Revises: 0016
@@ -20,6 +21,7 @@ branch_labels = None
 depends_on = None
 
 OPENED = ["opened_on", "case_number", "id"]
+LEAD = ["opened_on", "next_deadline_on", "next_follow_up_on"]
 
 
 def upgrade() -> None:
@@ -28,11 +30,19 @@ def upgrade() -> None:
         "ix_cases_office_id_status_opened_on", "cases", ["office_id", "status", *OPENED]
     )
     op.drop_index("ix_cases_office_id_status", table_name="cases")
-    op.create_index("ix_cases_lead_counsellor_id_status", "cases", ["lead_counsellor_id", "status"])
+    for column in LEAD:
+        op.create_index(
+            f"ix_cases_lead_counsellor_id_{column}", "cases", ["lead_counsellor_id", column]
+        )
+    op.create_index(
+        "ix_cases_office_id_status_closed_on", "cases", ["office_id", "status", "closed_on"]
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_cases_lead_counsellor_id_status", table_name="cases")
+    op.drop_index("ix_cases_office_id_status_closed_on", table_name="cases")
+    for column in LEAD:
+        op.drop_index(f"ix_cases_lead_counsellor_id_{column}", table_name="cases")
     op.create_index("ix_cases_office_id_status", "cases", ["office_id", "status"])
     op.drop_index("ix_cases_office_id_status_opened_on", table_name="cases")
     op.drop_index("ix_cases_office_id_opened_on", table_name="cases")
