@@ -67,8 +67,9 @@ def main() -> None:
                 session, actor, filters=listing.Filters(counsellor_id=actor.user_id))),
             ("list, Kreis (refused)", lambda: listing.list_cases(
                 session, actor, store.keys, listing.Filters(kreis=kreis))),
-            ("list, Kreis + status", lambda: listing.list_cases(
-                session, actor, store.keys, listing.Filters(kreis=kreis, status="anfrage"))),
+            ("list, Kreis+status+year", lambda: listing.list_cases(
+                session, actor, store.keys,
+                listing.Filters(kreis=kreis, status="anfrage", year=today().year))),
             ("dashboard", lambda: queries.dashboard(session, actor)),
             ("retention warning", lambda: retention.upcoming(session, actor, today(), limit=10)),
             ("retention count", lambda: retention.count_upcoming(session, actor, today())),

@@ -192,7 +192,7 @@ def count_upcoming(session: Session, actor: Actor, on: dt.date, days: int = WARN
     """How many deletions :func:`upcoming` would list without a limit."""
     policies, until = all_periods(session), on + dt.timedelta(days=days)
     queries = [q for w in ("identifying", "case") for q in _actor_due(policies, until, w, actor)]
-    return sum(session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    return sum(session.scalar(q.with_only_columns(func.count())) or 0
                for q in queries) if actor.can(Permission.CASE_READ) else 0  # fmt: skip
 
 
