@@ -61,6 +61,7 @@ class Case(Base):
               "case_number", "id"),
         Index("ix_cases_office_id_status_closed_on", "office_id", "status", "closed_on",
               "legal_hold", "identifying_removed_on", "lead_counsellor_id", "id"),
+        Index("ix_cases_office_id_last_contact_on", "office_id", "last_contact_on"),
         Index("ix_cases_lead_counsellor_id_opened_on", "lead_counsellor_id", "opened_on"),
         Index("ix_cases_lead_counsellor_id_next_deadline_on", "lead_counsellor_id",
               "next_deadline_on"),

@@ -1,6 +1,7 @@
 """Indexes for the case list and the dashboard at 100,000 cases (issue 15).
 
-The list's default order (newest first, then case number, then id) and its status filter
+The list's default order (newest first, then case number, then id), the order by last
+contact and the status filter
 read an index in order instead of sorting every visible case; the dashboard reads a
 counsellor's newest cases, soonest deadlines and follow-ups from indexes on the lead and the
 date; the retention warning counts a range of (office, status, closed_on, …) in the index.
@@ -41,10 +42,12 @@ def upgrade() -> None:
             f"ix_cases_lead_counsellor_id_{column}", "cases", ["lead_counsellor_id", column]
         )
     op.create_index("ix_cases_office_id_status_closed_on", "cases", ["office_id", *CLOSED])
+    op.create_index("ix_cases_office_id_last_contact_on", "cases", ["office_id", "last_contact_on"])
     op.execute("ANALYZE")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_office_id_last_contact_on", table_name="cases")
     op.drop_index("ix_cases_office_id_status_closed_on", table_name="cases")
     for column in LEAD:
         op.drop_index(f"ix_cases_lead_counsellor_id_{column}", table_name="cases")
