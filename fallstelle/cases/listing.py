@@ -23,6 +23,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -145,7 +146,7 @@ def _beyond(keys: Sequence[Key], values: Sequence[object], backwards: bool) -> C
     return and_(first.column <= value if down else first.column >= value, or_(*parts))
 
 
-def _filtered(actor: Actor, filters: Filters) -> Select[tuple[object, ...]]:
+def _filtered(actor: Actor, filters: Filters) -> Select[Any]:
     query = select(*SUMMARY_COLUMNS).where(access.visible_clause(actor))
     if filters.status is not None:
         query = query.where(Case.status == filters.status)
@@ -167,7 +168,7 @@ def _filtered(actor: Actor, filters: Filters) -> Select[tuple[object, ...]]:
     return query
 
 
-def _count(session: Session, query: Select[tuple[object, ...]], cap: int) -> int:
+def _count(session: Session, query: Select[Any], cap: int) -> int:
     """How many rows ``query`` has, counted up to ``cap + 1``."""
     limited = query.with_only_columns(Case.id).limit(cap + 1).subquery()
     return session.scalar(select(func.count()).select_from(limited)) or 0
@@ -231,7 +232,7 @@ class _Walk:
     keys: KeyMaterial | None
     kreis: str | None
     order: str
-    query: Select[tuple[object, ...]]
+    query: Select[Any]
 
     def _rows(self, values: list[object] | None, backwards: bool, n: int) -> list[CaseSummary]:
         keys = ORDERS[self.order]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -65,7 +66,7 @@ def _visible(actor: Actor) -> Select[tuple[Case]]:
     return select(Case).where(access.visible_clause(actor))
 
 
-def _summaries(session: Session, query: Select[tuple[object, ...]]) -> list[CaseSummary]:
+def _summaries(session: Session, query: Select[Any]) -> list[CaseSummary]:
     return [CaseSummary(*row) for row in session.execute(query)]
 
 
