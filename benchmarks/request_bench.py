@@ -131,12 +131,21 @@ with store.sessions() as s, s.begin():
     return [tuple(line.split()) for line in out.splitlines()]  # type: ignore[misc]
 
 
-def case_ids(client: Client, pages: int) -> list[str]:
+NEXT = re.compile(r'href="(/faelle\?[^"]*)" rel="next"')
+
+
+def list_pages(client: Client, pages: int) -> tuple[list[str], list[str]]:
+    """The first ``pages`` pages of the case list (following its "next" links: keyset
+    cursors), and the case ids they show."""
     found: list[str] = []
-    for page in range(1, pages + 1):
-        _, _, text = client.request("GET", f"/faelle?seite={page}")
+    paths = ["/faelle"]
+    while True:
+        _, _, text = client.request("GET", paths[-1])
         found += re.findall(r'href="/faelle/([0-9a-f-]{36})"', text)
-    return sorted(set(found))
+        following = NEXT.search(text)
+        if following is None or len(paths) == pages:
+            return paths, sorted(set(found))
+        paths.append(following.group(1).replace("&amp;", "&"))
 
 
 def wait_ready(port: int, process: subprocess.Popen[bytes], path: str = "/health") -> None:
@@ -245,12 +254,12 @@ def main() -> None:
         clients = [Client(port) for _ in range(CLIENTS)]
         for client, (name, secret) in zip(clients, accounts, strict=True):
             client.sign_in(name, secret)
-        ids = case_ids(clients[0], 10)
+        list_paths, ids = list_pages(clients[0], 20)
         pages = [f"/faelle/{i}" for i in ids]
         print(f"cases: {options.cases:,}; database: {options.database_url or 'SQLite'}")
         print("single client, 200 requests each (ms):")
         for label, paths in (
-            ("case list", [f"/faelle?seite={p}" for p in range(1, 21)]),
+            ("case list", list_paths),
             ("dashboard", ["/"]),
             ("case page", pages),
         ):

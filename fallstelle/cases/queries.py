@@ -1,5 +1,6 @@
-"""Lists of cases: the case list, search, and the counsellor's dashboard.
+"""Lists of cases: the summary row, search, and the counsellor's dashboard.
 
+The case list itself (filters, keyset pages, the Kreis filter) is ``cases.listing``.
 Imports SQLAlchemy, ``keyfiles``, ``auth`` and the case room's modules. Lists show only clear
 workflow columns (case number, status, counsellor, dates) — no names, nothing decrypted —
 and always pass through ``access.visible_clause``. The search by a person's name, phone or
@@ -13,28 +14,23 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import access, sealing
 from fallstelle.cases.errors import CaseKeyRefused, Invalid
-from fallstelle.cases.models import OPEN_STATUSES, STATUSES, Case, CaseCounsellor, CaseIdentity
+from fallstelle.cases.models import OPEN_STATUSES, Case, CaseCounsellor, CaseIdentity
 from fallstelle.cases.sections import Identity
 from fallstelle.clock import today
 from fallstelle.keyfiles import KeyMaterial
 
-PER_PAGE = 50
 SOON_DAYS = 14
-# Sort orders of the case list; the case number breaks ties, so pages never overlap.
-ORDERS = {
-    "opened": (Case.opened_on.desc(), Case.case_number.desc()),
-    "number": (Case.case_number.desc(),),
-    "deadline": (Case.next_deadline_on.is_(None), Case.next_deadline_on, Case.case_number),
-    "contact": (Case.last_contact_on.is_(None), Case.last_contact_on.desc(), Case.case_number),
-}
+MY_OPEN = 50  # the home page's "my open cases"; the case list ("only my cases") has them all
+DUE_CASES = 25  # as many as the task list opens (``due.MAX_CASES``)
 
 
 @dataclass(frozen=True)
@@ -54,79 +50,24 @@ class CaseSummary:
 
     @classmethod
     def of(cls, case: Case) -> CaseSummary:
-        return cls(
-            case.id, case.case_number, case.office_id, case.status, case.lead_counsellor_id,
-            case.opened_on, case.closed_on, case.next_deadline_on, case.next_follow_up_on,
-            case.last_contact_on,
-        )  # fmt: skip
+        return cls(*(getattr(case, column.key) for column in SUMMARY_COLUMNS))
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[CaseSummary]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+#: The clear columns of a :class:`CaseSummary`, in its order: lists select these, never the
+#: whole row (its wrapped key and encrypted payload would travel through every sort).
+SUMMARY_COLUMNS = (
+    Case.id, Case.case_number, Case.office_id, Case.status, Case.lead_counsellor_id,
+    Case.opened_on, Case.closed_on, Case.next_deadline_on, Case.next_follow_up_on,
+    Case.last_contact_on,
+)  # fmt: skip
 
 
 def _visible(actor: Actor) -> Select[tuple[Case]]:
     return select(Case).where(access.visible_clause(actor))
 
 
-def list_cases(
-    session: Session,
-    actor: Actor,
-    *,
-    status: str | None = None,
-    counsellor_id: str | None = None,
-    year: int | None = None,
-    overdue_on: dt.date | None = None,
-    order: str = "opened",
-    page: int = 1,
-    per_page: int = PER_PAGE,
-) -> Page:
-    """Return one page of the cases the actor may see, newest first (or as ``order`` says:
-    one of :data:`ORDERS`); ``overdue_on``: only open cases whose deadline or follow-up is
-    before that day.
-
-    Raises:
-        NotAllowed: the actor may not read cases.
-        Invalid: unknown status or order, page below 1.
-    """
-    access.require(session, actor, Permission.CASE_READ, "case.list")
-    if status is not None and status not in STATUSES:
-        raise Invalid("status", "choice")
-    if page < 1 or not 1 <= per_page <= 200:
-        raise Invalid("page", "range")
-    if order not in ORDERS:
-        raise Invalid("order", "choice")
-    query = _visible(actor)
-    if status is not None:
-        query = query.where(Case.status == status)
-    if counsellor_id is not None:
-        shares = select(CaseCounsellor.case_id).where(CaseCounsellor.user_id == counsellor_id)
-        query = query.where((Case.lead_counsellor_id == counsellor_id) | Case.id.in_(shares))
-    if year is not None:
-        query = query.where(
-            Case.opened_on >= dt.date(year, 1, 1), Case.opened_on <= dt.date(year, 12, 31)
-        )
-    if overdue_on is not None:
-        query = query.where(
-            Case.status.in_(OPEN_STATUSES),
-            (Case.next_deadline_on < overdue_on) | (Case.next_follow_up_on < overdue_on),
-        )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(*ORDERS[order])
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    access.audit(session, actor, "case.list")
-    return Page([CaseSummary.of(c) for c in rows], total, page, per_page)
+def _summaries(session: Session, query: Select[Any]) -> list[CaseSummary]:
+    return [CaseSummary(*row) for row in session.execute(query)]
 
 
 def find_by_number(session: Session, actor: Actor, case_number: str) -> list[CaseSummary]:
@@ -206,42 +147,56 @@ def search_person(
 
 @dataclass(frozen=True)
 class Dashboard:
-    my_open: list[CaseSummary]
-    deadlines: list[CaseSummary]  # next deadline within SOON_DAYS or overdue, soonest first
-    follow_ups: list[CaseSummary]  # follow-up due today or earlier
+    my_open: list[CaseSummary]  # the newest MY_OPEN
+    deadlines: list[CaseSummary]  # next deadline within SOON_DAYS or overdue: the soonest 25
+    follow_ups: list[CaseSummary]  # follow-up due today or earlier: the soonest 25
 
     def overdue(self, summary: CaseSummary, on: dt.date) -> bool:
         return summary.next_deadline_on is not None and summary.next_deadline_on < on
 
 
 def dashboard(session: Session, actor: Actor, on: dt.date | None = None) -> Dashboard:
-    """Return the actor's open cases, the deadlines of the next 14 days and overdue ones,
-    and the follow-ups due, among the cases the actor leads or shares.
+    """Return the actor's newest open cases, the soonest deadlines of the next 14 days and
+    overdue ones, and the soonest follow-ups due, among the cases the actor leads or shares.
+
+    Bounded (issue 15): each list is two queries of at most 50 / 25 rows of clear columns —
+    the cases the actor leads (read in order from an index on the lead and the date) and
+    those shared with them — merged here, however many cases the counsellor has; the task
+    list (``cases.due``) opens at most 25.
 
     Raises:
         NotAllowed: the actor may not read cases.
     """
     access.require(session, actor, Permission.CASE_READ, "case.dashboard")
     on = on or today()
-    shares = select(CaseCounsellor.case_id).where(CaseCounsellor.user_id == actor.user_id)
-    mine = _visible(actor).where(
-        Case.status.in_(OPEN_STATUSES),
-        (Case.lead_counsellor_id == actor.user_id) | Case.id.in_(shares),
-    )
-    my_open = session.scalars(mine.order_by(Case.opened_on.desc()).limit(200))
-    soon = session.scalars(
-        mine.where(Case.next_deadline_on <= on + dt.timedelta(days=SOON_DAYS)).order_by(
-            Case.next_deadline_on
-        )
-    )
-    due = session.scalars(mine.where(Case.next_follow_up_on <= on).order_by(Case.next_follow_up_on))
+    soon = on + dt.timedelta(days=SOON_DAYS)
     board = Dashboard(
-        [CaseSummary.of(c) for c in my_open],
-        [CaseSummary.of(c) for c in soon],
-        [CaseSummary.of(c) for c in due],
-    )
+        _mine(session, actor, Case.opened_on.is_not(None), MY_OPEN, Case.opened_on, newest=True),
+        _mine(session, actor, Case.next_deadline_on <= soon, DUE_CASES, Case.next_deadline_on),
+        _mine(session, actor, Case.next_follow_up_on <= on, DUE_CASES, Case.next_follow_up_on),
+    )  # fmt: skip
     access.audit(session, actor, "case.dashboard")
     return board
+
+
+def _mine(
+    session: Session, actor: Actor, where: ColumnElement[bool], limit: int,
+    by: InstrumentedAttribute[dt.date | None], *, newest: bool = False,
+) -> list[CaseSummary]:  # fmt: skip
+    """The first ``limit`` open cases the actor leads or shares, by the date ``by`` (the
+    case number and id break ties), soonest or ``newest`` first."""
+    shares = select(CaseCounsellor.case_id).where(CaseCounsellor.user_id == actor.user_id)
+    order = [c.desc() if newest else c.asc() for c in (by, Case.case_number, Case.id)]
+    # First the ids, in order from the index (lead, date) or from the shares, then the rows
+    # if visible: asked in one query, SQLite walked the office's index (ORDER BY matches it).
+    ids = select(Case.id).where(Case.status.in_(OPEN_STATUSES), where).order_by(*order).limit(limit)
+    led = ids.where(Case.lead_counsellor_id == actor.user_id)
+    shared = ids.where(Case.id.in_(shares), Case.lead_counsellor_id != actor.user_id)
+    visible = select(*SUMMARY_COLUMNS).where(access.visible_clause(actor))
+    rows = [*_summaries(session, visible.where(Case.id.in_(led))),
+            *_summaries(session, visible.where(Case.id.in_(shared)))]  # fmt: skip
+    rows.sort(key=lambda r: (getattr(r, by.key), r.case_number, r.id), reverse=newest)
+    return rows[:limit]
 
 
 def case_numbers(session: Session, actor: Actor, ids: list[str]) -> dict[str, str]:

@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from fallstelle import crypto
@@ -148,9 +148,7 @@ def _earliest_closing(periods: Periods, on: dt.date, what: str) -> dt.date:
     return dt.date(on.year - periods.case_years - 1, 12, 31)
 
 
-def _due_clause(
-    policies: dict[int, Periods], on: dt.date, what: str
-) -> ColumnElement[bool]:
+def _due_clause(policies: dict[int, Periods], on: dt.date, what: str) -> ColumnElement[bool]:
     """Closed cases of any office whose ``what`` is due on or before ``on``."""
     known = list(policies)
     parts = [
@@ -165,35 +163,37 @@ def _due_clause(
     return clause
 
 
+def _actor_due(policies: dict[int, Periods], until: dt.date, what: str, actor: Actor) -> list:  # type: ignore[type-arg]
+    """Per office of the actor, a range on (office, status, closed_on) — not an OR (issue 15)."""
+    return [select(Case.id, Case.case_number, Case.office_id, Case.closed_on).where(
+        Case.office_id == o, Case.status == "abgeschlossen", Case.legal_hold.is_(False),
+        Case.closed_on <= _earliest_closing(policies.get(o, Periods()), until, what),
+        Case.identifying_removed_on.is_(None) if what == "identifying" else true(),
+        access.visible_clause(actor)) for o in sorted(actor.office_ids)]  # fmt: skip
+
+
 def upcoming(session: Session, actor: Actor, on: dt.date, days: int = WARN_DAYS,
              limit: int | None = None) -> list[Upcoming]:  # fmt: skip
     """Deletions of the actor's cases due within ``days``, soonest first, at most ``limit``."""
     if not actor.can(Permission.CASE_READ):
         return []
-    policies, until = all_periods(session), on + dt.timedelta(days=days)
-    found: list[Upcoming] = []
+    policies, until, found = all_periods(session), on + dt.timedelta(days=days), []
     for what in ("identifying", "case"):
-        rows = session.execute(
-            select(Case.id, Case.case_number, Case.office_id, Case.closed_on)
-            .where(_due_clause(policies, until, what), access.visible_clause(actor))
-            .order_by(Case.closed_on, Case.case_number)
-            .limit(limit)
-        )
-        for case_id, number, office_id, closed in rows:
-            p = policies.get(office_id, Periods())
-            when = identifying_due(closed, p) if what == "identifying" else case_due(closed, p)
-            found.append(Upcoming(case_id, number, what, max(when, on)))
+        for query in _actor_due(policies, until, what, actor):
+            rows = session.execute(query.order_by(Case.closed_on, Case.case_number).limit(limit))
+            for case_id, number, office_id, closed in rows:
+                p = policies.get(office_id, Periods())
+                when = identifying_due(closed, p) if what == "identifying" else case_due(closed, p)
+                found.append(Upcoming(case_id, number, what, max(when, on)))
     return sorted(found, key=lambda u: (u.on, u.case_number))[:limit]
 
 
 def count_upcoming(session: Session, actor: Actor, on: dt.date, days: int = WARN_DAYS) -> int:
     """How many deletions :func:`upcoming` would list without a limit."""
-    if not actor.can(Permission.CASE_READ):
-        return 0
     policies, until = all_periods(session), on + dt.timedelta(days=days)
-    count = select(func.count(Case.id)).where(access.visible_clause(actor))
-    return sum(session.scalar(count.where(_due_clause(policies, until, w))) or 0
-               for w in ("identifying", "case"))  # fmt: skip
+    queries = [q for w in ("identifying", "case") for q in _actor_due(policies, until, w, actor)]
+    return sum(session.scalar(q.with_only_columns(func.count())) or 0
+               for q in queries) if actor.can(Permission.CASE_READ) else 0  # fmt: skip
 
 
 def due(session: Session, on: dt.date) -> tuple[list[uuid.UUID], list[uuid.UUID]]:

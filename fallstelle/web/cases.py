@@ -27,8 +27,8 @@ from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import due as due_list
+from fallstelle.cases import listing, queries, service
 from fallstelle.cases import page as case_page
-from fallstelle.cases import queries, service
 from fallstelle.cases.errors import Invalid
 from fallstelle.cases.models import STATUSES
 from fallstelle.cases.sections import CaseDetails, Identity, Incident, Person
@@ -52,27 +52,39 @@ ORDER_WORDS = {"eroeffnet": "opened", "nummer": "number", "frist": "deadline", "
 @bp.get("")
 @require(Permission.CASE_READ)
 def index() -> Page:
-    """The case list: filters (status, counsellor, mine, overdue, year) and order as GET."""
+    """The case list: filters (status, counsellor, mine, overdue, year, Kreis) and order as
+    GET; the page as a cursor (``nach`` / ``vor``: the row it starts after or ends before)."""
     ctx = context()
     actor = ctx.require_actor()
-    status = request.args.get("status") or None
-    counsellor = request.args.get("berater") or None
-    if request.args.get("meine"):
-        counsellor = actor.user_id
-    year = request.args.get("jahr", type=int)
-    if status is not None and status not in STATUSES:
-        status = None
-    page = queries.list_cases(
-        ctx.session, actor, status=status, counsellor_id=counsellor, year=year,
-        overdue_on=today() if request.args.get("ueberfaellig") else None,
-        order=ORDER_WORDS.get(request.args.get("sortierung", ""), "opened"),
-        page=max(request.args.get("seite", 1, type=int) or 1, 1),
+    args = request.args
+    status = args.get("status") or None
+    counsellor = actor.user_id if args.get("meine") else args.get("berater") or None
+    offices = sorted(actor.office_ids)
+    words = vocab.load(ctx.session, offices[0]) if offices else None
+    kreis = args.get("kreis") or None
+    if kreis is not None and (words is None or not words.known("kreis", kreis)):
+        kreis = None
+    filters = listing.Filters(
+        status=status if status in STATUSES else None, counsellor_id=counsellor,
+        year=args.get("jahr", type=int), kreis=kreis,
+        overdue_on=today() if args.get("ueberfaellig") else None,
     )  # fmt: skip
+    order = ORDER_WORDS.get(args.get("sortierung", ""), "opened")
+    try:
+        page = listing.list_cases(ctx.session, actor, ctx.keys, filters, order=order,
+                                  after=args.get("nach"), before=args.get("vor"))  # fmt: skip
+    except Invalid:  # a cursor from an older link: start at the first page
+        page = listing.list_cases(ctx.session, actor, ctx.keys, filters, order=order)
     names = accounts.staff_names(ctx.session, actor, actor.office_ids)
-    query = {k: v for k, v in request.args.items() if k != "seite"}
+    query = {k: v for k, v in args.items() if k not in ("nach", "vor", "seite")}
+    kreise = words.choices("kreis", select_locale()) if words else []
     return render_template("cases/list.html", page=page, names=names, statuses=STATUSES,
-                           query=query, search=SearchForm(), years=_years(),
-                           orders=ORDER_WORDS)  # fmt: skip
+                           query=query, search=SearchForm(), years=_years(), kreise=kreise,
+                           orders=ORDER_WORDS, caps=CAPS)  # fmt: skip
+
+
+CAPS = {"kreis": f"{listing.KREIS_CAP:,}".replace(",", "."),
+        "count": f"{listing.COUNT_CAP:,}".replace(",", ".")}  # fmt: skip
 
 
 def _years() -> list[int]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from fallstelle.audit.models import AuditEvent
 from fallstelle.auth.actor import Actor
-from fallstelle.cases import entries, queries, service
+from fallstelle.cases import entries, listing, queries, service
 from fallstelle.cases.errors import CaseNotFound, NotAllowed
 from fallstelle.cases.sections import Contact
 from fallstelle.store import Store
@@ -26,7 +26,7 @@ def test_management_auditor_and_admin_never_open_a_case(
         with pytest.raises(NotAllowed):
             service.get_case(session, actor, store.keys, case_id)
         with pytest.raises(NotAllowed):
-            queries.list_cases(session, actor)
+            listing.list_cases(session, actor)
         with pytest.raises(NotAllowed):
             queries.search_person(session, actor, store.keys, "surname", "Yilmaz")
         with pytest.raises(NotAllowed):
@@ -59,7 +59,7 @@ def test_a_counsellor_of_another_office_gets_not_found(store: Store, world: Worl
             service.update_details(
                 session, world.bert, store.keys, case_id, version, short_form(1).details
             )
-        assert queries.list_cases(session, world.bert).total == 0
+        assert listing.list_cases(session, world.bert).total == 0
         assert queries.find_by_number(session, world.bert, "2026-0001") == []
         assert queries.search_person(session, world.bert, store.keys, "surname", "Yilmaz") == []
         with pytest.raises(NotAllowed):
@@ -70,7 +70,7 @@ def test_office_policy_lets_colleagues_see_every_case(store: Store, world: World
     case_id, _ = create(store, world.alice)
     with store.sessions() as session:
         assert service.get_case(session, world.anton, store.keys, case_id).case.id == case_id
-        assert queries.list_cases(session, world.anton).total == 1
+        assert listing.list_cases(session, world.anton).total == 1
 
 
 def test_own_policy_shows_only_led_or_shared_cases(store: Store, world: World) -> None:
@@ -82,7 +82,7 @@ def test_own_policy_shows_only_led_or_shared_cases(store: Store, world: World) -
         with pytest.raises(CaseNotFound):
             service.get_case(session, world.otto, store.keys, mine)
         assert service.get_case(session, world.otto, store.keys, shared).case.id == shared
-        assert [c.id for c in queries.list_cases(session, world.otto).items] == [shared]
-        assert queries.list_cases(session, world.olga).total == 2
+        assert [c.id for c in listing.list_cases(session, world.otto).items] == [shared]
+        assert listing.list_cases(session, world.olga).total == 2
         found = queries.search_person(session, world.otto, store.keys, "surname", "yilmaz")
         assert [c.id for c in found] == [shared]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from fallstelle import crypto
 from fallstelle.audit.models import AuditEvent
-from fallstelle.cases import entries, queries, sealing, service
+from fallstelle.cases import entries, listing, queries, sealing, service
 from fallstelle.cases.errors import Invalid
 from fallstelle.cases.models import CaseIdentity
 from fallstelle.cases.sections import Closure, FollowUp, Identity
@@ -70,15 +70,25 @@ def test_find_by_number_and_the_filtered_list(store: Store, world: World) -> Non
     with store.sessions() as session:
         (hit,) = queries.find_by_number(session, world.alice, " 2026-0001 ")
         assert hit.id == first and hit.status == "abgeschlossen"
-        assert queries.list_cases(session, world.alice).total == 2
-        assert queries.list_cases(session, world.alice, status="abgeschlossen").total == 1
-        by = queries.list_cases(session, world.alice, counsellor_id=world.anton.user_id)
+        assert listing.list_cases(session, world.alice).total == 2
+        assert (
+            listing.list_cases(
+                session, world.alice, filters=listing.Filters(status="abgeschlossen")
+            ).total
+            == 1
+        )
+        by = listing.list_cases(
+            session, world.alice, filters=listing.Filters(counsellor_id=world.anton.user_id)
+        )
         assert [c.case_number for c in by.items] == ["2026-0002"]
-        assert queries.list_cases(session, world.alice, year=2025).total == 0
-        page = queries.list_cases(session, world.alice, per_page=1, page=2)
-        assert (len(page.items), page.pages) == (1, 2)
+        assert (
+            listing.list_cases(session, world.alice, filters=listing.Filters(year=2025)).total == 0
+        )
+        first = listing.list_cases(session, world.alice, per_page=1)
+        page = listing.list_cases(session, world.alice, per_page=1, after=first.after)
+        assert (len(page.items), page.after, page.before is not None) == (1, None, True)
         with pytest.raises(Invalid):
-            queries.list_cases(session, world.alice, status="erfunden")
+            listing.list_cases(session, world.alice, filters=listing.Filters(status="erfunden"))
 
 
 def test_dashboard_shows_open_cases_deadlines_and_follow_ups(store: Store, world: World) -> None:

@@ -54,9 +54,20 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         UniqueConstraint("office_id", "case_number", name="uq_cases_office_id_case_number"),
-        Index("ix_cases_office_id_status", "office_id", "status"),
         Index("ix_cases_office_id_next_deadline_on", "office_id", "next_deadline_on"),
-    )
+        # The case list's order and status filter, the dashboard, the retention warning (0019).
+        Index("ix_cases_office_id_opened_on", "office_id", "opened_on", "case_number", "id"),
+        Index("ix_cases_office_id_status_opened_on", "office_id", "status", "opened_on",
+              "case_number", "id"),
+        Index("ix_cases_office_id_status_closed_on", "office_id", "status", "closed_on",
+              "legal_hold", "identifying_removed_on", "lead_counsellor_id", "id"),
+        Index("ix_cases_office_id_last_contact_on", "office_id", "last_contact_on"),
+        Index("ix_cases_lead_counsellor_id_opened_on", "lead_counsellor_id", "opened_on"),
+        Index("ix_cases_lead_counsellor_id_next_deadline_on", "lead_counsellor_id",
+              "next_deadline_on"),
+        Index("ix_cases_lead_counsellor_id_next_follow_up_on", "lead_counsellor_id",
+              "next_follow_up_on"),
+    )  # fmt: skip
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
