@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import struct
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ IDENTITIES = "case_identities"
 PAYLOAD = "payload"
 #: The fields with a blind index; never a category (ARCHITECTURE.md "Keys").
 INDEXED = ("surname", "phone", "email")
+#: The prefix blind indexes (issue 14): field → the prefix lengths indexed, shortest first.
+#: Names by letters after folding (3 and 5), phone numbers by digits (4 and 7: "0171", "030 1"
+#: say little more than a carrier or a city; 7 digits reach into the subscriber number).
+PREFIXES = {"surname": (3, 5), "phone": (4, 7)}
 BINDING_LABEL = b"fallstelle/case-binding/v1"
 
 
@@ -232,3 +237,84 @@ class BlindIndexer:
             return []
         lengths = range(crypto.BLIND_INDEX_MIN_BITS, crypto.BLIND_INDEX_MAX_BITS + 1)
         return [self._digest(field, normal, bits) for bits in lengths]
+
+
+# German letters fold to their two-letter spelling (Müller = Mueller), ı to i (Yılmaz = Yilmaz);
+# other accents are dropped after the decomposition (Şahin = Sahin, Émile = Emile).
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ı": "i"})
+
+
+def fold_for_prefix(field: str, value: str) -> str:
+    """Normalise a value for the prefix index and the prefix comparison after decryption.
+
+    A phone number becomes its digits (+49/0049 → 0, as :func:`normalise_for_index`); a name
+    is NFKC-normalised, case-folded, German umlauts and ß spelt out (ä → ae), other accents
+    dropped, and everything but letters and digits removed (spaces, hyphens, apostrophes), so
+    "Müller-Lüdenscheidt", "mueller lüdenscheidt" and "MUELLER" share their prefixes.
+    """
+    if field == "phone":
+        return normalise_for_index("phone", value)
+    text = unicodedata.normalize("NFKC", value).casefold().translate(_FOLD)
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if c.isalnum())
+
+
+def prefix_column(field: str, length: int) -> str:
+    """The column of ``case_identities`` holding the prefix index of that field and length."""
+    return f"{field}_p{length}_bidx"
+
+
+def prefix_columns() -> list[str]:
+    return [prefix_column(f, n) for f, lengths in PREFIXES.items() for n in lengths]
+
+
+@dataclass(frozen=True, repr=False)
+class PrefixIndexer:
+    """The prefix blind-index keys of one office (CipherSweet's truncated-prefix index).
+
+    One key per office, field and prefix length, derived like the exact index's key
+    (``crypto.blind_index_key``, the column named ``<field>_p<length>``); values truncated
+    to the same few bits, with the length riding along (:data:`BITS_SHIFT`). What the
+    stored values reveal is in SECURITY.md, "Prefix search".
+    """
+
+    root: bytes
+    office_id: int
+
+    def __repr__(self) -> str:
+        return f"PrefixIndexer(office={self.office_id})"
+
+    def _digest(self, field: str, length: int, prefix: str, bits: int) -> int:
+        key = crypto.blind_index_key(
+            self.root, IDENTITIES, f"{field}_p{length}", f"office:{self.office_id}"
+        )
+        return bits << BITS_SHIFT | crypto.blind_index(key, prefix, bits=bits)
+
+    def columns(self, field: str, value: str, bits: int) -> dict[str, int | None]:
+        """Return column → stored value for every indexed prefix of a value.
+
+        A value shorter than a prefix length gets None there (it is found by the shorter
+        prefix, or not at all when shorter than the shortest).
+        """
+        folded = fold_for_prefix(field, value)
+        return {
+            prefix_column(field, n): self._digest(field, n, folded[:n], bits)
+            if len(folded) >= n
+            else None
+            for n in PREFIXES[field]
+        }
+
+    def candidates(self, field: str, folded: str) -> tuple[str, list[int]]:
+        """Return the column to ask for a folded query and the stored values it may hold.
+
+        The longest indexed prefix not longer than the query; one value per possible
+        index length (an office's rows may have been indexed at different sizes).
+
+        Raises:
+            ValueError: the query is shorter than the shortest indexed prefix.
+        """
+        usable = [n for n in PREFIXES[field] if n <= len(folded)]
+        if not usable:
+            raise ValueError("query shorter than the shortest prefix")
+        n = usable[-1]
+        lengths = range(crypto.BLIND_INDEX_MIN_BITS, crypto.BLIND_INDEX_MAX_BITS + 1)
+        return prefix_column(field, n), [self._digest(field, n, folded[:n], b) for b in lengths]

@@ -1,0 +1,113 @@
+"""Prefix blind indexes on surname and phone number; filled for every existing person.
+
+Revision ID: 0020
+Revises: 0016
+Create Date: 2026-12-03
+
+Issue 14. Four columns on ``case_identities`` (``surname_p3_bidx``, ``surname_p5_bidx``,
+``phone_p4_bidx``, ``phone_p7_bidx``), each indexed, each the truncated HMAC of a folded
+prefix with a key of its own per office, field and length (``cases.sealing.PrefixIndexer``).
+The upgrade decrypts every person's identifying data once and fills them, so existing cases
+are found by prefix right after the upgrade. Like 0013 this needs the keys
+(``alembic_config(conn, keys)``; ``init`` and ``open_store(migrate=True)`` hand them over);
+a database without identifying data needs none. The downgrade drops the columns.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import context, op
+
+from fallstelle import crypto
+from fallstelle.cases import sealing
+from fallstelle.cases.sections import Identity
+
+revision = "0020"
+down_revision = "0016"  # the lead re-chains it after 0019 at the merge
+branch_labels = None
+depends_on = None
+
+# The columns as this revision knows them (sealing.prefix_columns() may grow later).
+COLUMNS = ("surname_p3_bidx", "surname_p5_bidx", "phone_p4_bidx", "phone_p7_bidx")
+
+_cases = sa.table(
+    "cases",
+    sa.column("id", sa.Uuid()),
+    sa.column("office_id", sa.Integer()),
+    sa.column("lead_counsellor_id", sa.String()),
+    sa.column("dek_wrapped", sa.LargeBinary()),
+    sa.column("dek_version", sa.Integer()),
+)
+_co = sa.table(
+    "case_counsellors", sa.column("case_id", sa.Uuid()), sa.column("user_id", sa.String())
+)
+_ids = sa.table(
+    "case_identities",
+    sa.column("person_id", sa.Uuid()),
+    sa.column("case_id", sa.Uuid()),
+    sa.column("payload", sa.LargeBinary()),
+    *(sa.column(name, sa.Integer()) for name in COLUMNS),
+)
+
+
+def upgrade() -> None:
+    for name in COLUMNS:
+        op.add_column("case_identities", sa.Column(name, sa.Integer(), nullable=True))
+        op.create_index(op.f(f"ix_case_identities_{name}"), "case_identities", [name])
+    _fill()
+
+
+def _fill() -> None:
+    conn = op.get_bind()
+    rows = conn.execute(sa.select(_ids.c.person_id, _ids.c.case_id, _ids.c.payload)).all()
+    if not rows:
+        return
+    keys = context.config.attributes.get("keys")
+    if keys is None:
+        raise RuntimeError(
+            "migration 0020 builds the prefix search index from the identifying data and "
+            "needs the keys: run it through `flask --app fallstelle init` (which loads and "
+            "checks keys/), not bare alembic"
+        )
+    cases = {c.id: c for c in conn.execute(sa.select(_cases))}
+    co: dict[uuid.UUID, set[str]] = {}
+    for case_id, user_id in conn.execute(sa.select(_co.c.case_id, _co.c.user_id)):
+        co.setdefault(case_id, set()).add(user_id)
+    sizes = Counter(c.office_id for c in cases.values())
+    ciphers: dict[uuid.UUID, sealing.CaseCipher] = {}
+    for row in rows:
+        c = cases[row.case_id]
+        if c.id not in ciphers:
+            bound = sealing.binding(
+                c.id, c.dek_version, c.office_id, c.lead_counsellor_id, co.get(c.id, set())
+            )
+            dek = keys.keyring.unwrap_bound_dek(bytes(c.dek_wrapped), bound)
+            ciphers[c.id] = sealing.CaseCipher(c.id, dek, c.dek_version)
+        ident = ciphers[c.id].open(
+            Identity, sealing.IDENTITIES, str(row.person_id), bytes(row.payload)
+        )
+        conn.execute(
+            sa.update(_ids)
+            .where(_ids.c.person_id == row.person_id)
+            .values(**_values(keys.blind_index_root, c.office_id, sizes[c.office_id], ident))
+        )
+
+
+def _values(root: bytes, office: int, size: int, ident: Identity) -> dict[str, Any]:
+    indexer = sealing.PrefixIndexer(root, office)
+    bits = crypto.blind_index_bits(size)
+    values: dict[str, Any] = {}
+    for field in ("surname", "phone"):
+        values.update(indexer.columns(field, getattr(ident, field), bits))
+    return {name: values[name] for name in COLUMNS}
+
+
+def downgrade() -> None:
+    # Plain ALTER TABLE (SQLite >= 3.35): a batch copy would recreate the table (see 0015).
+    for name in COLUMNS:
+        op.drop_index(op.f(f"ix_case_identities_{name}"), table_name="case_identities")
+        op.drop_column("case_identities", name)
