@@ -55,24 +55,24 @@ _ids = sa.table(
 
 
 def upgrade() -> None:
-    for name in COLUMNS:
-        op.add_column("case_identities", sa.Column(name, sa.Integer(), nullable=True))
-        op.create_index(op.f(f"ix_case_identities_{name}"), "case_identities", [name])
-    _fill()
-
-
-def _fill() -> None:
     conn = op.get_bind()
-    rows = conn.execute(sa.select(_ids.c.person_id, _ids.c.case_id, _ids.c.payload)).all()
-    if not rows:
-        return
+    anyone = conn.execute(sa.select(_ids.c.person_id).limit(1)).first() is not None
     keys = context.config.attributes.get("keys")
-    if keys is None:
+    if anyone and keys is None:  # refused before anything is written
         raise RuntimeError(
             "migration 0020 builds the prefix search index from the identifying data and "
             "needs the keys: run it through `flask --app fallstelle init` (which loads and "
             "checks keys/), not bare alembic"
         )
+    for name in COLUMNS:
+        op.add_column("case_identities", sa.Column(name, sa.Integer(), nullable=True))
+        op.create_index(op.f(f"ix_case_identities_{name}"), "case_identities", [name])
+    if anyone:
+        _fill(conn, keys)
+
+
+def _fill(conn: Any, keys: Any) -> None:
+    rows = conn.execute(sa.select(_ids.c.person_id, _ids.c.case_id, _ids.c.payload)).all()
     cases = {c.id: c for c in conn.execute(sa.select(_cases))}
     co: dict[uuid.UUID, set[str]] = {}
     for case_id, user_id in conn.execute(sa.select(_co.c.case_id, _co.c.user_id)):
