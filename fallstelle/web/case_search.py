@@ -9,6 +9,8 @@ log), kept in the server-side session, and the result shown at ``GET /faelle/suc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import redirect, render_template, session, url_for
 
 from fallstelle.auth import ratelimit
@@ -26,7 +28,7 @@ from fallstelle.web.ratelimit import refusal
 SEARCH_KEY = "case_search"  # the server-side session holds the term: never a URL, never a log
 
 
-def find_cases(field: str, value: str) -> list[queries.CaseSummary]:
+def find_cases(field: str, value: str) -> Sequence[queries.CaseSummary]:
     """Run one search (by case number, or by surname / phone / e-mail over the blind index).
 
     Raises:
@@ -59,7 +61,7 @@ def results() -> Page:
     """The last search's result (the term kept in the server-side session)."""
     wanted = session.get(SEARCH_KEY) or {}
     form = SearchForm(formdata=None, field=wanted.get("field"), value=wanted.get("value"))
-    found: list[queries.CaseSummary] | None = None
+    found: Sequence[queries.CaseSummary] | None = None
     # Past the per-user rate limit (REL-11) the page says so, with 429, and nothing is searched.
     refused = refusal(ratelimit.SEARCH) if wanted else None
     if wanted and refused is None:
