@@ -34,9 +34,10 @@ PAYLOAD = "payload"
 #: The fields with a blind index; never a category (ARCHITECTURE.md "Keys").
 INDEXED = ("surname", "phone", "email")
 #: The prefix blind indexes (issue 14): field → the prefix lengths indexed, shortest first.
-#: Names by letters after folding (3 and 5), phone numbers by digits (4 and 7: "0171", "030 1"
-#: say little more than a carrier or a city; 7 digits reach into the subscriber number).
-PREFIXES = {"surname": (3, 5), "phone": (4, 7)}
+#: Names by letters after folding (3 and 5), phone numbers by digits (4 and 6: "0171", "030 1"
+#: say little more than a carrier or a city; 6 digits, "0171 23", reach into the subscriber
+#: number, and are what a counsellor remembers of a number). Why these: SECURITY.md.
+PREFIXES = {"surname": (3, 5), "phone": (4, 6)}
 BINDING_LABEL = b"fallstelle/case-binding/v1"
 
 

@@ -3,7 +3,7 @@
 Imports SQLAlchemy, ``keyfiles``, ``auth`` and the case room's modules. The database holds
 no name and no number in clear, only truncated blind indexes keyed per office
 (``cases.sealing``): the exact index of surname, phone and e-mail, and the prefix index of
-the first 3 / 5 letters of the folded surname and the first 4 / 7 digits of the phone
+the first 3 / 5 letters of the folded surname and the first 4 / 6 digits of the phone
 number (issue 14, CipherSweet's truncated-prefix index). A query asks the longest indexed
 prefix not longer than itself; the index deliberately matches more people than the query,
 so every candidate's identifying data is decrypted and compared (a prefix of the folded

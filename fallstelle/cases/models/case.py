@@ -138,11 +138,11 @@ class CaseIdentity(Base):
     phone_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     email_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     # Prefix indexes (issue 14, ``cases.sealing.PrefixIndexer``): the first 3 / 5 letters of
-    # the folded surname, the first 4 / 7 digits of the phone number.
+    # the folded surname, the first 4 / 6 digits of the phone number.
     surname_p3_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     surname_p5_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     phone_p4_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
-    phone_p7_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    phone_p6_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
 
 
 class CaseNumberCounter(Base):

@@ -5,7 +5,7 @@ Revises: 0016
 Create Date: 2026-12-03
 
 Issue 14. Four columns on ``case_identities`` (``surname_p3_bidx``, ``surname_p5_bidx``,
-``phone_p4_bidx``, ``phone_p7_bidx``), each indexed, each the truncated HMAC of a folded
+``phone_p4_bidx``, ``phone_p6_bidx``), each indexed, each the truncated HMAC of a folded
 prefix with a key of its own per office, field and length (``cases.sealing.PrefixIndexer``).
 The upgrade decrypts every person's identifying data once and fills them, so existing cases
 are found by prefix right after the upgrade. Like 0013 this needs the keys
@@ -32,7 +32,7 @@ branch_labels = None
 depends_on = None
 
 # The columns as this revision knows them (sealing.prefix_columns() may grow later).
-COLUMNS = ("surname_p3_bidx", "surname_p5_bidx", "phone_p4_bidx", "phone_p7_bidx")
+COLUMNS = ("surname_p3_bidx", "surname_p5_bidx", "phone_p4_bidx", "phone_p6_bidx")
 
 _cases = sa.table(
     "cases",
