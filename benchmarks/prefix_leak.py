@@ -15,6 +15,8 @@ gives, and reports, per index column and for all of a field's columns together:
 
 * values: distinct stored values; rows per value (the "bucket"): median, 90th percentile, max;
 * pure: the share of buckets holding one true input only (one prefix, one name, one number);
+The exact index that surname and phone had before (``BlindIndexer``) is shown for comparison.
+
 * linked pairs: of all pairs of rows with equal stored values, the share that truly share the
   whole name (number) — how far the database alone links two cases of the same person.
 """
@@ -72,7 +74,8 @@ def report(label: str, truths: list[str], columns: dict[str, Callable[[str], obj
     """Print the bucket statistics of each column and of all columns together."""
     rows = [{c: f(t) for c, f in columns.items()} for t in truths]
     views = {c: [r[c] for r in rows] for c in columns}
-    views["all together"] = [tuple(r.values()) for r in rows]
+    if len(columns) > 1:
+        views["all together"] = [tuple(r.values()) for r in rows]
     for name, values in views.items():
         buckets: dict[object, list[str]] = defaultdict(list)
         for value, truth in zip(values, truths, strict=True):
@@ -85,7 +88,7 @@ def report(label: str, truths: list[str], columns: dict[str, Callable[[str], obj
                 pairs += 1
                 same += a == b
         linked = same / pairs if pairs else 0.0
-        print(f"  {label:7} {name:13} {len(buckets):6,} values; rows/value median "
+        print(f"  {label:7} {name:15} {len(buckets):6,} values; rows/value median "
               f"{statistics.median(sizes):4.0f}, p90 {sizes[int(len(sizes) * 0.9)]:4}, "
               f"max {sizes[-1]:5}; pure {pure:6.1%}; linked pairs {linked:6.1%}")
 
@@ -109,17 +112,15 @@ def main() -> None:
         bits = crypto.blind_index_bits(rows)
         print(f"{rows:,} rows, {bits} bits ({len(pool)} listed surnames)")
         names = [sealing.fold_for_prefix("surname", n) for n in surnames(pool, rows, draw)]
-        report("surname", names, {
-            "exact": lambda v: exact.index("surname", v, bits),
-            **{c: (lambda v, c=c: prefix.columns("surname", v, bits)[c])
-               for c in sealing.prefix_columns() if c.startswith("surname")},
-        })  # fmt: skip
         numbers = phones(rows, draw)
-        report("phone", numbers, {
-            "exact": lambda v: exact.index("phone", v, bits),
-            **{c: (lambda v, c=c: prefix.columns("phone", v, bits)[c])
-               for c in sealing.prefix_columns() if c.startswith("phone")},
-        })  # fmt: skip
+        for field, truths in (("surname", names), ("phone", numbers)):
+            # before issue 14: the one exact index; now: the two prefix indexes, together
+            before = {"exact (before)": lambda v, f=field, b=bits: exact.index(f, v, b)}
+            report(field, truths, before)
+            report(field, truths, {
+                c: (lambda v, f=field, c=c, b=bits: prefix.columns(f, v, b)[c])
+                for c in sealing.prefix_columns() if c.startswith(field)
+            })  # fmt: skip
 
 
 if __name__ == "__main__":

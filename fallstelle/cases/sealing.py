@@ -31,7 +31,8 @@ CASES = "cases"
 ENTRIES = "case_entries"
 IDENTITIES = "case_identities"
 PAYLOAD = "payload"
-#: The fields with a blind index; never a category (ARCHITECTURE.md "Keys").
+#: The fields with a blind index; never a category (ARCHITECTURE.md "Keys"). Surname and
+#: phone have prefix indexes only (:class:`PrefixIndexer`), e-mail an exact one.
 INDEXED = ("surname", "phone", "email")
 #: The prefix blind indexes (issue 14): field → the prefix lengths indexed, shortest first.
 #: Names by letters after folding (3 and 5), phone numbers by digits (4 and 6: "0171", "030 1"
@@ -268,14 +269,26 @@ def prefix_columns() -> list[str]:
     return [prefix_column(f, n) for f, lengths in PREFIXES.items() for n in lengths]
 
 
+def split_bits(bits: int) -> tuple[int, int]:
+    """Share an office's index length between a field's short and long prefix index.
+
+    Together they hold ``bits`` bits, as much as one exact index would: a row's two values
+    sort it into one of ``2**bits`` buckets, so the database alone tells no more about who
+    shares a name or number than the exact index it replaces (CipherSweet's planner counts
+    the sum of a field's indexes against the same bound). The short prefix gets the odd bit.
+    """
+    return (bits + 1) // 2, bits // 2
+
+
 @dataclass(frozen=True, repr=False)
 class PrefixIndexer:
     """The prefix blind-index keys of one office (CipherSweet's truncated-prefix index).
 
     One key per office, field and prefix length, derived like the exact index's key
-    (``crypto.blind_index_key``, the column named ``<field>_p<length>``); values truncated
-    to the same few bits, with the length riding along (:data:`BITS_SHIFT`). What the
-    stored values reveal is in SECURITY.md, "Prefix search".
+    (``crypto.blind_index_key``, the column named ``<field>_p<length>``); the office's index
+    length is shared between the two prefixes (:func:`split_bits`) and rides along in each
+    value (:data:`BITS_SHIFT`). There is no exact index of surname and phone beside them. What
+    the stored values reveal is in SECURITY.md, "Prefix search".
     """
 
     root: bytes
@@ -284,38 +297,42 @@ class PrefixIndexer:
     def __repr__(self) -> str:
         return f"PrefixIndexer(office={self.office_id})"
 
-    def _digest(self, field: str, length: int, prefix: str, bits: int) -> int:
+    def _digest(self, field: str, step: int, prefix: str, bits: int) -> int:
+        length = PREFIXES[field][step]
         key = crypto.blind_index_key(
             self.root, IDENTITIES, f"{field}_p{length}", f"office:{self.office_id}"
         )
-        return bits << BITS_SHIFT | crypto.blind_index(key, prefix, bits=bits)
+        share = split_bits(bits)[step]
+        return bits << BITS_SHIFT | crypto.blind_index(key, prefix[:length], bits=share)
 
     def columns(self, field: str, value: str, bits: int) -> dict[str, int | None]:
-        """Return column → stored value for every indexed prefix of a value.
+        """Return column → stored value of both prefix indexes of a value (None if empty).
 
-        A value shorter than a prefix length gets None there (it is found by the shorter
-        prefix, or not at all when shorter than the shortest).
+        A value shorter than a prefix length is indexed as it is ("Li" under "li"): a query
+        has at least as many letters as the prefix it asks, so it never finds it there.
         """
         folded = fold_for_prefix(field, value)
         return {
-            prefix_column(field, n): self._digest(field, n, folded[:n], bits)
-            if len(folded) >= n
-            else None
-            for n in PREFIXES[field]
+            prefix_column(field, n): self._digest(field, step, folded, bits) if folded else None
+            for step, n in enumerate(PREFIXES[field])
         }
 
-    def candidates(self, field: str, folded: str) -> tuple[str, list[int]]:
-        """Return the column to ask for a folded query and the stored values it may hold.
+    def candidates(self, field: str, folded: str) -> dict[str, list[int]]:
+        """Return column → the stored values a row matching a folded query may have there.
 
-        The longest indexed prefix not longer than the query; one value per possible
-        index length (an office's rows may have been indexed at different sizes).
+        A row is a candidate when it has one of the values in every column returned: the
+        short prefix's always, the long prefix's too when the query is that long. One value
+        per possible index length (an office's rows may have been indexed at other sizes).
 
         Raises:
             ValueError: the query is shorter than the shortest indexed prefix.
         """
-        usable = [n for n in PREFIXES[field] if n <= len(folded)]
-        if not usable:
+        lengths = PREFIXES[field]
+        if len(folded) < lengths[0]:
             raise ValueError("query shorter than the shortest prefix")
-        n = usable[-1]
-        lengths = range(crypto.BLIND_INDEX_MIN_BITS, crypto.BLIND_INDEX_MAX_BITS + 1)
-        return prefix_column(field, n), [self._digest(field, n, folded[:n], b) for b in lengths]
+        every = range(crypto.BLIND_INDEX_MIN_BITS, crypto.BLIND_INDEX_MAX_BITS + 1)
+        return {
+            prefix_column(field, n): [self._digest(field, step, folded, b) for b in every]
+            for step, n in enumerate(lengths)
+            if len(folded) >= n
+        }

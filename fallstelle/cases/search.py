@@ -31,8 +31,9 @@ from fallstelle.cases.sections import Identity
 from fallstelle.keyfiles import KeyMaterial
 
 #: The most candidate rows one search decrypts; beyond, the user is asked to be more precise.
-#: At 10,000 cases a three-letter prefix such as "Sch" has several hundred candidates.
-MAX_CANDIDATES = 300
+#: At 10,000 cases (10 bits: 5 for the short prefix) a three-letter query has about
+#: 10,000 / 32 = 310 false candidates besides its real matches (benchmarks/search_bench.py).
+MAX_CANDIDATES = 500
 #: Refusal codes (``messages.MESSAGES``) for a query shorter than the shortest prefix.
 TOO_SHORT = {"surname": "search_too_short", "phone": "search_phone_too_short"}
 
@@ -46,13 +47,21 @@ class PersonHit(CaseSummary):
 
 @dataclass(frozen=True)
 class _Query:
-    column: str
-    values: dict[int, set[int]]  # office → the stored values the query may have there
+    #: office → index column → the stored values a candidate row may have there
+    values: dict[int, dict[str, set[int]]]
     matches: Callable[[Identity], bool]
+
+    def columns(self) -> list[str]:
+        return sorted({c for by_column in self.values.values() for c in by_column})
+
+    def admits(self, office: int, row: dict[str, int | None]) -> bool:
+        """Whether a row carries, in every column asked, a value of its own office."""
+        wanted = self.values.get(office, {})
+        return bool(wanted) and all(row[c] in values for c, values in wanted.items())
 
 
 def _query(keys: KeyMaterial, offices: list[int], field: str, value: str) -> _Query:
-    """Return the index column to ask, its values per office, and the exact comparison.
+    """Return the index values to ask per office, and the exact comparison.
 
     Raises:
         Invalid: empty value (``required``) or shorter than the shortest prefix.
@@ -63,8 +72,10 @@ def _query(keys: KeyMaterial, offices: list[int], field: str, value: str) -> _Qu
         if not wanted:
             raise Invalid("value", "required")
         return _Query(
-            "email_bidx",
-            {o: set(sealing.BlindIndexer(root, o).candidates(field, wanted)) for o in offices},
+            {
+                o: {"email_bidx": set(sealing.BlindIndexer(root, o).candidates(field, wanted))}
+                for o in offices
+            },
             lambda ident: sealing.normalise_for_index(field, ident.email) == wanted,
         )
     folded = sealing.fold_for_prefix(field, value)
@@ -72,13 +83,11 @@ def _query(keys: KeyMaterial, offices: list[int], field: str, value: str) -> _Qu
         raise Invalid("value", "required")
     if len(folded) < sealing.PREFIXES[field][0]:
         raise Invalid("value", TOO_SHORT[field])
-    values: dict[int, set[int]] = {}
-    column = ""
-    for office in offices:
-        column, found = sealing.PrefixIndexer(root, office).candidates(field, folded)
-        values[office] = set(found)
+    values = {
+        o: {c: set(v) for c, v in sealing.PrefixIndexer(root, o).candidates(field, folded).items()}
+        for o in offices
+    }
     return _Query(
-        column,
         values,
         lambda ident: sealing.fold_for_prefix(field, getattr(ident, field)).startswith(folded),
     )
@@ -106,14 +115,22 @@ def search_person(
     if field not in sealing.INDEXED:
         raise Invalid("field", "choice")
     query = _query(keys, sorted(actor.office_ids), field, value[:200])
-    column = getattr(CaseIdentity, query.column)
-    # The index on the blind index drives the search: first the candidate rows by their value,
-    # then their cases by id, kept if visible (in SQL the planner would walk every case of the
-    # office first); each row must carry a value made with its own office's keys.
-    rows = session.execute(
-        select(CaseIdentity.person_id, CaseIdentity.case_id, column).where(
-            column.in_(sorted(set().union(*query.values.values())))
+    columns = query.columns()
+    # The index on the blind index drives the search: first the candidate rows by their
+    # values, then their cases by id, kept if visible (in SQL the planner would walk every
+    # case of the office first); each row must carry values made with its own office's keys.
+    wanted = [
+        getattr(CaseIdentity, c).in_(
+            sorted(set().union(*(v.get(c, set()) for v in query.values.values())))
         )
+        for c in columns
+    ]
+    rows = session.execute(
+        select(
+            CaseIdentity.person_id,
+            CaseIdentity.case_id,
+            *(getattr(CaseIdentity, c) for c in columns),
+        ).where(*wanted)
     ).all()
     visible = {
         case.id: case
@@ -121,7 +138,10 @@ def search_person(
         if access.may_see(session, actor, case)  # the rule of visible_clause, per row
     }
     chosen = [
-        r[0] for r in rows if r[1] in visible and r[2] in query.values[visible[r[1]].office_id]
+        r[0]
+        for r in rows
+        if r[1] in visible
+        and query.admits(visible[r[1]].office_id, dict(zip(columns, r[2:], strict=True)))
     ]
     if len(chosen) > MAX_CANDIDATES:
         raise Invalid("value", "search_too_broad")

@@ -231,8 +231,6 @@ class CaseWork:
             self._identity_rows[person_id] = row
         indexer = sealing.BlindIndexer(self.keys.blind_index_root, self.case.office_id)
         bits = index_bits(self.session, self.case.office_id)
-        row.surname_bidx = indexer.index("surname", identity.surname, bits)
-        row.phone_bidx = indexer.index("phone", identity.phone, bits)
         row.email_bidx = indexer.index("email", identity.email, bits)
         prefixes = sealing.PrefixIndexer(self.keys.blind_index_root, self.case.office_id)
         for field in sealing.PREFIXES:

@@ -9,6 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import MetaData, select
 
+from fallstelle import crypto
 from fallstelle.audit.models import AuditEvent
 from fallstelle.cases import corrections, deletion, entries, sealing, search
 from fallstelle.cases.erasure import Register
@@ -92,7 +93,6 @@ def test_too_broad_a_query_is_refused_before_decrypting(
     )
     assert _code(store, world, "surname", "Sch") == "search_too_broad"
     assert opened == []
-    assert len(_find(store, world, "surname", "Schmi")) == 1  # 5 letters: fewer candidates
 
 
 def test_another_offices_cases_are_never_found(store: Store, world: World) -> None:
@@ -110,12 +110,15 @@ def test_the_prefix_values_differ_between_offices(store: Store, world: World) ->
     columns = sealing.prefix_columns()
     with store.sessions() as session:
         rows = {i.case_id: i for i in session.scalars(select(CaseIdentity))}
-    a = [getattr(rows[mine], c) for c in columns]
-    b = [getattr(rows[theirs], c) for c in columns]
-    assert None not in a and None not in b
-    assert a != b  # four 4-bit values: equal by chance once in 65,536
     one = sealing.PrefixIndexer(store.keys.blind_index_root, world.office_a)
     two = sealing.PrefixIndexer(store.keys.blind_index_root, world.office_b)
+    bits = crypto.BLIND_INDEX_MIN_BITS  # a small office
+    for row, indexer in ((rows[mine], one), (rows[theirs], two)):  # each with its own keys
+        stored = {c: getattr(row, c) for c in columns}
+        expected = {**indexer.columns("surname", "Nowakowski", bits),
+                    **indexer.columns("phone", "0171 555000", bits)}  # fmt: skip
+        assert stored == expected and None not in stored.values()
+    # the stored values are short (2 bits each here) and may coincide by chance; the keys may not
     names = [f"Nowak{i:03d}" for i in range(50)]
     same = [n for n in names if one.columns("surname", n, 16) == two.columns("surname", n, 16)]
     assert same == []
