@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/prefix_leak.py                     # 100 and 10,000 rows, demo surnames
     python benchmarks/prefix_leak.py --names names.txt   # a surname list, one a line
 
-Simulates one office's ``case_identities`` in memory with a fresh random key: R persons whose
+Simulates one office's ``case_identities`` in memory with a key drawn from the seed: R persons whose
 surnames are drawn Zipf-like from a list (default ``intake.demo_data.SURNAMES``) and, for half
 of them, rarer names made of a listed name's first 3-6 letters and a common ending (real
 offices have thousands of distinct surnames, most of them rare); phone numbers are German
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import random
 import statistics
 import sys
@@ -104,7 +103,7 @@ def main() -> None:
         if options.names
         else list(demo_data.SURNAMES)
     )
-    root = os.urandom(crypto.KEY_BYTES)
+    root = random.Random(-options.seed).randbytes(crypto.KEY_BYTES)  # repeatable, not secret
     exact = sealing.BlindIndexer(root, 1)
     prefix = sealing.PrefixIndexer(root, 1)
     for rows in options.rows:

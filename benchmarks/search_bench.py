@@ -72,10 +72,10 @@ def main() -> None:
             actor = actor_of(user)
             rows = session.scalar(select(func.count()).where(Case.office_id == office.id))
             lengths = session.execute(
-                select(CaseIdentity.surname_bidx.op(">>")(sealing.BITS_SHIFT), func.count())
+                select(CaseIdentity.surname_p5_bidx.op(">>")(sealing.BITS_SHIFT), func.count())
                 .join(Case, Case.id == CaseIdentity.case_id)
                 .where(Case.office_id == office.id)
-                .group_by(CaseIdentity.surname_bidx.op(">>")(sealing.BITS_SHIFT))
+                .group_by(CaseIdentity.surname_p5_bidx.op(">>")(sealing.BITS_SHIFT))
             ).all()
         print(f"office DEMO: {rows:,} cases; surname index lengths (bits: rows): "
               + ", ".join(f"{bits}: {n:,}" for bits, n in sorted(lengths)))
@@ -144,20 +144,24 @@ def _buckets(store: Any) -> None:
         offices = session.execute(select(Office.id, Office.code)).all()
         for office_id, code in offices:
             rows = session.scalar(select(func.count()).where(Case.office_id == office_id))
-            for column in sealing.prefix_columns():
-                col = getattr(CaseIdentity, column)
-                sizes = sorted(
-                    n for (n,) in session.execute(
-                        select(func.count()).select_from(CaseIdentity)
-                        .join(Case, Case.id == CaseIdentity.case_id)
-                        .where(Case.office_id == office_id, col.is_not(None)).group_by(col)
+            for field in sealing.PREFIXES:
+                both = [c for c in sealing.prefix_columns() if c.startswith(field)]
+                for names in [[c] for c in both] + [both]:
+                    cols = [getattr(CaseIdentity, c) for c in names]
+                    sizes = sorted(
+                        n for (n,) in session.execute(
+                            select(func.count()).select_from(CaseIdentity)
+                            .join(Case, Case.id == CaseIdentity.case_id)
+                            .where(Case.office_id == office_id, cols[0].is_not(None))
+                            .group_by(*cols)
+                        )
                     )
-                )
-                if not sizes:
-                    continue
-                print(f"buckets {code:5} ({rows:,} cases) {column:16} {len(sizes):5} values; "
-                      f"rows per value median {statistics.median(sizes):.0f}, "
-                      f"p90 {sizes[int(len(sizes) * 0.9)]}, max {sizes[-1]}")
+                    if not sizes:
+                        continue
+                    label = names[0] if len(names) == 1 else f"{field} together"
+                    print(f"buckets {code:5} ({rows:,} cases) {label:16} {len(sizes):5} values; "
+                          f"rows per value median {statistics.median(sizes):.0f}, "
+                          f"p90 {sizes[int(len(sizes) * 0.9)]}, max {sizes[-1]}")
 
 
 if __name__ == "__main__":

@@ -218,3 +218,17 @@ def test_a_search_audits_the_field_and_the_disclosed_cases_never_the_term(
         ("case.search_hit", str(found), "by_surname"),
     ]
     assert "quapp" not in repr(events).casefold()
+
+
+def test_a_fields_prefix_indexes_together_hold_the_offices_length() -> None:
+    """Short and long prefix share L bits: together no more than one exact index of L bits."""
+    root = bytes(range(32))
+    indexer = sealing.PrefixIndexer(root, 1)
+    for bits in range(crypto.BLIND_INDEX_MIN_BITS, crypto.BLIND_INDEX_MAX_BITS + 1):
+        short, long_ = sealing.split_bits(bits)
+        assert short + long_ == bits and short >= long_ >= 2
+        for field, value in (("surname", "Müller-Lüdenscheidt"), ("phone", "0171 2345678")):
+            stored = [v for v in indexer.columns(field, value, bits).values() if v is not None]
+            assert [v >> sealing.BITS_SHIFT for v in stored] == [bits, bits]
+            low = (1 << sealing.BITS_SHIFT) - 1
+            assert stored[0] & low < 2**short and stored[1] & low < 2**long_
