@@ -324,15 +324,13 @@ class PrefixIndexer:
         short prefix's always, the long prefix's too when the query is that long. One value
         per possible index length (an office's rows may have been indexed at other sizes).
 
-        Raises:
-            ValueError: the query is shorter than the shortest indexed prefix.
+        A query shorter than the short prefix asks that column for a value indexed as it is
+        (only a value of exactly that length can have it: "li" finds "Li", never "Lindner").
         """
         lengths = PREFIXES[field]
-        if len(folded) < lengths[0]:
-            raise ValueError("query shorter than the shortest prefix")
         every = range(crypto.BLIND_INDEX_MIN_BITS, crypto.BLIND_INDEX_MAX_BITS + 1)
         return {
             prefix_column(field, n): [self._digest(field, step, folded, b) for b in every]
             for step, n in enumerate(lengths)
-            if len(folded) >= n
+            if len(folded) >= n or step == 0
         }

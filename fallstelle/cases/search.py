@@ -36,6 +36,9 @@ from fallstelle.keyfiles import KeyMaterial
 MAX_CANDIDATES = 500
 #: Refusal codes (``messages.MESSAGES``) for a query shorter than the shortest prefix.
 TOO_SHORT = {"surname": "search_too_short", "phone": "search_phone_too_short"}
+#: The shortest query: two letters find a surname of exactly two letters ("Li", "Vu", "Ng"),
+#: which is indexed as it is under the short prefix; from three letters on, any beginning.
+MIN_LENGTH = {"surname": 2, "phone": sealing.PREFIXES["phone"][0]}
 
 
 @dataclass(frozen=True)
@@ -81,12 +84,14 @@ def _query(keys: KeyMaterial, offices: list[int], field: str, value: str) -> _Qu
     folded = sealing.fold_for_prefix(field, value)
     if not folded:
         raise Invalid("value", "required")
-    if len(folded) < sealing.PREFIXES[field][0]:
+    if len(folded) < MIN_LENGTH[field]:
         raise Invalid("value", TOO_SHORT[field])
     values = {
         o: {c: set(v) for c, v in sealing.PrefixIndexer(root, o).candidates(field, folded).items()}
         for o in offices
     }
+    if len(folded) < sealing.PREFIXES[field][0]:  # "Li": only the whole, equally short name
+        return _Query(values, lambda ident: sealing.fold_for_prefix(field, ident.surname) == folded)
     return _Query(
         values,
         lambda ident: sealing.fold_for_prefix(field, getattr(ident, field)).startswith(folded),
@@ -101,10 +106,10 @@ def search_person(
 
     Surname and phone compare as :func:`sealing.fold_for_prefix` folds them (case, umlauts
     and accents, spaces and hyphens do not matter; phone numbers as digits with +49 → 0);
-    a surname query needs 3 letters, a phone query 4 digits. The index is keyed per office,
-    so each of the actor's offices is asked with its own values. The audit log gets one
-    ``case.search`` event (the field, never the value) and one ``case.search_hit`` event per
-    case the answer discloses.
+    a surname query needs 3 letters (2 for a whole two-letter name), a phone query 4 digits.
+    The index is keyed per office, so each of the actor's offices is asked with its own
+    values. The audit log gets one ``case.search`` event (the field, never the value) and one
+    ``case.search_hit`` event per case the answer discloses.
 
     Raises:
         NotAllowed: the actor may not read cases.
