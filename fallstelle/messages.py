@@ -49,6 +49,14 @@ MESSAGES = {
         "and no further cell of it can be hidden. Nothing was shown or stored. Choose a longer "
         "period or several offices together."
     ),
+    "search_too_short": _l(
+        "Please enter at least 3 letters of the name (or the whole name if it is shorter)."
+    ),
+    "search_phone_too_short": _l("Please enter at least 4 digits of the phone number."),
+    "search_too_broad": _l(
+        "Too many people match this search. Please search more precisely: type more letters "
+        "or digits."
+    ),
     "report_failed": _l(
         "The report could not be produced; nothing was stored. Please tell the administrator."
     ),

@@ -4,9 +4,7 @@ The case list itself (filters, keyset pages, the Kreis filter) is ``cases.listin
 Imports SQLAlchemy, ``keyfiles``, ``auth`` and the case room's modules. Lists show only clear
 workflow columns (case number, status, counsellor, dates) — no names, nothing decrypted —
 and always pass through ``access.visible_clause``. The search by a person's name, phone or
-e-mail goes through the truncated blind index, which deliberately matches several people;
-each candidate's identifying data is decrypted and compared, and only real matches are
-returned. Each call records one audit event (the searched value never: ids and codes only).
+e-mail is in ``cases.search``. Each call records one audit event (ids and codes only).
 """
 
 from __future__ import annotations
@@ -21,12 +19,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases import access, sealing
-from fallstelle.cases.errors import CaseKeyRefused, Invalid
-from fallstelle.cases.models import OPEN_STATUSES, Case, CaseCounsellor, CaseIdentity
-from fallstelle.cases.sections import Identity
+from fallstelle.cases import access
+from fallstelle.cases.models import OPEN_STATUSES, Case, CaseCounsellor
 from fallstelle.clock import today
-from fallstelle.keyfiles import KeyMaterial
 
 SOON_DAYS = 14
 MY_OPEN = 50  # the home page's "my open cases"; the case list ("only my cases") has them all
@@ -82,67 +77,6 @@ def find_by_number(session: Session, actor: Actor, case_number: str) -> list[Cas
     found = [CaseSummary.of(c) for c in rows]
     access.audit(session, actor, "case.search", reason="by_number")
     return found
-
-
-def search_person(
-    session: Session, actor: Actor, keys: KeyMaterial, field: str, value: str
-) -> list[CaseSummary]:
-    """Return the visible cases with a person whose surname / phone / e-mail equals ``value``.
-
-    Equality is after normalisation (case, Unicode form, spaces; phone numbers as digits).
-    The blind index is keyed per office, so each of the actor's offices is asked with its own
-    values; every candidate is decrypted and compared, and only real matches are returned.
-    The audit log gets one ``case.search`` event (the field, never the value) and one
-    ``case.search_hit`` event per case the answer discloses.
-
-    Raises:
-        NotAllowed: the actor may not read cases.
-        Invalid: ``field`` is not one of surname, phone, email; empty value.
-    """
-    access.require(session, actor, Permission.CASE_READ, "case.search")
-    if field not in sealing.INDEXED:
-        raise Invalid("field", "choice")
-    wanted = sealing.normalise_for_index(field, value[:200])
-    if not wanted:
-        raise Invalid("value", "required")
-    column = getattr(CaseIdentity, f"{field}_bidx")
-    by_office = {
-        office: set(sealing.BlindIndexer(keys.blind_index_root, office).candidates(field, wanted))
-        for office in sorted(actor.office_ids)
-    }
-    # The index on the blind index drives the search: first the candidate rows by their value,
-    # then their cases by id, kept if visible (in SQL the planner would walk every case of the
-    # office first); each row must carry a value made with its own office's keys.
-    candidates = list(
-        session.scalars(
-            select(CaseIdentity).where(column.in_(sorted(set().union(*by_office.values()))))
-        )
-    )
-    visible = {
-        case.id: case
-        for case in session.scalars(
-            select(Case).where(Case.id.in_({c.case_id for c in candidates}))
-        )
-        if access.may_see(session, actor, case)  # the rule of visible_clause, per row
-    }
-    found: dict[uuid.UUID, CaseSummary] = {}
-    for ident in candidates:
-        case = visible.get(ident.case_id)
-        if case is None or case.id in found:
-            continue
-        if getattr(ident, f"{field}_bidx") not in by_office[case.office_id]:
-            continue
-        try:
-            cipher = sealing.open_case_key(keys.keyring, case)
-        except CaseKeyRefused:
-            continue  # moved by a database write: never disclosed (see CaseWork.open_for)
-        identity = cipher.open(Identity, sealing.IDENTITIES, str(ident.person_id), ident.payload)
-        if sealing.normalise_for_index(field, getattr(identity, field)) == wanted:
-            found[case.id] = CaseSummary.of(case)
-    access.audit(session, actor, "case.search", reason=f"by_{field}")
-    for case_id in sorted(found, key=str):
-        access.audit(session, actor, "case.search_hit", str(case_id), reason=f"by_{field}")
-    return sorted(found.values(), key=lambda s: s.case_number, reverse=True)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import struct
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,8 +31,14 @@ CASES = "cases"
 ENTRIES = "case_entries"
 IDENTITIES = "case_identities"
 PAYLOAD = "payload"
-#: The fields with a blind index; never a category (ARCHITECTURE.md "Keys").
+#: The fields with a blind index; never a category (ARCHITECTURE.md "Keys"). Surname and
+#: phone have prefix indexes only (:class:`PrefixIndexer`), e-mail an exact one.
 INDEXED = ("surname", "phone", "email")
+#: The prefix blind indexes (issue 14): field → the prefix lengths indexed, shortest first.
+#: Names by letters after folding (3 and 5), phone numbers by digits (4 and 6: "0171", "030 1"
+#: say little more than a carrier or a city; 6 digits, "0171 23", reach into the subscriber
+#: number, and are what a counsellor remembers of a number). Why these: SECURITY.md.
+PREFIXES = {"surname": (3, 5), "phone": (4, 6)}
 BINDING_LABEL = b"fallstelle/case-binding/v1"
 
 
@@ -232,3 +239,98 @@ class BlindIndexer:
             return []
         lengths = range(crypto.BLIND_INDEX_MIN_BITS, crypto.BLIND_INDEX_MAX_BITS + 1)
         return [self._digest(field, normal, bits) for bits in lengths]
+
+
+# German letters fold to their two-letter spelling (Müller = Mueller), ı to i (Yılmaz = Yilmaz);
+# other accents are dropped after the decomposition (Şahin = Sahin, Émile = Emile).
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ı": "i"})
+
+
+def fold_for_prefix(field: str, value: str) -> str:
+    """Normalise a value for the prefix index and the prefix comparison after decryption.
+
+    A phone number becomes its digits (+49/0049 → 0, as :func:`normalise_for_index`); a name
+    is NFKC-normalised, case-folded, German umlauts and ß spelt out (ä → ae), other accents
+    dropped, and everything but letters and digits removed (spaces, hyphens, apostrophes), so
+    "Müller-Lüdenscheidt", "mueller lüdenscheidt" and "MUELLER" share their prefixes.
+    """
+    if field == "phone":
+        return normalise_for_index("phone", value)
+    text = unicodedata.normalize("NFKC", value).casefold().translate(_FOLD)
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if c.isalnum())
+
+
+def prefix_column(field: str, length: int) -> str:
+    """The column of ``case_identities`` holding the prefix index of that field and length."""
+    return f"{field}_p{length}_bidx"
+
+
+def prefix_columns() -> list[str]:
+    return [prefix_column(f, n) for f, lengths in PREFIXES.items() for n in lengths]
+
+
+def split_bits(bits: int) -> tuple[int, int]:
+    """Share an office's index length between a field's short and long prefix index.
+
+    Together they hold ``bits`` bits, as much as one exact index would: a row's two values
+    sort it into one of ``2**bits`` buckets, so the database alone tells no more about who
+    shares a name or number than the exact index it replaces (CipherSweet's planner counts
+    the sum of a field's indexes against the same bound). The short prefix gets the odd bit.
+    """
+    return (bits + 1) // 2, bits // 2
+
+
+@dataclass(frozen=True, repr=False)
+class PrefixIndexer:
+    """The prefix blind-index keys of one office (CipherSweet's truncated-prefix index).
+
+    One key per office, field and prefix length, derived like the exact index's key
+    (``crypto.blind_index_key``, the column named ``<field>_p<length>``); the office's index
+    length is shared between the two prefixes (:func:`split_bits`) and rides along in each
+    value (:data:`BITS_SHIFT`). There is no exact index of surname and phone beside them. What
+    the stored values reveal is in SECURITY.md, "Prefix search".
+    """
+
+    root: bytes
+    office_id: int
+
+    def __repr__(self) -> str:
+        return f"PrefixIndexer(office={self.office_id})"
+
+    def _digest(self, field: str, step: int, prefix: str, bits: int) -> int:
+        length = PREFIXES[field][step]
+        key = crypto.blind_index_key(
+            self.root, IDENTITIES, f"{field}_p{length}", f"office:{self.office_id}"
+        )
+        share = split_bits(bits)[step]
+        return bits << BITS_SHIFT | crypto.blind_index(key, prefix[:length], bits=share)
+
+    def columns(self, field: str, value: str, bits: int) -> dict[str, int | None]:
+        """Return column → stored value of both prefix indexes of a value (None if empty).
+
+        A value shorter than a prefix length is indexed as it is ("Li" under "li"): a query
+        has at least as many letters as the prefix it asks, so it never finds it there.
+        """
+        folded = fold_for_prefix(field, value)
+        return {
+            prefix_column(field, n): self._digest(field, step, folded, bits) if folded else None
+            for step, n in enumerate(PREFIXES[field])
+        }
+
+    def candidates(self, field: str, folded: str) -> dict[str, list[int]]:
+        """Return column → the stored values a row matching a folded query may have there.
+
+        A row is a candidate when it has one of the values in every column returned: the
+        short prefix's always, the long prefix's too when the query is that long. One value
+        per possible index length (an office's rows may have been indexed at other sizes).
+
+        A query shorter than the short prefix asks that column for a value indexed as it is
+        (only a value of exactly that length can have it: "li" finds "Li", never "Lindner").
+        """
+        lengths = PREFIXES[field]
+        every = range(crypto.BLIND_INDEX_MIN_BITS, crypto.BLIND_INDEX_MAX_BITS + 1)
+        return {
+            prefix_column(field, n): [self._digest(field, step, folded, b) for b in every]
+            for step, n in enumerate(lengths)
+            if len(folded) >= n or step == 0
+        }

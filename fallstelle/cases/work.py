@@ -231,9 +231,11 @@ class CaseWork:
             self._identity_rows[person_id] = row
         indexer = sealing.BlindIndexer(self.keys.blind_index_root, self.case.office_id)
         bits = index_bits(self.session, self.case.office_id)
-        row.surname_bidx = indexer.index("surname", identity.surname, bits)
-        row.phone_bidx = indexer.index("phone", identity.phone, bits)
         row.email_bidx = indexer.index("email", identity.email, bits)
+        prefixes = sealing.PrefixIndexer(self.keys.blind_index_root, self.case.office_id)
+        for field in sealing.PREFIXES:
+            for column, value in prefixes.columns(field, getattr(identity, field), bits).items():
+                setattr(row, column, value)
         row.payload = self.cipher.seal(sealing.IDENTITIES, str(person_id), identity)
         self.identities[person_id] = identity
 

@@ -29,6 +29,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         case_form_pages,  # noqa: F401 - its routes join cases.bp before registration
         case_history,  # noqa: F401 - its routes join cases.bp before registration
         case_rights,  # noqa: F401 - its routes join cases.bp before registration
+        case_search,  # noqa: F401 - its routes join cases.bp before registration
         cases,
         errors,
         guard,

@@ -1,4 +1,4 @@
-"""Case pages: list, search, new case, and the case page itself.
+"""Case pages: list, new case, and the case page itself (the search: ``web.case_search``).
 
 Views parse the form, call one ``fallstelle.cases`` service with the request context's
 session, actor and keys, and render; the pipeline commits (``web.pipeline``). The case page
@@ -18,11 +18,10 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from fallstelle.auth import ratelimit
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
@@ -38,8 +37,8 @@ from fallstelle.web.case_forms import NewCaseForm, SearchForm
 from fallstelle.web.case_timeline import FILTERS, timeline
 from fallstelle.web.guard import require
 from fallstelle.web.i18n import select_locale
-from fallstelle.web.pipeline import context, writes
-from fallstelle.web.ratelimit import Headers, refusal
+from fallstelle.web.pipeline import context
+from fallstelle.web.ratelimit import Headers
 
 bp = Blueprint("cases", __name__, url_prefix="/faelle")
 Page = str | BaseResponse | tuple[str, int] | tuple[str, int, Headers]
@@ -89,59 +88,6 @@ CAPS = {"kreis": f"{listing.KREIS_CAP:,}".replace(",", "."),
 
 def _years() -> list[int]:
     return list(range(today().year, today().year - 6, -1))
-
-
-SEARCH_KEY = "case_search"  # the server-side session holds the term: never a URL, never a log
-
-
-def find_cases(field: str, value: str) -> list[queries.CaseSummary]:
-    """Run one search (by case number, or by surname / phone / e-mail over the blind index).
-
-    The one place the search pages ask the domain: the per-office prefix index (issue 14,
-    ``findings``) replaces the exact match here, in one line.
-
-    Raises:
-        Invalid: unknown field, empty value.
-    """
-    ctx = context()
-    actor = ctx.require_actor()
-    if field == "number":
-        return queries.find_by_number(ctx.session, actor, value)
-    return ctx.attempt(lambda: queries.search_person(ctx.session, actor, ctx.keys, field, value))
-
-
-@bp.post("/suche")
-@require(Permission.CASE_READ)
-def search() -> Page:
-    """Take the search term (POST, so it is in no URL, history or access log) and show the
-    result at ``GET /faelle/suche`` (post-redirect-get: reload and back work)."""
-    form = SearchForm()
-    if not form.validate_on_submit():
-        return render_template("cases/search.html", form=form, found=None, names={}), 400
-    session[SEARCH_KEY] = {"field": form.field.data, "value": form.value.data}
-    return redirect(url_for("cases.results"), 303)
-
-
-@bp.get("/suche")
-@require(Permission.CASE_READ)
-@writes  # each search counts against the user's rate limit (a write, also on GET)
-def results() -> Page:
-    """The last search's result (the term kept in the server-side session)."""
-    ctx = context()
-    actor = ctx.require_actor()
-    wanted = session.get(SEARCH_KEY) or {}
-    form = SearchForm(formdata=None, field=wanted.get("field"), value=wanted.get("value"))
-    found: list[queries.CaseSummary] | None = None
-    # Past the per-user rate limit (REL-11) the page says so, with 429, and nothing is searched.
-    refused = refusal(ratelimit.SEARCH) if wanted else None
-    if wanted and refused is None:
-        try:
-            found = find_cases(str(wanted.get("field")), str(wanted.get("value")))
-        except Invalid as invalid:
-            form.fail("value", invalid.code)
-    names = accounts.staff_names(ctx.session, actor, actor.office_ids)
-    page = render_template("cases/search.html", form=form, found=found, names=names)
-    return (page, 429, refused) if refused is not None else page
 
 
 @bp.route("/neu", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from fallstelle.audit.models import AuditEvent
 from fallstelle.auth.actor import Actor
-from fallstelle.cases import entries, listing, queries, service
+from fallstelle.cases import entries, listing, queries, search, service
 from fallstelle.cases.errors import CaseNotFound, NotAllowed
 from fallstelle.cases.sections import Contact
 from fallstelle.store import Store
@@ -28,7 +28,7 @@ def test_management_auditor_and_admin_never_open_a_case(
         with pytest.raises(NotAllowed):
             listing.list_cases(session, actor)
         with pytest.raises(NotAllowed):
-            queries.search_person(session, actor, store.keys, "surname", "Yilmaz")
+            search.search_person(session, actor, store.keys, "surname", "Yilmaz")
         with pytest.raises(NotAllowed):
             service.create_case(session, actor, store.keys, short_form(world.office_a))
         with pytest.raises(NotAllowed):
@@ -61,7 +61,7 @@ def test_a_counsellor_of_another_office_gets_not_found(store: Store, world: Worl
             )
         assert listing.list_cases(session, world.bert).total == 0
         assert queries.find_by_number(session, world.bert, "2026-0001") == []
-        assert queries.search_person(session, world.bert, store.keys, "surname", "Yilmaz") == []
+        assert search.search_person(session, world.bert, store.keys, "surname", "Yilmaz") == []
         with pytest.raises(NotAllowed):
             service.create_case(session, world.bert, store.keys, short_form(world.office_a))
 
@@ -84,5 +84,5 @@ def test_own_policy_shows_only_led_or_shared_cases(store: Store, world: World) -
         assert service.get_case(session, world.otto, store.keys, shared).case.id == shared
         assert [c.id for c in listing.list_cases(session, world.otto).items] == [shared]
         assert listing.list_cases(session, world.olga).total == 2
-        found = queries.search_person(session, world.otto, store.keys, "surname", "yilmaz")
+        found = search.search_person(session, world.otto, store.keys, "surname", "yilmaz")
         assert [c.id for c in found] == [shared]

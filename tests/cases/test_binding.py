@@ -16,7 +16,7 @@ from sqlalchemy import select, text, update
 
 from fallstelle import crypto
 from fallstelle.audit.models import AuditEvent
-from fallstelle.cases import attachments, queries, sealing, service
+from fallstelle.cases import attachments, sealing, search, service
 from fallstelle.cases.errors import NotAllowed
 from fallstelle.cases.models import Case, CaseCounsellor
 from fallstelle.store import Store, alembic_config
@@ -49,7 +49,7 @@ def test_moving_a_case_to_another_office_by_a_database_write_shows_nothing(
         with pytest.raises(NotAllowed):
             service.get_case(session, world.bert, store.keys, case_id)
         # the search of the new office neither finds nor decrypts it
-        assert queries.search_person(session, world.bert, store.keys, "surname", "Yilmaz") == []
+        assert search.search_person(session, world.bert, store.keys, "surname", "Yilmaz") == []
         with pytest.raises(NotAllowed):
             attachments.read(session, world.bert, store.keys, store.settings.data_dir,
                              case_id, uuid.uuid4())  # fmt: skip
@@ -168,7 +168,7 @@ def test_migration_0013_rewraps_old_keys_and_reindexes_per_office(
         command.upgrade(alembic_config(conn, store.keys), "head")
     with store.sessions() as session:
         assert service.get_case(session, world.alice, store.keys, case_id).identities
-        (hit,) = queries.search_person(session, world.alice, store.keys, "surname", "Yilmaz")
+        (hit,) = search.search_person(session, world.alice, store.keys, "surname", "Yilmaz")
         assert hit.id == case_id
     _db_write(store, case_id, office_id=world.office_b)
     with store.sessions() as session, pytest.raises(NotAllowed):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from fallstelle import crypto
 from fallstelle.audit.models import AuditEvent
-from fallstelle.cases import entries, listing, queries, sealing, service
+from fallstelle.cases import entries, listing, queries, sealing, search, service
 from fallstelle.cases.errors import Invalid
 from fallstelle.cases.models import CaseIdentity
 from fallstelle.cases.sections import Closure, FollowUp, Identity
@@ -46,15 +46,15 @@ def test_search_by_name_filters_false_positives_of_the_blind_index(
     mueller, _ = create(store, world.alice, _with_surname(world, "Müller", "+49 171 2345678"))
     create(store, world.alice, _with_surname(world, twin))
     with store.sessions() as session:
-        found = queries.search_person(session, world.alice, store.keys, "surname", " MÜLLER ")
+        found = search.search_person(session, world.alice, store.keys, "surname", " MÜLLER ")
         assert [c.id for c in found] == [mueller]
-        by_phone = queries.search_person(session, world.alice, store.keys, "phone", "0171/2345678")
+        by_phone = search.search_person(session, world.alice, store.keys, "phone", "0171/2345678")
         assert [c.id for c in by_phone] == [mueller]
-        assert queries.search_person(session, world.alice, store.keys, "surname", "Meier") == []
+        assert search.search_person(session, world.alice, store.keys, "surname", "Meier") == []
         with pytest.raises(Invalid):
-            queries.search_person(session, world.alice, store.keys, "merkmal", "x")
+            search.search_person(session, world.alice, store.keys, "merkmal", "x")
         with pytest.raises(Invalid):
-            queries.search_person(session, world.alice, store.keys, "email", "  ")
+            search.search_person(session, world.alice, store.keys, "email", "  ")
 
 
 def test_find_by_number_and_the_filtered_list(store: Store, world: World) -> None:
@@ -135,7 +135,7 @@ def test_blind_index_is_keyed_per_office(store: Store, world: World) -> None:
     same = [n for n in names if a.index("surname", n, 16) == b.index("surname", n, 16)]
     assert len(same) <= 1
     with store.sessions() as session:
-        (hit,) = queries.search_person(session, world.bert, store.keys, "surname", "nowak")
+        (hit,) = search.search_person(session, world.bert, store.keys, "surname", "nowak")
         assert hit.id == in_b
 
 
@@ -145,7 +145,7 @@ def test_a_search_records_the_case_ids_it_disclosed_never_the_term(
     found, _ = create(store, world.alice, _with_surname(world, "Quappendorf"))
     create(store, world.alice, _with_surname(world, "Anders"))
     with store.sessions() as session, session.begin():
-        queries.search_person(session, world.alice, store.keys, "surname", "quappendorf")
+        search.search_person(session, world.alice, store.keys, "surname", "quappendorf")
     with store.sessions() as session:
         events = session.execute(
             select(AuditEvent.action, AuditEvent.object_id, AuditEvent.reason).where(

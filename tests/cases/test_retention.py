@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fallstelle import clock
-from fallstelle.cases import attachments, corrections, history, queries, retention, service
+from fallstelle.cases import attachments, corrections, history, retention, search, service
 from fallstelle.cases.erasure import Register, settle
 from fallstelle.cases.errors import NotAllowed
 from fallstelle.cases.models import (
@@ -53,8 +53,14 @@ def _closed_case(store: Store, world: World, files: Path, *, hold: bool = False)
         (person,) = view.of_kind("person")
         with store.sessions() as s, s.begin():  # a correction: the history holds the old name
             corrections.correct(
-                s, world.alice, store.keys, case_id, version_of(store, case_id), person.id,
-                person.data, replace(view.identities[person.id], surname="Yılmaz"),
+                s,
+                world.alice,
+                store.keys,
+                case_id,
+                version_of(store, case_id),
+                person.id,
+                person.data,
+                replace(view.identities[person.id], surname="Yılmaz"),
             )
         if hold:
             with store.sessions() as s, s.begin():
@@ -119,7 +125,7 @@ def test_identifying_data_goes_after_six_months_and_the_rest_is_sealed_anew(
         assert case is not None and case.identifying_removed_on == dt.date(2026, 9, 10)
         assert case.dek_version == old_version + 1 and bytes(case.dek_wrapped) != old_wrapped
         assert s.scalars(select(CaseIdentity)).all() == []
-        assert queries.search_person(s, world.alice, store.keys, "surname", "Yılmaz") == []
+        assert search.search_person(s, world.alice, store.keys, "surname", "Yılmaz") == []
         changes = history.read(s, retention.sealing.open_case_key(store.keys.keyring, case))
     assert changes and all(c.section != "identity" for c in changes)
     assert "Yilmaz" not in repr(changes) and "Yılmaz" not in repr(changes)
@@ -222,6 +228,7 @@ def test_a_run_killed_at_a_random_point_finishes_on_the_next(
             if calls["n"] == calls["at"]:
                 raise Crash  # after its writes, before the commit
             return result
+
         return call
 
     monkeypatch.setattr(retention, "erase_case", crashing(real_erase))

@@ -16,7 +16,8 @@ deadlines, follow-ups and attachment metadata, one row each), sealed by ``cases.
 with the case's data key. ``case_entries.kind`` is in clear and bound into the AAD, so an
 entry cannot be relabelled. Identifying data of a person (name, contact) is a row of its own
 in ``case_identities`` so that it can be deleted early; its only clear columns are the
-truncated blind indexes of surname, phone and e-mail (never of a category).
+truncated blind indexes of the prefixes of surname and phone and of the e-mail (never of
+a category).
 """
 
 from __future__ import annotations
@@ -144,9 +145,14 @@ class CaseIdentity(Base):
         ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
     payload: Mapped[bytes] = mapped_column(LargeBinary)
-    surname_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
-    phone_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     email_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    # Prefix indexes (issue 14, ``cases.sealing.PrefixIndexer``) in place of the exact ones:
+    # the first 3 / 5 letters of the folded surname, the first 4 / 6 digits of the phone
+    # number; each pair shares the office's index length.
+    surname_p3_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    surname_p5_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    phone_p4_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    phone_p6_bidx: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
 
 
 class CaseNumberCounter(Base):
