@@ -111,8 +111,13 @@ class CaseWork:
         self.reason = ""
 
     @classmethod
-    def open(cls, session: Session, case: Case, keys: KeyMaterial) -> CaseWork:
+    def open(
+        cls, session: Session, case: Case, keys: KeyMaterial, *, snapshot: bool = True
+    ) -> CaseWork:
         """Unwrap the case's key and decrypt every section.
+
+        ``snapshot=False`` (a read that changes nothing, e.g. the case page): no copy of the
+        sections for the change history is taken; :meth:`save` then writes no history.
 
         Raises:
             CaseKeyRefused: the key is not bound to the row's office and counsellors.
@@ -134,7 +139,8 @@ class CaseWork:
             work.identities[ident.person_id] = cipher.open(
                 Identity, sealing.IDENTITIES, str(ident.person_id), ident.payload
             )
-        work.before = work.snapshot()
+        if snapshot:
+            work.before = work.snapshot()
         return work
 
     def snapshot(self) -> history.Snapshot:
@@ -148,7 +154,14 @@ class CaseWork:
 
     @classmethod
     def open_for(
-        cls, session: Session, actor: Actor, case: Case, keys: KeyMaterial, action: str
+        cls,
+        session: Session,
+        actor: Actor,
+        case: Case,
+        keys: KeyMaterial,
+        action: str,
+        *,
+        snapshot: bool = True,
     ) -> CaseWork:
         """Open a case the actor passed the access check for; audit a key refusal.
 
@@ -157,7 +170,7 @@ class CaseWork:
                 refusal is recorded as ``action`` denied with reason ``binding``).
         """
         try:
-            return cls.open(session, case, keys)
+            return cls.open(session, case, keys, snapshot=snapshot)
         except CaseKeyRefused:
             access.audit(session, actor, action, str(case.id), outcome="denied", reason="binding")
             raise
