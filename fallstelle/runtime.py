@@ -49,6 +49,22 @@ class Runtime:
                 self._store = store
             return self._store
 
+    def release(self) -> None:
+        """Close the pooled connections before a fork (``run.py --workers``): a connection
+        must never be shared by two processes. The store stays usable; each process opens
+        connections of its own on first use."""
+        with self._lock:
+            if self._store is not None:
+                self._store.read_engine.dispose()
+                self._store.engine.dispose()
+
+    def forked(self) -> None:
+        """In a new worker process: a lock and a group commit of its own (the parent's queue
+        and leader belong to the parent's threads)."""
+        self._lock = threading.Lock()
+        if self._store is not None:
+            self._group = GroupCommit(self._store.sessions)
+
     @property
     def is_open(self) -> bool:
         return self._store is not None
