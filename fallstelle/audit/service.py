@@ -213,9 +213,14 @@ def _checked_head(session: Session, chain_key: bytes) -> AuditHead:
     return head
 
 
-def _move_head(session: Session, chain_key: bytes, **values: Any) -> None:
-    """Set the head to ``values`` (seq, entry_hash, epoch, …) with a fresh MAC."""
-    head = _lock_head(session)
+def _move_head(
+    session: Session, chain_key: bytes, head: AuditHead | None = None, **values: Any
+) -> None:
+    """Set the head to ``values`` (seq, entry_hash, epoch, …) with a fresh MAC.
+
+    ``head``: the row as the caller read it under the chain lock (else it is read again).
+    """
+    head = head if head is not None else _lock_head(session)
     new = {**{k: getattr(head, k) for k in ("seq", "epoch", "entry_hash")}, **values}
     mac = chain.head_mac(chain_key, new["seq"], new["epoch"], bytes(new["entry_hash"]))
     session.connection().execute(
@@ -253,7 +258,9 @@ def _append(session: Session, events: list[Event]) -> None:
         )
     conn = session.connection()
     conn.execute(insert(events_table), [row._asdict() for row in rows])
-    _move_head(session, keys.audit_chain_key, seq=rows[-1].seq, entry_hash=prev, last_time=when)
+    _move_head(
+        session, keys.audit_chain_key, head, seq=rows[-1].seq, entry_hash=prev, last_time=when
+    )
     signer: tuple[Ed25519PrivateKey, int] | None = session.info.get(SIGNER)
     key, every = signer or (keys.audit_signing_key, DEFAULT_EVERY)
     due = [r for r in rows if r.seq % every == 0]

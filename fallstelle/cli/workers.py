@@ -30,12 +30,14 @@ Imports no ``web`` module: the app arrives as a parameter.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import sys
 import threading
 import time
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -68,7 +70,7 @@ def bind(host: str, port: int, refuse: Callable[[OSError], Any]) -> list[socket.
     bound: list[socket.socket] = []
     try:
         try:
-            where = Adjustments(host=host, port=port).listen
+            where = typing.cast(list[tuple[Any, ...]], Adjustments(host=host, port=port).listen)
         except ValueError as exc:  # a name that does not resolve
             raise OSError(str(exc)) from None
         for family, socktype, proto, sockaddr in where:
@@ -135,7 +137,7 @@ def supervise(count: int, work: Callable[[], None]) -> int:
                 threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
                 work()
                 code = 0
-            except BaseException:  # noqa: BLE001 - reported, then the worker ends
+            except BaseException:  # reported, then the worker ends
                 import traceback
 
                 traceback.print_exc()
@@ -202,7 +204,5 @@ def _stop_all(workers: dict[int, int]) -> None:
 
 
 def _signal(pid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
