@@ -45,6 +45,8 @@ class Runtime:
                 store = open_store(self.settings, migrate=migrate)
                 # Sign an audit checkpoint every 1000 events (issue 4, LOG-7).
                 audit_service.enable_checkpoints(store.sessions, store.keys.audit_signing_key)
+                audit_service.listen_on(store.sessions)
+                audit_service.listen_on(store.read_sessions)
                 app.secret_key = store.keys.secret_key
                 self._group = GroupCommit(store.sessions, _writer_lock(self.settings))
                 self._store = store

@@ -108,6 +108,16 @@ def record(session: Session, event_: Event) -> None:
     pending.append((txn, event_))
 
 
+def listen_on(sessions: sessionmaker[Session]) -> None:
+    """Register the append's listeners once on a session factory: its sessions then skip
+    registering them one by one (four ``event.listen`` calls per session and request)."""
+    for name, listener in _LISTENERS:
+        event.listen(sessions, name, listener)
+    info = dict(sessions.kw.get("info") or {})
+    info[LISTENING] = True
+    sessions.configure(info=info)
+
+
 def _listen(session: Session) -> None:
     if not session.info.get(LISTENING):
         event.listen(session, "before_commit", _before_commit)
@@ -164,6 +174,14 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
     if transaction.parent is None:
         session.info.pop(PENDING, None)
         session.info.pop(NEW_HEAD, None)  # after_commit took it; else it rolled back
+
+
+_LISTENERS = (
+    ("before_commit", _before_commit),
+    ("after_commit", _after_commit),
+    ("after_soft_rollback", _after_soft_rollback),
+    ("after_transaction_end", _after_transaction_end),
+)
 
 
 def _inside(txn: SessionTransaction | None, outer: SessionTransaction) -> bool:
