@@ -85,7 +85,9 @@ class RequestContext:
                 opened.close()
                 opened = None
             # A read continues the read transaction the session cookie was checked in.
-            self._session = opened or (store.sessions if self.writes else store.read_sessions)()
+            if opened is None:
+                opened = (store.sessions if self.writes else store.read_sessions)()
+            self._session = opened
             audit_service.set_request(self._session, self.request_id)
         return self._session
 
