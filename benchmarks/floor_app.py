@@ -5,7 +5,10 @@ payload and renders them in a Jinja template; served by waitress like the real a
 request benchmark measures fallstelle's case page against this under the same client, so
 the ratio says what fallstelle's own work (sessions, access checks, audit) costs.
 
-    python benchmarks/floor_app.py DB_FILE PORT
+    python benchmarks/floor_app.py DB_FILE PORT [--workers N] [--threads T]
+
+``--workers`` forks N processes on one port exactly as ``run.py --workers`` does
+(``fallstelle.cli.workers``), so both are served the same way.
 """
 
 from __future__ import annotations
@@ -65,9 +68,32 @@ def create(path: str) -> Flask:
     return app
 
 
-if __name__ == "__main__":
-    from waitress import serve
+def main() -> None:
+    import argparse
+    import logging
+    from pathlib import Path
 
-    db, port = sys.argv[1], int(sys.argv[2])
-    build(db)
-    serve(create(db), host="127.0.0.1", port=port, threads=8, _quiet=True)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from fallstelle.cli import workers as forking
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("db")
+    parser.add_argument("port", type=int)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth is 1"
+    build(args.db)
+    app = create(args.db)
+    sockets = forking.bind("127.0.0.1", args.port, lambda exc: sys.exit(str(exc)))
+    if args.workers == 1:
+        forking.serve_worker(app, sockets, args.threads)
+        return
+    # No connection crosses the fork: create() opens none before the first request.
+    sys.exit(
+        forking.supervise(args.workers, lambda: forking.serve_worker(app, sockets, args.threads))
+    )
+
+
+if __name__ == "__main__":
+    main()

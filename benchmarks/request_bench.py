@@ -5,10 +5,13 @@ Run from the repository root::
     python -m benchmarks.request_bench                       # 10,000 cases, SQLite
     python -m benchmarks.request_bench --cases 100000 --keep /tmp/bench-100k
     python -m benchmarks.request_bench --database-url postgresql+psycopg://…/bench
+    python -m benchmarks.request_bench --workers 1,2 --threads 8
 
 Builds an installation (``flask init`` + ``flask demo --cases N``; ``--keep DIR`` reuses one),
-adds eight enrolled counsellors of the demo office, starts the real server (``python run.py``,
-waitress, 8 threads) and measures over loopback:
+adds eight enrolled counsellors of the demo office, and for each worker count of
+``--workers`` (default: one process, then ``run.py``'s default) starts the real server
+(``python run.py --workers W --threads T``) and the floor app served the same way (the same
+pre-forked waitress workers, ``cli.workers``), and measures over loopback:
 
 1. one client, one request at a time: p50/p95 of the case list, the dashboard (home page)
    and a case page (goal: p95 < 100 ms at 10,000 cases, < 250 ms at 100,000);
@@ -17,6 +20,8 @@ waitress, 8 threads) and measures over loopback:
    50 rows, no audit) right after: requests per second of both (goal: ≥ 50 % of the floor),
    errors (goal: 0);
 3. afterwards ``flask audit verify`` on the installation: every read is in the chain.
+
+The machine's load average is printed beside the numbers: compare only within one run.
 """
 
 from __future__ import annotations
@@ -213,13 +218,36 @@ def load(clients: list[Client], paths: list[str], seconds: float) -> tuple[float
     return sum(counts) / elapsed, sum(errors), every[int(len(every) * 0.95) - 1]
 
 
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("a") as out:  # what the server said, e.g. about an error
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()  # run.py stops its workers and checkpoints
+    process.wait(timeout=60)
+
+
+def load_avg() -> str:
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    from fallstelle.cli.workers import default_workers
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--keep", type=Path, help="installation directory to build or reuse")
+    parser.add_argument(
+        "--workers", default=f"1,{default_workers()}",
+        help="worker processes, comma-separated: one round each (default: 1 and run.py's)",
+    )  # fmt: skip
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     options = parser.parse_args()
+    rounds = list(dict.fromkeys(int(w) for w in options.workers.split(",")))
     base = options.keep or Path(tempfile.mkdtemp(prefix="request-bench-"))
     env = {
         **os.environ,
@@ -237,48 +265,57 @@ def main() -> None:
         print(f"built {options.cases:,} demo cases in {time.perf_counter() - started:.0f} s")
     flask(env, "init")  # a kept installation is brought to this version's schema
     accounts = make_counsellors(env, CLIENTS)
-    port = free_port()
-    log = (base / "server.log").open("w")  # what the server said, e.g. about an error
-    server = subprocess.Popen(
-        [sys.executable, "run.py", "--port", str(port), "--threads", "8"], cwd=ROOT, env=env,
-        stdout=log, stderr=log,
-    )  # fmt: skip
     floor_dir = Path(tempfile.mkdtemp(prefix="floor-"))
-    floor_port = free_port()
-    floor = subprocess.Popen(
-        [sys.executable, str(ROOT / "benchmarks" / "floor_app.py"),
-         str(floor_dir / "floor.db"), str(floor_port)],
-    )  # fmt: skip
+    print(f"cases: {options.cases:,}; database: {options.database_url or 'SQLite'}; "
+          f"threads per worker: {options.threads}")  # fmt: skip
+    clients: list[Client] = []
     try:
-        wait_ready(port, server)
-        clients = [Client(port) for _ in range(CLIENTS)]
-        for client, (name, secret) in zip(clients, accounts, strict=True):
-            client.sign_in(name, secret)
-        list_paths, ids = list_pages(clients[0], 20)
-        pages = [f"/faelle/{i}" for i in ids]
-        print(f"cases: {options.cases:,}; database: {options.database_url or 'SQLite'}")
-        print("single client, 200 requests each (ms):")
-        for label, paths in (
-            ("case list", list_paths),
-            ("dashboard", ["/"]),
-            ("case page", pages),
-        ):
-            p50, p95 = single(clients[0], paths, 200)
-            print(f"  {label:10} p50 {p50:6.1f}  p95 {p95:6.1f}")
-        rps, errors, p95 = load(clients, pages, options.seconds)
-        print(f"{CLIENTS} clients, case pages, {options.seconds:.0f} s: {rps:6.1f} req/s, "
-              f"{errors} errors, p95 {p95:.0f} ms")  # fmt: skip
-        wait_ready(floor_port, floor, "/")
-        floor_clients = [Client(floor_port) for _ in range(CLIENTS)]
-        f_rps, f_errors, f_p95 = load(floor_clients, ["/"], options.seconds)
-        print(f"{CLIENTS} clients, floor app, {options.seconds:.0f} s: {f_rps:6.1f} req/s, "
-              f"{f_errors} errors, p95 {f_p95:.0f} ms")  # fmt: skip
-        print(f"fallstelle / floor: {rps / f_rps:.0%} (goal ≥ 50 %)")
+        for workers in rounds:
+            served = ["--workers", str(workers), "--threads", str(options.threads)]
+            port = free_port()
+            server = start([sys.executable, "run.py", "--port", str(port), *served], env,
+                           base / "server.log")  # fmt: skip
+            try:
+                wait_ready(port, server)
+                if not clients:  # signed in once: the sessions live in the database
+                    clients = [Client(port) for _ in range(CLIENTS)]
+                    for client, (name, secret) in zip(clients, accounts, strict=True):
+                        client.sign_in(name, secret)
+                    list_paths, ids = list_pages(clients[0], 20)
+                    pages = [f"/faelle/{i}" for i in ids]
+                for client in clients:
+                    client.port = port
+                    client.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                print(f"--- {workers} worker process(es) × {options.threads} threads "
+                      f"({load_avg()})")  # fmt: skip
+                if workers == rounds[0]:
+                    print("single client, 200 requests each (ms):")
+                    for label, paths in (
+                        ("case list", list_paths),
+                        ("dashboard", ["/"]),
+                        ("case page", pages),
+                    ):
+                        p50, p95 = single(clients[0], paths, 200)
+                        print(f"  {label:10} p50 {p50:6.1f}  p95 {p95:6.1f}")
+                rps, errors, p95 = load(clients, pages, options.seconds)
+                print(f"{CLIENTS} clients, case pages, {options.seconds:.0f} s: {rps:6.1f} "
+                      f"req/s, {errors} errors, p95 {p95:.0f} ms ({load_avg()})")  # fmt: skip
+            finally:
+                stop(server)
+            floor_port = free_port()
+            floor = start([sys.executable, str(ROOT / "benchmarks" / "floor_app.py"),
+                           str(floor_dir / "floor.db"), str(floor_port), *served],
+                          env, floor_dir / "floor.log")  # fmt: skip
+            try:
+                wait_ready(floor_port, floor, "/")
+                floor_clients = [Client(floor_port) for _ in range(CLIENTS)]
+                f_rps, f_errors, f_p95 = load(floor_clients, ["/"], options.seconds)
+            finally:
+                stop(floor)
+            print(f"{CLIENTS} clients, floor app, {options.seconds:.0f} s: {f_rps:6.1f} req/s, "
+                  f"{f_errors} errors, p95 {f_p95:.0f} ms ({load_avg()})")  # fmt: skip
+            print(f"fallstelle / floor with {workers} worker(s): {rps / f_rps:.0%} (goal ≥ 50 %)")
     finally:
-        server.terminate()
-        floor.terminate()
-        server.wait(timeout=30)
-        floor.wait(timeout=30)
         shutil.rmtree(floor_dir, ignore_errors=True)
     verified = flask(env, "audit", "verify")
     print("audit verify:", verified.strip().splitlines()[-1])

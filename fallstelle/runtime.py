@@ -10,13 +10,14 @@ Flask only for the application object it is attached to.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from flask import Flask, current_app
 
 from fallstelle.audit import service as audit_service
 from fallstelle.audit.group import GroupCommit
 from fallstelle.config import Settings
-from fallstelle.store import Store, open_store
+from fallstelle.store import Store, open_store, sqlite_path
 
 EXTENSION = "fallstelle"
 
@@ -44,10 +45,28 @@ class Runtime:
                 store = open_store(self.settings, migrate=migrate)
                 # Sign an audit checkpoint every 1000 events (issue 4, LOG-7).
                 audit_service.enable_checkpoints(store.sessions, store.keys.audit_signing_key)
+                audit_service.listen_on(store.sessions)
+                audit_service.listen_on(store.read_sessions)
                 app.secret_key = store.keys.secret_key
-                self._group = GroupCommit(store.sessions)
+                self._group = GroupCommit(store.sessions, _writer_lock(self.settings))
                 self._store = store
             return self._store
+
+    def release(self) -> None:
+        """Close the pooled connections before a fork (``run.py --workers``): a connection
+        must never be shared by two processes. The store stays usable; each process opens
+        connections of its own on first use."""
+        with self._lock:
+            if self._store is not None:
+                self._store.read_engine.dispose()
+                self._store.engine.dispose()
+
+    def forked(self) -> None:
+        """In a new worker process: a lock and a group commit of its own (the parent's queue
+        and leader belong to the parent's threads)."""
+        self._lock = threading.Lock()
+        if self._store is not None:
+            self._group = GroupCommit(self._store.sessions, _writer_lock(self.settings))
 
     @property
     def is_open(self) -> bool:
@@ -64,6 +83,12 @@ class Runtime:
         with self._lock:
             if self._store is not None:
                 self._store.close()
+
+
+def _writer_lock(settings: Settings) -> Path | None:
+    """The file the group commits of several processes take in turn (SQLite only)."""
+    database = sqlite_path(settings)
+    return None if database is None else database.with_name(database.name + "-writer.lock")
 
 
 def get_runtime(app: Flask | None = None) -> Runtime:

@@ -108,6 +108,16 @@ def record(session: Session, event_: Event) -> None:
     pending.append((txn, event_))
 
 
+def listen_on(sessions: sessionmaker[Session]) -> None:
+    """Register the append's listeners once on a session factory: its sessions then skip
+    registering them one by one (four ``event.listen`` calls per session and request)."""
+    for name, listener in _LISTENERS:
+        event.listen(sessions, name, listener)
+    info = dict(sessions.kw.get("info") or {})
+    info[LISTENING] = True
+    sessions.configure(info=info)
+
+
 def _listen(session: Session) -> None:
     if not session.info.get(LISTENING):
         event.listen(session, "before_commit", _before_commit)
@@ -166,6 +176,14 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
         session.info.pop(NEW_HEAD, None)  # after_commit took it; else it rolled back
 
 
+_LISTENERS = (
+    ("before_commit", _before_commit),
+    ("after_commit", _after_commit),
+    ("after_soft_rollback", _after_soft_rollback),
+    ("after_transaction_end", _after_transaction_end),
+)
+
+
 def _inside(txn: SessionTransaction | None, outer: SessionTransaction) -> bool:
     if outer.parent is None:
         return True  # the whole transaction rolled back
@@ -213,9 +231,14 @@ def _checked_head(session: Session, chain_key: bytes) -> AuditHead:
     return head
 
 
-def _move_head(session: Session, chain_key: bytes, **values: Any) -> None:
-    """Set the head to ``values`` (seq, entry_hash, epoch, …) with a fresh MAC."""
-    head = _lock_head(session)
+def _move_head(
+    session: Session, chain_key: bytes, head: AuditHead | None = None, **values: Any
+) -> None:
+    """Set the head to ``values`` (seq, entry_hash, epoch, …) with a fresh MAC.
+
+    ``head``: the row as the caller read it under the chain lock (else it is read again).
+    """
+    head = head if head is not None else _lock_head(session)
     new = {**{k: getattr(head, k) for k in ("seq", "epoch", "entry_hash")}, **values}
     mac = chain.head_mac(chain_key, new["seq"], new["epoch"], bytes(new["entry_hash"]))
     session.connection().execute(
@@ -253,7 +276,9 @@ def _append(session: Session, events: list[Event]) -> None:
         )
     conn = session.connection()
     conn.execute(insert(events_table), [row._asdict() for row in rows])
-    _move_head(session, keys.audit_chain_key, seq=rows[-1].seq, entry_hash=prev, last_time=when)
+    _move_head(
+        session, keys.audit_chain_key, head, seq=rows[-1].seq, entry_hash=prev, last_time=when
+    )
     signer: tuple[Ed25519PrivateKey, int] | None = session.info.get(SIGNER)
     key, every = signer or (keys.audit_signing_key, DEFAULT_EVERY)
     due = [r for r in rows if r.seq % every == 0]

@@ -150,6 +150,17 @@ def writer(path: Path, key: Ed25519PrivateKey, interval: float) -> Writer:
         return found
 
 
+def _forget_in_child() -> None:
+    """A forked process (``run.py --workers``) starts with writers of its own: the parent's
+    timer thread does not exist in the child, and a lock may have been held at the fork."""
+    global _registry
+    _writers.clear()
+    _registry = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 @atexit.register
 def flush_all() -> None:
     """Write every pending head (a command line process ends right after its commit)."""

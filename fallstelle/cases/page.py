@@ -39,6 +39,20 @@ def rule_names(rules: tuple[deadlines.Rule, ...], lang: str = "de") -> dict[str,
     }
 
 
+@dataclass(frozen=True)
+class Labels:
+    """The names of an office's terms in one language; "–" for no code (the case page)."""
+
+    vocabulary: vocab.Vocabulary
+    lang: str
+
+    def one(self, vocabulary: str, code: str | None) -> str:
+        return self.vocabulary.label(vocabulary, code, self.lang) if code else "–"
+
+    def many(self, vocabulary: str, codes: list[str]) -> str:
+        return "; ".join(self.vocabulary.label(vocabulary, c, self.lang) for c in codes) or "–"
+
+
 @dataclass
 class CasePage:
     """What the case page shows and offers."""
@@ -65,6 +79,9 @@ class CasePage:
     def reachable(self) -> list[str]:
         """The statuses the case may move to next, in workflow order."""
         return sorted(TRANSITIONS[self.view.case.status])
+
+    def labels(self, lang: str = "de") -> Labels:
+        return Labels(self.vocabulary, lang)
 
     def rules_in_force(self) -> list[deadlines.Rule]:
         on = today()

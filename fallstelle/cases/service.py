@@ -187,7 +187,8 @@ def get_case(session: Session, actor: Actor, keys: KeyMaterial, case_id: uuid.UU
         CaseNotFound: no such case, or not visible to the actor.
     """
     case = access.require_case(session, actor, Permission.CASE_READ, case_id, "case.read")
-    work = CaseWork.open_for(session, actor, case, keys, "case.read")
+    # A read: plain rows, no copy of the sections for the change history.
+    work = CaseWork.open_for(session, actor, case, keys, "case.read", reading=True)
     access.audit(session, actor, "case.read", str(case.id))
     return CaseView(case, work.details, list(work.entries.values()), dict(work.identities))
 

@@ -109,10 +109,18 @@ class CaseWork:
         self.before: history.Snapshot | None = None
         #: Why a section is removed; written to the history with the removal.
         self.reason = ""
+        #: Opened only to be read (``open(reading=True)``): :meth:`save` refuses.
+        self.reading = False
 
     @classmethod
-    def open(cls, session: Session, case: Case, keys: KeyMaterial) -> CaseWork:
+    def open(
+        cls, session: Session, case: Case, keys: KeyMaterial, *, reading: bool = False
+    ) -> CaseWork:
         """Unwrap the case's key and decrypt every section.
+
+        ``reading=True`` (a read that changes nothing, e.g. the case page): the rows are read
+        as plain values, not kept as ORM objects, and no copy of the sections is taken for
+        the change history; such a case cannot be saved.
 
         Raises:
             CaseKeyRefused: the key is not bound to the row's office and counsellors.
@@ -121,20 +129,43 @@ class CaseWork:
         cipher = sealing.open_case_key(keys.keyring, case)
         details = cipher.open(CaseDetails, sealing.CASES, str(case.id), case.payload)
         work = cls(session, case, cipher, details, keys)
-        rows = session.scalars(
-            select(CaseEntry).where(CaseEntry.case_id == case.id).order_by(CaseEntry.created_at)
-        )
-        for row in rows:
+        work.reading = reading
+        if reading:
+            entries = session.execute(
+                select(CaseEntry.id, CaseEntry.kind, CaseEntry.payload)
+                .where(CaseEntry.case_id == case.id)
+                .order_by(CaseEntry.created_at)
+            ).all()
+            people = session.execute(
+                select(CaseIdentity.person_id, CaseIdentity.payload).where(
+                    CaseIdentity.case_id == case.id
+                )
+            ).all()
+        else:
+            entries = list(
+                session.scalars(
+                    select(CaseEntry)
+                    .where(CaseEntry.case_id == case.id)
+                    .order_by(CaseEntry.created_at)
+                )
+            )
+            people = list(
+                session.scalars(select(CaseIdentity).where(CaseIdentity.case_id == case.id))
+            )
+        for row in entries:
             row_id = sealing.entry_row_id(row.kind, row.id)
             data = cipher.open(KINDS[row.kind], sealing.ENTRIES, row_id, row.payload)
-            work._rows[row.id] = row
+            if not reading:
+                work._rows[row.id] = row  # type: ignore[assignment]
             work.entries[row.id] = EntryView(row.id, row.kind, data)
-        for ident in session.scalars(select(CaseIdentity).where(CaseIdentity.case_id == case.id)):
-            work._identity_rows[ident.person_id] = ident
+        for ident in people:
+            if not reading:
+                work._identity_rows[ident.person_id] = ident  # type: ignore[assignment]
             work.identities[ident.person_id] = cipher.open(
                 Identity, sealing.IDENTITIES, str(ident.person_id), ident.payload
             )
-        work.before = work.snapshot()
+        if not reading:
+            work.before = work.snapshot()
         return work
 
     def snapshot(self) -> history.Snapshot:
@@ -148,7 +179,14 @@ class CaseWork:
 
     @classmethod
     def open_for(
-        cls, session: Session, actor: Actor, case: Case, keys: KeyMaterial, action: str
+        cls,
+        session: Session,
+        actor: Actor,
+        case: Case,
+        keys: KeyMaterial,
+        action: str,
+        *,
+        reading: bool = False,
     ) -> CaseWork:
         """Open a case the actor passed the access check for; audit a key refusal.
 
@@ -157,7 +195,7 @@ class CaseWork:
                 refusal is recorded as ``action`` denied with reason ``binding``).
         """
         try:
-            return cls.open(session, case, keys)
+            return cls.open(session, case, keys, reading=reading)
         except CaseKeyRefused:
             access.audit(session, actor, action, str(case.id), outcome="denied", reason="binding")
             raise
@@ -260,6 +298,8 @@ class CaseWork:
             Invalid: the details break a rule.
             CaseConflict: another transaction changed the case meanwhile.
         """
+        if self.reading:
+            raise RuntimeError("a case opened for reading cannot be saved")
         check_order(self.details, today(), self.vocabulary.known, "")
         # One UPDATE per change: no autoflush half-way (each would bump the version).
         with self.session.no_autoflush:

@@ -40,6 +40,18 @@ RUN_REFUSAL = (
 WILDCARD = {"", "0.0.0.0", "::"}  # noqa: S104 - names the wildcard, binds nothing
 
 
+def proxy_adjustments(settings: Settings) -> dict[str, Any]:
+    """waitress's settings for a trusted proxy (none without ``FALLSTELLE_TRUSTED_PROXY``)."""
+    if not settings.trusted_proxy:
+        return {}
+    # The client address for throttling and the scheme for cookies come from the proxy.
+    return {
+        "trusted_proxy": settings.trusted_proxy,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
 def listen(app: Flask, settings: Settings, host: str, port: int, threads: int) -> Any:
     """Bind ``host:port`` and return the waitress server (``.run()`` serves).
 
@@ -48,27 +60,25 @@ def listen(app: Flask, settings: Settings, host: str, port: int, threads: int) -
     """
     from waitress.server import create_server
 
-    proxy: dict[str, Any] = {}
-    if settings.trusted_proxy:
-        # The client address for throttling and the scheme for cookies come from the proxy.
-        proxy = {
-            "trusted_proxy": settings.trusted_proxy,
-            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
-            "clear_untrusted_proxy_headers": True,
-        }
+    proxy = proxy_adjustments(settings)
     try:
         return create_server(
             app, host=host, port=port, threads=threads, ident="fallstelle", **proxy
         )
     except OSError as exc:
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        hint = " (another program listens there: stop it or choose --port)"
-        click.echo(
-            f"fallstelle: cannot listen on {host}:{port}: {reason.lower()}"
-            + (hint if "in use" in reason.lower() else ""),
-            err=True,
-        )
-        sys.exit(EX_UNAVAILABLE)
+        refuse_port(exc, host, port)
+
+
+def refuse_port(exc: OSError, host: str, port: int) -> NoReturn:
+    """Say in one line why ``host:port`` cannot be listened on; exit :data:`EX_UNAVAILABLE`."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    hint = " (another program listens there: stop it or choose --port)"
+    click.echo(
+        f"fallstelle: cannot listen on {host}:{port}: {reason.lower()}"
+        + (hint if "in use" in reason.lower() else ""),
+        err=True,
+    )
+    sys.exit(EX_UNAVAILABLE)
 
 
 def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -80,7 +80,14 @@ class RequestContext:
         """This request's session: read-only for reads, a writing one for changes."""
         if self._session is None:
             store = self.store
-            self._session = (store.sessions if self.writes else store.read_sessions)()
+            opened: Session | None = g.pop("fallstelle_read_session", None)
+            if opened is not None and self.writes:
+                opened.close()
+                opened = None
+            # A read continues the read transaction the session cookie was checked in.
+            if opened is None:
+                opened = (store.sessions if self.writes else store.read_sessions)()
+            self._session = opened
             audit_service.set_request(self._session, self.request_id)
         return self._session
 
@@ -250,6 +257,9 @@ def close(_exc: BaseException | None) -> None:
     ctx: RequestContext | None = g.pop("fallstelle_ctx", None)
     if ctx is not None:
         ctx.close()
+    unused: Session | None = g.pop("fallstelle_read_session", None)
+    if unused is not None:  # a static file, or a request that never asked for its session
+        unused.close()
 
 
 def init_app(app: Flask) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask, Request, g
 from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
 
@@ -73,13 +74,23 @@ class ServerSessionInterface(SessionInterface):
         now = utcnow()
         idle = dt.timedelta(minutes=settings.session_idle_minutes)
         absolute = dt.timedelta(hours=settings.session_absolute_hours)
-        with store.read_sessions() as db, db.begin():
+        db: Session | None = store.read_sessions()
+        try:
+            assert db is not None  # noqa: S101 - type narrowing only
+            db.begin()
             row, status = store_sessions.load(db, raw, now, idle, absolute, delete=False)
             if row is not None:
-                return ServerSession(
+                found = ServerSession(
                     json.loads(row.data), raw_id=raw, stored=row.data,
                     last_seen=as_utc(row.last_seen_at),
                 )  # fmt: skip
+                # The same read transaction serves the request if it only reads
+                # (``web.pipeline``): one session and connection per page, not two.
+                g.fallstelle_read_session, db = db, None
+                return found
+        finally:
+            if db is not None:
+                db.close()
         if status == "expired":  # rare: delete the dead row (a write) and say so
             with store.sessions() as db, db.begin():
                 store_sessions.load(db, raw, now, idle, absolute)

@@ -59,8 +59,11 @@ class Server:
     keys_dir: Path
 
 
-def start_server(tmp: Path, database_url: str, env: dict[str, str] | None = None) -> Server:
-    """Start ``run.py`` on a free port of 127.0.0.1 (``env`` adds or overrides variables)."""
+def start_server(
+    tmp: Path, database_url: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Server:
+    """Start ``run.py`` on a free port of 127.0.0.1 (``env`` adds or overrides variables,
+    ``args`` are more options, e.g. ``("--workers", "2")``)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -72,7 +75,7 @@ def start_server(tmp: Path, database_url: str, env: dict[str, str] | None = None
         **(env or {}),
     }
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "run.py"), "--port", str(port)],
+        [sys.executable, str(ROOT / "run.py"), "--port", str(port), *args],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,

@@ -196,3 +196,25 @@ def test_unknown_entry_of_the_case_is_invalid(store: Store, world: World) -> Non
         corrections.remove(
             session, world.alice, store.keys, case_id, version, "contact", uuid.uuid4(), "x"
         )
+
+
+def test_a_case_opened_for_reading_reads_the_same_and_cannot_be_saved(
+    store: Store, world: World
+) -> None:
+    """The case page opens a case with ``reading=True`` (plain rows, no history copy): it must
+    show exactly what a case opened for a change shows, and must never be saved (its save
+    would write no change history)."""
+    from fallstelle.cases.work import CaseWork
+
+    case_id, _ = create(store, world.alice)
+    with store.sessions() as session, session.begin():
+        case = session.get(Case, case_id)
+        assert case is not None
+        changing = CaseWork.open(session, case, store.keys)
+        reading = CaseWork.open(session, case, store.keys, reading=True)
+        assert reading.details == changing.details
+        assert reading.entries == changing.entries
+        assert reading.identities == changing.identities
+        assert reading.before is None and changing.before is not None
+        with pytest.raises(RuntimeError, match="opened for reading"):
+            reading.save(world.alice)

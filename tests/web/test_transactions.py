@@ -231,10 +231,10 @@ def test_a_case_is_checked_and_decrypted_once_on_a_validation_error(
     real_open = case_work.CaseWork.open.__func__  # type: ignore[attr-defined]
 
     def counting(
-        cls: type[case_work.CaseWork], session: object, case: object, keys: object
+        cls: type[case_work.CaseWork], session: object, case: object, keys: object, **kw: bool
     ) -> object:
         opened.append(case.id)  # type: ignore[attr-defined]
-        return real_open(cls, session, case, keys)
+        return real_open(cls, session, case, keys, **kw)
 
     monkeypatch.setattr(case_work.CaseWork, "open", classmethod(counting))
     response = client.post(
