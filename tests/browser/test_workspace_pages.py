@@ -158,7 +158,8 @@ def test_admin_confirmations_one_click_never_acts(
 ) -> None:
     page = enrol(server, database_url, browser)  # anna, signed in
     admin = browser.new_page(locale="de-DE", viewport={"width": 1366, "height": 900})
-    enrol_at(admin, _user(server, database_url, "chef", "admin"), PASSWORD)
+    enrol_at(admin, _user(server, database_url, "chef", "admin"), PASSWORD,
+             home="Fallverwaltung für die Antidiskriminierungsberatung")  # fmt: skip
     admin.goto(f"{server.url}/verwaltung/benutzer")
     admin.get_by_role("link", name="anna").click()
     user_page = admin.url
@@ -167,7 +168,7 @@ def test_admin_confirmations_one_click_never_acts(
         page.reload()
         expect(page.get_by_role("heading", name="Meine Arbeit")).to_be_visible()
 
-    for opener, yes in (("Zurücksetzen und Link erstellen", "Ja, Konto zurücksetzen"),
+    for opener, yes in (("Zurücksetzen und Link erzeugen", "Ja, Konto zurücksetzen"),
                         ("Alle Sitzungen beenden", "Ja, alle Sitzungen beenden")):  # fmt: skip
         admin.get_by_text(opener, exact=True).click()  # one click: only the question
         expect(admin.get_by_role("button", name=yes)).to_be_visible()
