@@ -89,7 +89,7 @@ def test_link_validity_is_24_hours() -> None:
     assert dt.timedelta(hours=24) == login.LINK_VALIDITY
 
 
-def test_disabling_asks_first_then_ends_the_sessions(
+def test_disabling_ends_the_sessions(
     app: Flask, anna: Account, store: Store
 ) -> None:
     admin_account = make_account(store, "ben", ["admin"])
