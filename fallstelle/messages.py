@@ -25,6 +25,9 @@ MESSAGES = {
     "office_code_taken": _l("This code is already taken."),
     "office_required": _l("Counsellors and management need at least one office."),
     "cannot_disable_self": _l("You cannot disable your own account."),
+    "not_case_counsellor": _l(
+        "Only the lead counsellor or a co-counsellor of this case can take over the follow-up."
+    ),
     "mismatch": _l("The two passwords are not the same."),
     "too_large": _l("The file is larger than 10 MB."),
     "file_type": _l("Only PDF, JPEG, PNG and plain text files can be stored."),

@@ -134,6 +134,8 @@ LABELS: dict[str, str] = {
     "FollowUp.due_on": "Wiedervorlage am",
     "FollowUp.note": "Notiz",
     "FollowUp.done_on": "Erledigt am",
+    "FollowUp.assignee_id": "Zuständig (Berater*in)",
+    "FollowUp.assigned_by_id": "Übergeben von",
     "Attachment.filename": "Dateiname",
     "Attachment.media_type": "Dateiart",
     "Attachment.size": "Größe (Byte)",
@@ -239,7 +241,7 @@ class _Texts:
             return _BOOL[value]
         if isinstance(value, dt.date):
             return value.strftime("%d.%m.%Y")
-        if name.endswith("counsellor_id") or name == "by":
+        if name.endswith("counsellor_id") or name in ("by", "assignee_id", "assigned_by_id"):
             return self.names.get(str(value), "Berater*in")
         vocabulary = meta.get("vocab")
         if isinstance(value, list):

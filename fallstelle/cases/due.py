@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from fallstelle.auth.actor import Actor
 from fallstelle.cases import access, sealing
@@ -30,13 +30,19 @@ MAX_CASES = 25  # a task list, not a report: beyond this the case list's filter 
 
 @dataclass(frozen=True)
 class DueItem:
-    """One task: a deadline (``text`` = rule code) or a follow-up (``text`` = its note)."""
+    """One task: a deadline (``text`` = rule code) or a follow-up (``text`` = its note).
+
+    A follow-up also carries who gave it to the actor (``assigned_by``, empty when nobody
+    did or the actor gave it to themself) and the case's counsellors, to hand it on.
+    """
 
     case: CaseSummary
     kind: str
     entry_id: uuid.UUID
     due_on: dt.date
     text: str
+    assigned_by: str = ""
+    counsellors: tuple[str, ...] = ()
 
     def overdue(self, on: dt.date) -> bool:
         return self.due_on < on
@@ -47,11 +53,20 @@ def _urgency(case: CaseSummary) -> tuple[dt.date, str]:
     return (min(dates) if dates else dt.date.max, case.case_number)
 
 
+def responsible(case: Case, follow_up: FollowUp) -> str:
+    """Whose task list shows the follow-up: its assignee while they are a counsellor of the
+    case, else the case's lead."""
+    if follow_up.assignee_id and follow_up.assignee_id in case.counsellor_ids:
+        return follow_up.assignee_id
+    return case.lead_counsellor_id
+
+
 def due_items(
     session: Session, actor: Actor, keys: KeyMaterial, board: Dashboard, on: dt.date
 ) -> list[DueItem]:
     """Return the open deadlines of the next 14 days and the follow-ups due of the board's
-    cases, overdue first, then by date.
+    cases, overdue first, then by date. A follow-up shows only to the counsellor it is
+    given to (:func:`responsible`); the case's deadlines show to all its counsellors.
 
     Raises:
         NotAllowed: the actor may not read cases.
@@ -62,7 +77,11 @@ def due_items(
         return []
     cases = {
         c.id: c
-        for c in session.scalars(select(Case).where(Case.id.in_(ids), access.visible_clause(actor)))
+        for c in session.scalars(
+            select(Case)
+            .where(Case.id.in_(ids), access.visible_clause(actor))
+            .options(selectinload(Case.co_counsellors))
+        )
     }
     rows = session.scalars(
         select(CaseEntry).where(
@@ -89,7 +108,14 @@ def due_items(
         if isinstance(data, Deadline) and data.open and data.due_on and data.due_on <= soon:
             items.append(DueItem(wanted[case.id], "deadline", row.id, data.due_on, data.rule_code))
         elif isinstance(data, FollowUp) and not data.done_on and data.due_on and data.due_on <= on:
-            items.append(DueItem(wanted[case.id], "follow_up", row.id, data.due_on, data.note))
+            if responsible(case, data) != actor.user_id:
+                continue
+            given = data.assignee_id == actor.user_id != data.assigned_by_id
+            by = data.assigned_by_id if given else ""
+            items.append(DueItem(
+                wanted[case.id], "follow_up", row.id, data.due_on, data.note, by,
+                tuple(sorted(case.counsellor_ids)),
+            ))  # fmt: skip
     for case_id in ciphers:
         access.audit(session, actor, "case.read", str(case_id), reason="due_list")
     return sorted(items, key=lambda i: (i.due_on, i.case.case_number))

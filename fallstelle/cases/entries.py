@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from fallstelle.cases.sections import (
     Contact,
     Deadline,
     Entry,
+    FollowUp,
     Identity,
     Incident,
     Intervention,
@@ -54,10 +56,42 @@ def save_entry(
     """
     kind = _kind(data)
     work = open_for_write(session, actor, keys, case_id, version, "case.update")
+    reason = f"{kind}_save"
+    if isinstance(data, FollowUp) and work.reassigns(data, entry_id):
+        data = replace(data, assigned_by_id=actor.user_id or "")
+        reason = "follow_up_assign"  # names the case and the kind, never the note
     new_id = work.put(data, entry_id)
     work.save(actor)
-    access.audit(session, actor, "case.update", str(case_id), reason=f"{kind}_save")
+    access.audit(session, actor, "case.update", str(case_id), reason=reason)
     return new_id
+
+
+def assign_follow_up(
+    session: Session,
+    actor: Actor,
+    keys: KeyMaterial,
+    case_id: uuid.UUID,
+    version: int,
+    entry_id: uuid.UUID,
+    assignee_id: str,
+) -> None:
+    """Give an open follow-up to a counsellor of the case ("übergeben an"); empty gives it
+    back to the lead. The web runs it against the current version (like an addition: it
+    touches only this follow-up). Audited as ``case.update`` with reason ``follow_up_assign``.
+
+    Raises:
+        NotAllowed, CaseNotFound, CaseConflict, Invalid: ``assignee_id`` is not a counsellor
+        of the case (``not_case_counsellor``), or ``entry_id`` is not a follow-up of it.
+    """
+    work = open_for_write(session, actor, keys, case_id, version, "case.update")
+    found = work.entry(entry_id, "follow_up").data
+    if not isinstance(found, FollowUp):  # pragma: no cover - entry() checked the kind
+        raise Invalid("follow_up", "unknown_entry")
+    if found.assignee_id == assignee_id:
+        return
+    work.put(replace(found, assignee_id=assignee_id, assigned_by_id=actor.user_id or ""), entry_id)
+    work.save(actor)
+    access.audit(session, actor, "case.update", str(case_id), reason="follow_up_assign")
 
 
 def save_person(

@@ -183,11 +183,19 @@ class Deadline:
 
 @dataclass
 class FollowUp:
-    """A Wiedervorlage: look at the case again on ``due_on``."""
+    """A Wiedervorlage: look at the case again on ``due_on``.
+
+    ``assignee_id``: the counsellor of the case (lead or co-counsellor) whose task list shows
+    it; empty means the case's lead. ``assigned_by_id``: who gave it to them (issue 14). Both
+    live in the encrypted payload, so assigning needs no schema change; the service
+    (``cases.entries.save_follow_up``) checks the assignee is a counsellor of the case.
+    """
 
     due_on: dt.date | None = day(future=True, required=True)
     note: str = text(2000)
     done_on: dt.date | None = day()
+    assignee_id: str = text(36)
+    assigned_by_id: str = text(36)
 
 
 @dataclass

@@ -222,6 +222,9 @@ class CaseWork:
         """
         kind = next(k for k, cls in KINDS.items() if isinstance(data, cls))
         check_order(data, today(), self.vocabulary.known, f"{kind}.")
+        assigns = isinstance(data, FollowUp) and self.reassigns(data, entry_id)
+        if assigns and data.assignee_id not in self.case.counsellor_ids:  # type: ignore[union-attr]
+            raise Invalid(f"{kind}.assignee_id", "not_case_counsellor")  # only they can read it
         if entry_id is None:
             row = CaseEntry(id=uuid.uuid4(), case_id=self.case.id, kind=kind, payload=b"")
             self.session.add(row)
@@ -233,6 +236,13 @@ class CaseWork:
         row.payload = self.cipher.seal(sealing.ENTRIES, sealing.entry_row_id(kind, row.id), data)
         self.entries[row.id] = EntryView(row.id, kind, data)
         return row.id
+
+    def reassigns(self, data: FollowUp, entry_id: uuid.UUID | None) -> bool:
+        """Whether ``data`` gives the follow-up to someone new (kept assignees stay valid
+        even after they left the case: the task list then falls back to the lead)."""
+        before = self.entries.get(entry_id) if entry_id is not None else None
+        old = before.data.assignee_id if before and isinstance(before.data, FollowUp) else ""
+        return bool(data.assignee_id) and data.assignee_id != old
 
     def remove(self, entry_id: uuid.UUID, kind: str) -> None:
         """Delete an entry (and a person's identifying data with it).

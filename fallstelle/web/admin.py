@@ -99,6 +99,8 @@ def user_edit(user_id: str) -> Page:
     form = _user_form(user)
     status = 200
     if form.validate_on_submit():
+        if user.active and not form.active.data and form.confirmed.data != "1":
+            return _confirm_disable(user.username)
         try:
             context().attempt(
                 lambda: service.update_user(
@@ -132,6 +134,18 @@ def user_edit(user_id: str) -> Page:
     return render_template(
         "admin/user_form.html", form=form, user=user, confirm=ConfirmForm()
     ), status
+
+
+def _confirm_disable(username: str) -> str:
+    """Ask once more before an account is disabled (GOV.UK confirmation): the page repeats
+    the input as hidden fields and posts it again with ``confirmed``; nothing changed yet."""
+    hidden = [(name, value) for name, values in request.form.lists() for value in values]
+    return render_template(
+        "cases/confirm.html", hidden=hidden, confirmed="confirmed", back=request.path,
+        question=_("Disable the account %(name)s? The person is signed out everywhere and can "
+                   "no longer sign in until the account is activated again.", name=username),
+        button=_("Yes, disable the account"),
+    )  # fmt: skip
 
 
 @bp.post("/benutzer/<user_id>/zuruecksetzen")

@@ -79,6 +79,7 @@ REASONS: dict[str, Any] = {
     "hash_mismatch": _l("checksum does not match"),
     "attachment_add": _l("document added"),
     "deadline_override": _l("own due date"),
+    "follow_up_assign": _l("follow-up handed over"),
 }
 ENTRY_WORDS: dict[str, Any] = {
     "person": _l("person"),

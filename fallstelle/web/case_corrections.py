@@ -38,6 +38,7 @@ from fallstelle.cases.sections import (
     Person,
 )
 from fallstelle.web.case_edits import form_version, open_page
+from fallstelle.web.case_form_pages import assignee_choices
 from fallstelle.web.case_forms import ContactForm, IncidentForm, InterventionForm, PersonForm
 from fallstelle.web.cases import Page, bp, form_field
 from fallstelle.web.guard import audit_denied, require
@@ -125,7 +126,7 @@ def _deadline(form: Any, old: Deadline, _who: Identity | None, page: case_page.C
 
 def _follow_up(form: Any, old: FollowUp, _who: Identity | None, _p: case_page.CasePage) -> Entry:
     return replace(old, due_on=form.due_on.data, note=form.note.data or "",
-                   done_on=form.done_on.data)  # fmt: skip
+                   done_on=form.done_on.data, assignee_id=form.assignee_id.data or "")  # fmt: skip
 
 
 def _attachment(
@@ -172,7 +173,8 @@ EDITORS: dict[str, Editor] = {
         _deadline,
     ),
     "follow_up": Editor(
-        FollowUpEditForm, lambda d, _w: _fields(d, "due_on", "note", "done_on"), _follow_up
+        FollowUpEditForm, lambda d, _w: _fields(d, "due_on", "note", "done_on", "assignee_id"),
+        _follow_up, lambda f, p, _lang: setattr(f.assignee_id, "choices", assignee_choices(p)),
     ),
     "attachment": Editor(AttachmentEditForm, lambda d, _w: _fields(d, "filename"), _attachment),
 }  # fmt: skip

@@ -12,10 +12,19 @@ from flask_babel import gettext as _
 
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import entries
+from fallstelle.cases.errors import Invalid
 from fallstelle.cases.sections import FollowUp, Identity, Incident, Person
 from fallstelle.clock import today
+from fallstelle.messages import MESSAGES
 from fallstelle.web.case_edits import open_page, parse_uuid, submit
-from fallstelle.web.case_forms import FollowUpForm, IncidentForm, OverrideForm, PersonForm
+from fallstelle.web.case_form_pages import assignee_choices
+from fallstelle.web.case_forms import (
+    AssignForm,
+    FollowUpForm,
+    IncidentForm,
+    OverrideForm,
+    PersonForm,
+)
 from fallstelle.web.cases import Page, bp
 from fallstelle.web.guard import require
 from fallstelle.web.i18n import select_locale
@@ -53,9 +62,11 @@ def add_person(case_id: uuid.UUID) -> Page:
 def add_follow_up(case_id: uuid.UUID) -> Page:
     ctx, page = context(), open_page(case_id)
     form = FollowUpForm(prefix="follow_up")
+    form.assignee_id.choices = assignee_choices(page)
 
     def change(version: int) -> object:
-        item = FollowUp(due_on=form.due_on.data, note=form.note.data or "")
+        item = FollowUp(due_on=form.due_on.data, note=form.note.data or "",
+                        assignee_id=form.assignee_id.data or "")  # fmt: skip
         return entries.save_entry(
             ctx.session, ctx.require_actor(), ctx.keys, case_id, version, item
         )
@@ -130,3 +141,33 @@ def add_incident(case_id: uuid.UUID) -> Page:
         )
 
     return submit(page, "incident", form, change, adds=True)
+
+
+@bp.post("/<uuid:case_id>/wiedervorlage/<uuid:entry_id>/uebergeben")
+@require(Permission.CASE_WRITE)
+def assign_follow_up(case_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
+    """Hand a follow-up to another counsellor of the case (home page or case page).
+
+    Like marking done it runs against the current version; a choice outside the case's
+    counsellors is refused by the service with a message where the form was.
+    """
+    ctx, page = context(), open_page(case_id)
+    form = AssignForm()
+    home = form.next.data == "home"
+    back = redirect(url_for("auth.home") if home else
+                    url_for("cases.show", case_id=case_id, _anchor="fristen"))  # fmt: skip
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ctx.attempt(lambda: entries.assign_follow_up(
+            ctx.session, ctx.require_actor(), ctx.keys, case_id, page.view.case.version,
+            entry_id, form.assignee_id.data or "",
+        ))  # fmt: skip
+    except Invalid as invalid:
+        if invalid.code == "unknown_entry":
+            abort(404)
+        flash(str(MESSAGES.get(invalid.code, invalid.code)), "error")
+        return back
+    name = page.staff.get(form.assignee_id.data or page.view.case.lead_counsellor_id, "")
+    flash(_("Follow-up handed over to %(name)s.", name=name), "info" if home else "saved:fristen")
+    return back

@@ -113,8 +113,20 @@ def _override(page: case_page.CasePage, form: Any, lang: str) -> Any:
     return form
 
 
+def assignee_choices(page: case_page.CasePage) -> list[tuple[str, str]]:
+    """Who can be given a follow-up: the case's lead (empty: it stays with the lead) and
+    its co-counsellors, by name."""
+    case = page.view.case
+    lead = page.staff.get(case.lead_counsellor_id, case.lead_counsellor_id)
+    others = [(u, page.staff.get(u, u)) for u in case.counsellor_ids]
+    others = [o for o in others if o[0] != case.lead_counsellor_id]
+    return [("", _("%(name)s (lead counsellor)", name=lead)), *sorted(others, key=lambda c: c[1])]
+
+
 def _follow_up(page: case_page.CasePage, form: Any, lang: str) -> Any:
-    return form or FollowUpForm(formdata=None, prefix="follow_up")
+    form = form or FollowUpForm(formdata=None, prefix="follow_up")
+    form.assignee_id.choices = assignee_choices(page)
+    return form
 
 
 def _person(page: case_page.CasePage, form: Any, lang: str) -> Any:

@@ -148,6 +148,15 @@ class IncidentForm(VersionedForm):
 class FollowUpForm(VersionedForm):
     due_on = DateField(_l("Look at the case again on"), validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    # The service checks the choice: only a counsellor of the case (it alone can read it).
+    assignee_id = SelectField(_l("Who looks at it"), default="", validate_choice=False)
+
+
+class AssignForm(StrictForm):
+    """Hand a follow-up to a colleague from the home page or the case page."""
+
+    assignee_id = SelectField(_l("Hand over to"), default="", validate_choice=False)
+    next = HiddenField()
 
 
 class OverrideForm(VersionedForm):

@@ -103,6 +103,7 @@ class UserForm(StrictForm):
     offices = MultiCheckboxField(_l("Offices"), choices=[], coerce=int)
     active = BooleanField(_l("Active"), default=True)
     version = HiddenField()
+    confirmed = HiddenField()  # disabling asks once more (web.admin.user_edit)
 
 
 class OfficeForm(StrictForm):

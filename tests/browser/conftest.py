@@ -138,8 +138,9 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-def enrol(page: Any, link: str, password: str) -> None:
-    """Set up an account through the real enrolment pages, ending signed in on the home page."""
+def enrol(page: Any, link: str, password: str, home: str = "Meine Arbeit") -> None:
+    """Set up an account through the real enrolment pages, ending signed in on the home page
+    (``home``: its heading; an administrator's differs from a counsellor's)."""
     import pyotp
     from playwright.sync_api import expect
 
@@ -151,4 +152,4 @@ def enrol(page: Any, link: str, password: str) -> None:
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Sechsstelliger Code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Abschließen").click()
-    expect(page.get_by_role("heading", name="Meine Arbeit")).to_be_visible()
+    expect(page.get_by_role("heading", name=home)).to_be_visible()

@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, Server
+from tests.browser.conftest import ROOT, Server, enrol
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Beratung braucht Vertrauen 2026"
@@ -43,15 +42,7 @@ def test_counsellor_opens_logs_and_closes_a_case(
     link = re.search(r"(http://\S+/einrichten/\S+)", out)
     assert link
     page = browser.new_page(locale="de-DE")
-    page.goto(link.group(1))
-    page.get_by_label("Neues Passwort").fill(PASSWORD)
-    page.get_by_label("Passwort wiederholen").fill(PASSWORD)
-    page.get_by_role("button", name="Weiter").click()
-    expect(page.locator("#totp-secret")).to_be_visible()
-    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
-    page.get_by_label("Sechsstelliger Code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Abschließen").click()
-    expect(page.get_by_role("heading", name="Meine Arbeit")).to_be_visible()
+    enrol(page, link.group(1), PASSWORD)
 
     page.get_by_role("link", name="Neuer Fall").first.click()
     page.get_by_label("Art der Anfrage").select_option("beratungsfall")

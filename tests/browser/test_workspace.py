@@ -37,6 +37,7 @@ def look(page: Any, name: str, tmp_path: Path) -> None:
     """At both widths: no horizontal scrolling, no axe violation, a screenshot."""
     from axe_playwright_python.sync_playwright import Axe
 
+    before = page.viewport_size
     shots = Path(os.environ.get("FALLSTELLE_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     for width in WIDTHS:
@@ -47,13 +48,23 @@ def look(page: Any, name: str, tmp_path: Path) -> None:
         results = Axe().run(page)
         assert results.violations_count == 0, f"{name} at {width}: {results.generate_snapshot()}"
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 900})
+    page.set_viewport_size(before)
 
 
+def nav(page: Any, name: str) -> None:
+    """Follow a header link; on a phone it sits behind "Menü" (a <details>)."""
+    menu = page.locator(".nav-menu summary")
+    if menu.is_visible():
+        menu.click()
+    page.locator(".site-header").get_by_role("link", name=name, exact=True).click()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
 def test_a_day_in_the_life_on_desk_and_phone(
-    server: Server, database_url: str, browser: Any, tmp_path: Path
+    server: Server, database_url: str, browser: Any, tmp_path: Path, width: int
 ) -> None:
     page = enrol(server, database_url, browser)
+    page.set_viewport_size({"width": width, "height": 900})
     page.get_by_role("link", name="Neuer Fall").first.click()
     page.get_by_label("Art der Anfrage").select_option("beratungsfall")
     page.get_by_label("Nachname").fill("Yılmaz")
@@ -71,7 +82,7 @@ def test_a_day_in_the_life_on_desk_and_phone(
     page.get_by_role("button", name="Wiedervorlage speichern").click()
     expect(page.locator("#fristen")).to_contain_text("Gespeichert.")
 
-    page.get_by_role("link", name="Start", exact=True).click()
+    nav(page, "Start")
     expect(page.locator(".due-list")).to_contain_text("Antwort der Hausverwaltung prüfen")
     expect(page.locator(".due-list")).to_contain_text("heute fällig")
     look(page, "home", tmp_path)

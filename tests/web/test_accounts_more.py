@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from fallstelle.audit.models import AuditEvent
 from fallstelle.auth import login
 from fallstelle.auth.actor import Actor
-from fallstelle.auth.models import EnrolmentToken, WebSession
+from fallstelle.auth.models import EnrolmentToken, User, WebSession
 from fallstelle.db import utcnow
 from fallstelle.store import Store
 from tests.auth.factories import Account, make_account, make_office
@@ -89,7 +89,9 @@ def test_link_validity_is_24_hours() -> None:
     assert dt.timedelta(hours=24) == login.LINK_VALIDITY
 
 
-def test_disabling_ends_the_sessions(app: Flask, anna: Account, store: Store) -> None:
+def test_disabling_ends_the_sessions(
+    app: Flask, anna: Account, store: Store
+) -> None:
     admin_account = make_account(store, "ben", ["admin"])
     user_client, admin = app.test_client(), app.test_client()
     sign_in(user_client, anna)
@@ -97,21 +99,24 @@ def test_disabling_ends_the_sessions(app: Flask, anna: Account, store: Store) ->
     page = f"/verwaltung/benutzer/{anna.user_id}"
     token = csrf(admin, page)
     with store.sessions() as session:
-        from fallstelle.auth.models import User
-
         user = session.get(User, anna.user_id)
         assert user is not None
         version, office = user.version, user.memberships[0].office_id
-    saved = admin.post(
-        page,
-        data={
-            "csrf_token": token,
-            "display_name": "Anna",
-            "roles": "counsellor",
-            "offices": str(office),
-            "version": str(version),
-        },  # "active" unticked
-    )
+    data = {
+        "csrf_token": token,
+        "display_name": "Anna",
+        "roles": "counsellor",
+        "offices": str(office),
+        "version": str(version),
+    }  # "active" unticked
+    asked = admin.post(page, data=data)  # one click only asks (GOV.UK confirmation)
+    body = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Ja, Konto deaktivieren" in body
+    assert 'name="confirmed" value="1"' in body
+    assert user_client.get("/").status_code == 200  # still signed in: nothing happened
+    with store.sessions() as session:
+        assert session.get(User, anna.user_id).active  # type: ignore[union-attr]
+    saved = admin.post(page, data={**data, "confirmed": "1"})
     assert saved.status_code == 302
     assert user_client.get("/").status_code == 302
     assert password_step(app.test_client(), anna).status_code == 401

@@ -127,6 +127,12 @@ MATRIX = [
     Route("cases.add_attachment", "POST", "/faelle/{case}/dokument", _case_roles(400, 404)),
     Route("cases.form_page", "GET", "/faelle/{case}/kontakt", _case_roles(200, 404)),
     Route(
+        "cases.assign_follow_up",
+        "POST",
+        "/faelle/{case}/wiedervorlage/00000000-0000-4000-8000-000000000000/uebergeben",
+        _case_roles(404, 404),
+    ),
+    Route(
         "cases.follow_up_done",
         "POST",
         "/faelle/{case}/wiedervorlage/00000000-0000-4000-8000-000000000000/erledigt",
