@@ -38,7 +38,7 @@ from fallstelle.cases.sections import (
 )
 from fallstelle.cases.service import open_for_write
 from fallstelle.cases.work import CaseWork
-from fallstelle.catalogue import vocab
+from fallstelle.catalogue import rule_admin, vocab
 from fallstelle.clock import today
 from fallstelle.keyfiles import KeyMaterial
 
@@ -231,8 +231,10 @@ def _json(value: Any) -> Any:
 
 
 class _Texts:
-    def __init__(self, words: vocab.Vocabulary, names: dict[str, str]) -> None:
-        self.words, self.names = words, names
+    def __init__(
+        self, words: vocab.Vocabulary, names: dict[str, str], rules: dict[str, str] | None = None
+    ) -> None:
+        self.words, self.names, self.rules = words, names, rules or {}
 
     def text(self, meta: Any, name: str, value: Any) -> str:
         if value is None or value == "" or value == []:
@@ -243,6 +245,8 @@ class _Texts:
             return value.strftime("%d.%m.%Y")
         if name.endswith("counsellor_id") or name in ("by", "assignee_id", "assigned_by_id"):
             return self.names.get(str(value), "Berater*in")
+        if name == "rule_code":
+            return self.rules.get(str(value), str(value))
         vocabulary = meta.get("vocab")
         if isinstance(value, list):
             return "; ".join(self.text(meta, name, v) for v in value)
@@ -266,15 +270,21 @@ class _Texts:
         return out
 
 
-def build(work: CaseWork, person_id: uuid.UUID, names: dict[str, str],
-          periods: retention.Periods) -> AccessExport:  # fmt: skip
-    """Collect what the case stores about one of its persons.
+def build(
+    work: CaseWork,
+    person_id: uuid.UUID,
+    names: dict[str, str],
+    periods: retention.Periods,
+    rules: dict[str, str] | None = None,
+) -> AccessExport:
+    """Collect what the case stores about one of its persons (``rules``: deadline rule
+    code → its name).
 
     Raises:
         Invalid: ``person_id`` is not a person of this case.
     """
     person = work.entry(person_id, "person").data
-    texts = _Texts(work.vocabulary, names)
+    texts = _Texts(work.vocabulary, names, rules)
     sections = [Section("details", SECTION_TITLES["details"], [texts.items(work.details)])]
     sections.append(Section("person", SECTION_TITLES["person"], [texts.items(person)]))
     identity = work.identities.get(person_id)
@@ -310,7 +320,8 @@ def export(
     """
     case = access.require_case(session, actor, Permission.CASE_READ, case_id, "case.access_export")
     work = CaseWork.open(session, case, keys)
-    found = build(work, person_id, names, retention.periods_of(session, case.office_id))
+    rules = {r.code: f"{r.name_de} ({r.legal_reference})" for r in rule_admin.rules(session)}
+    found = build(work, person_id, names, retention.periods_of(session, case.office_id), rules)
     access.audit(session, actor, "case.access_export", str(case_id))
     return found
 
@@ -354,10 +365,12 @@ SECTION_CLASSES: dict[str, type] = {
 
 
 def describe(
-    section: str, values: dict[str, Any], words: vocab.Vocabulary, names: dict[str, str]
+    section: str, values: dict[str, Any], words: vocab.Vocabulary, names: dict[str, str],
+    rules: dict[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """German label and readable value of each field in ``values`` (a history row's before
-    or after); a value that no longer fits the schema is shown as stored."""
+    or after; ``rules``: deadline rule code → its name); a value that no longer fits the
+    schema is shown as stored."""
     cls = SECTION_CLASSES.get(section)
     if cls is None:
         return [(k, str(v)) for k, v in values.items()]
@@ -365,5 +378,5 @@ def describe(
         obj: object = payload.from_dict(cls, values)
     except Invalid:
         return [(k, str(v)) for k, v in values.items()]
-    shown = {i.field: i for i in _Texts(words, names).items(obj)}
+    shown = {i.field: i for i in _Texts(words, names, rules).items(obj)}
     return [(shown[k].label, shown[k].text) for k in values if k in shown]

@@ -28,9 +28,10 @@ def case_history(case_id: uuid.UUID) -> Page:
     actor = ctx.require_actor()
     page = case_page.load(ctx.session, actor, ctx.keys, case_id)
     changes = history.case_history(ctx.session, actor, ctx.keys, case_id)
+    rules = page.rule_names(select_locale())
     rows = [
-        (c, describe(c.section, c.before, page.vocabulary, page.staff),
-         describe(c.section, c.after, page.vocabulary, page.staff))
+        (c, describe(c.section, c.before, page.vocabulary, page.staff, rules),
+         describe(c.section, c.after, page.vocabulary, page.staff, rules))
         for c in changes
     ]  # fmt: skip
     return shown(page, "cases/history.html", 200, rows=rows)

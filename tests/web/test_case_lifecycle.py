@@ -123,3 +123,26 @@ def test_a_counsellor_of_another_office_gets_nothing(
     for path in (f"{location}/eintrag/person/{person.id}", f"{location}/verlauf",
                  f"{location}/eintrag/person/{person.id}/entfernen"):  # fmt: skip
         assert stranger.get(path).status_code == 404
+
+
+def test_the_history_names_a_deadline_rule_not_its_code(
+    client: FlaskClient, store: Store, anna: Account
+) -> None:
+    location = open_case(client)
+    page = client.get(f"{location}/frist").get_data(as_text=True)
+    response = client.post(f"{location}/frist", data={
+        "csrf_token": csrf(client, location), "deadline-version": _version(page, "deadline"),
+        "deadline-rule_code": "agg_15_4", "deadline-starts_on": "2026-11-02",
+    })  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    (deadline,) = _view(store, anna, location).of_kind("deadline")
+    remove = f"{location}/eintrag/deadline/{deadline.id}/entfernen"
+    page = client.get(remove).get_data(as_text=True)
+    response = client.post(remove, data={
+        "csrf_token": csrf(client, remove), "remove-version": _version(page, "remove"),
+        "remove-reason": "falsche Regel", "remove-confirm": "y",
+    })  # fmt: skip
+    assert response.status_code == 302
+    history = client.get(f"{location}/verlauf").get_data(as_text=True)
+    assert "Geltendmachung Entschädigung/Schadensersatz (Beschäftigung)" in history
+    assert "agg_15_4" not in history
