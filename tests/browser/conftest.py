@@ -25,6 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_ARGS = [
+    "--lang=de-DE",  # date fields as TT.MM.JJJJ, as German users see them
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
