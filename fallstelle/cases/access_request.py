@@ -38,7 +38,7 @@ from fallstelle.cases.sections import (
 )
 from fallstelle.cases.service import open_for_write
 from fallstelle.cases.work import CaseWork
-from fallstelle.catalogue import rule_admin, vocab
+from fallstelle.catalogue import deadlines, rule_admin, vocab
 from fallstelle.clock import today
 from fallstelle.keyfiles import KeyMaterial
 
@@ -247,6 +247,8 @@ class _Texts:
             return self.names.get(str(value), "Berater*in")
         if name == "rule_code":
             return self.rules.get(str(value), str(value))
+        if name == "start_event":
+            return deadlines.START_EVENTS.get(str(value), str(value))
         vocabulary = meta.get("vocab")
         if isinstance(value, list):
             return "; ".join(self.text(meta, name, v) for v in value)

@@ -145,4 +145,5 @@ def test_the_history_names_a_deadline_rule_not_its_code(
     assert response.status_code == 302
     history = client.get(f"{location}/verlauf").get_data(as_text=True)
     assert "Geltendmachung Entschädigung/Schadensersatz (Beschäftigung)" in history
-    assert "agg_15_4" not in history
+    assert "Zugang der Ablehnung, nicht vor Kenntnis" in history
+    assert "agg_15_4" not in history and "rejection_or_knowledge" not in history

@@ -106,3 +106,10 @@ def test_list_and_home_page_statements_do_not_grow_with_the_cases(
     after = {path: _selects(store, client, path) for path in ("/faelle", "/")}
     assert after == before
     assert after["/faelle"] <= 15 and after["/"] <= 20, after
+
+
+def test_the_count_speaks_german_in_singular_and_plural(client: FlaskClient) -> None:
+    open_case(client)
+    assert "<p>1 Fall.</p>" in client.get("/faelle").get_data(as_text=True)
+    open_case(client)
+    assert "<p>2 Fälle.</p>" in client.get("/faelle").get_data(as_text=True)
