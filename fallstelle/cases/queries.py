@@ -121,14 +121,19 @@ def _mine(
     case number and id break ties), soonest or ``newest`` first."""
     shares = select(CaseCounsellor.case_id).where(CaseCounsellor.user_id == actor.user_id)
     order = [c.desc() if newest else c.asc() for c in (by, Case.case_number, Case.id)]
-    # First the ids, in order from the index (lead, date) or from the shares, then the rows
-    # if visible: asked in one query, SQLite walked the office's index (ORDER BY matches it).
+    # First the ids, in order from the index (lead, date) or from the shares, then their
+    # rows joined to them, kept if visible. Asked in one query — or as "id IN (…)" — SQLite
+    # walked the office's index instead (it takes "office = ?" for selective).
     ids = select(Case.id).where(Case.status.in_(OPEN_STATUSES), where).order_by(*order).limit(limit)
-    led = ids.where(Case.lead_counsellor_id == actor.user_id)
-    shared = ids.where(Case.id.in_(shares), Case.lead_counsellor_id != actor.user_id)
-    visible = select(*SUMMARY_COLUMNS).where(access.visible_clause(actor))
-    rows = [*_summaries(session, visible.where(Case.id.in_(led))),
-            *_summaries(session, visible.where(Case.id.in_(shared)))]  # fmt: skip
+    led = ids.where(Case.lead_counsellor_id == actor.user_id).subquery()
+    shared = ids.where(Case.id.in_(shares), Case.lead_counsellor_id != actor.user_id).subquery()
+    rows = [
+        row
+        for part in (led, shared)
+        for row in _summaries(session, select(*SUMMARY_COLUMNS).select_from(part)
+                              .join(Case, Case.id == part.c.id)
+                              .where(access.visible_clause(actor)))
+    ]  # fmt: skip
     rows.sort(key=lambda r: (getattr(r, by.key), r.case_number, r.id), reverse=newest)
     return rows[:limit]
 

@@ -167,9 +167,9 @@ def test_kreis_filter_asks_to_narrow_beyond_its_cap(
         assert listing.list_cases(session, world.alice, store.keys, narrowed).items == []
     with store.sessions() as session:
         opened = session.scalar(
-            select(text("count(*)")).select_from(AuditEvent).where(
-                AuditEvent.reason == "list_filter"
-            )
+            select(text("count(*)"))
+            .select_from(AuditEvent)
+            .where(AuditEvent.reason == "list_filter")
         )
     assert opened == 0  # refused before anything was opened
 
@@ -187,3 +187,22 @@ def test_dashboard_takes_the_soonest_deadlines_only(store: Store, world: World) 
     assert len(board.deadlines) == len(board.follow_ups) == queries.DUE_CASES
     days = [c.next_deadline_on for c in board.deadlines]
     assert days == sorted(days) and days[-1] == dt.date(2026, 2, 9)  # the soonest 25 of 30
+
+
+def test_the_dashboard_reads_the_lead_index_not_the_office(store: Store, world: World) -> None:
+    """Also without planner statistics: the ids come from (lead, date), the rows by id."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    _make(store, world, 3)
+    made = _statements(store, lambda s: queries.dashboard(s, world.alice, dt.date(2026, 2, 1)))
+    rows = "SELECT cases.id, cases.case_number"
+    selects = [(q, p) for q, p in made if q.lstrip().startswith(rows)]
+    assert len(selects) == 6
+    with store.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        for sql, params in selects:
+            plan = " | ".join(str(r[-1]) for r in raw.execute("EXPLAIN QUERY PLAN " + sql, params))
+            assert "ix_cases_office_id" not in plan, plan
+        sql, params = selects[0]
+        first = " | ".join(str(r[-1]) for r in raw.execute("EXPLAIN QUERY PLAN " + sql, params))
+    assert "ix_cases_lead_counsellor_id_opened_on" in first, first
