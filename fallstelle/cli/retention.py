@@ -14,6 +14,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from fallstelle import db
 from fallstelle.cases import retention
 from fallstelle.cases.erasure import Register, RegisterDamaged
 from fallstelle.cli.setup import open_or_exit
@@ -36,6 +37,8 @@ def run_command(dry_run: bool) -> None:
     except RegisterDamaged as damaged:
         click.echo(f"fallstelle: the erasure register does not verify: {damaged}", err=True)
         sys.exit(1)
+    if not dry_run:
+        db.refresh_statistics(store.engine)  # nightly: the planner's view of the growing tables
     click.echo(
         f"Retention {'dry run' if dry_run else 'run'} on {today().isoformat()}: "
         f"{len(report.identifying)} identifying data, {len(report.erased)} case files, "

@@ -89,3 +89,18 @@ def test_a_run_killed_midway_is_finished_by_the_next(app: Flask, initialised: Se
     with store.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
         assert s.scalar(select(func.count()).select_from(ErasureRecord)) == 8
+
+
+def test_the_nightly_run_refreshes_sqlites_planner_statistics(app: Flask) -> None:
+    """Without statistics SQLite walks an office's whole index for "only my cases"."""
+    store = _store(app)
+    if store.engine.dialect.name != "sqlite":
+        return  # PostgreSQL's autovacuum analyses on its own
+    world = make_world(store)
+    create(store, world.alice, short_form(world.office_a))
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+    assert app.test_cli_runner().invoke(args=["retention", "run"]).exit_code == 0
+    with store.engine.connect() as conn:
+        tables = {r[0] for r in conn.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
+    assert "cases" in tables
