@@ -21,6 +21,7 @@ from fallstelle.audit import record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import VISIBILITY_OWN, Office
 from fallstelle.auth.permissions import Permission
+from fallstelle.auth.service import OFFICES
 from fallstelle.cases.errors import CaseNotFound, NotAllowed
 from fallstelle.cases.models import Case, CaseCounsellor
 
@@ -56,8 +57,14 @@ def may_see(session: Session, actor: Actor, case: Case) -> bool:
     """Return whether the case is in the actor's offices and visible under the policy."""
     if case.office_id not in actor.office_ids:
         return False
-    office = session.get(Office, case.office_id)
-    if office is not None and office.case_visibility == VISIBILITY_OWN:
+    # The policy as read with the actor in this transaction (``auth.service.load_actor``),
+    # or else the office row.
+    known: dict[int, str] = session.info.get(OFFICES) or {}
+    policy = known.get(case.office_id)
+    if policy is None:
+        office = session.get(Office, case.office_id)
+        policy = office.case_visibility if office is not None else None
+    if policy == VISIBILITY_OWN:
         return actor.user_id in case.counsellor_ids
     return True
 
