@@ -99,19 +99,21 @@ def main() -> None:
     def form(path: str, fields: dict[str, str]) -> int:
         page = client.get(path).get_data(as_text=True)
         token = TOKEN.search(page)
-        assert token, f"no CSRF token on {path}"  # noqa: S101 - a benchmark
+        assert token, f"no CSRF token on {path}"
         return client.post(path, data={**fields, "csrf_token": token.group(1)}).status_code
 
-    assert form("/anmelden", {"username": options.user, "password": PASSWORD}) == 302  # noqa: S101
-    assert form("/anmelden/code", {"code": pyotp.TOTP(secret).now()}) == 302  # noqa: S101
+    assert form("/anmelden", {"username": options.user, "password": PASSWORD}) == 302
+    assert form("/anmelden/code", {"code": pyotp.TOTP(secret).now()}) == 302
     listing = client.get("/faelle").get_data(as_text=True)
-    paths = [f"/faelle/{i}" for i in sorted(set(re.findall(r'href="/faelle/([0-9a-f-]{36})"', listing)))]
-    assert paths, "no cases on the case list"  # noqa: S101
+    paths = [
+        f"/faelle/{i}" for i in sorted(set(re.findall(r'href="/faelle/([0-9a-f-]{36})"', listing)))
+    ]
+    assert paths, "no cases on the case list"
     if options.dump:
         pages = []
         for path in paths[:20]:
             response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)  # noqa: S101
+            assert response.status_code == 200, (path, response.status_code)
             pages.append(ANY_TOKEN.sub(r'\1…"', response.get_data(as_text=True)))
         options.dump.write_text("\n=====\n".join(pages))
         print(f"wrote {len(pages)} pages to {options.dump}")
@@ -127,12 +129,12 @@ def main() -> None:
         wall, cpu = time.perf_counter(), time.process_time()
         for i in range(n):
             response = client.get(paths[i % len(paths)])
-            assert response.status_code == 200, response.status_code  # noqa: S101
+            assert response.status_code == 200, response.status_code
         cpu = (time.process_time() - cpu) / n * 1000
         wall = (time.perf_counter() - wall) / n * 1000
         if best is None or cpu < best[1]:
             best = (wall, cpu, {k: v / n * 1000 for k, v in timers.items()})
-    assert best is not None  # noqa: S101
+    assert best is not None
     wall, cpu, phases = best
     print(f"case page, best of {options.rounds} × {n}: cpu {cpu:.2f} ms/request "
           f"(wall {wall:.2f} ms; load {os.getloadavg()[0]:.1f})")  # fmt: skip
