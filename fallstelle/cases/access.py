@@ -25,7 +25,6 @@ from fallstelle.auth.service import OFFICES
 from fallstelle.cases.errors import CaseNotFound, NotAllowed
 from fallstelle.cases.models import Case, CaseCounsellor
 
-
 #: Load options of a case that is only read: the co-counsellors joined in.
 _WITH_COUNSELLORS = (joinedload(Case.co_counsellors),)
 
