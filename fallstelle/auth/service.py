@@ -47,11 +47,8 @@ OFFICES = "fallstelle.auth.offices"
 
 
 def load_actor(session: Session, user_id: str) -> Actor | None:
-    """Return the actor of an active, enrolled user, or None (one SQL statement).
-
-    Plain Core rows (the user's flags, each role × each membership with its office's
-    policies), not ORM objects: this runs on every request.
-    """
+    """Return the actor of an active, enrolled user, or None (one SQL statement of plain
+    rows: the user's flags, each role × each membership with its office's policies)."""
     rows = session.execute(
         select(
             User.active, User.enrolled_at, User.password_hash, UserRole.role,
