@@ -12,9 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import sqlite3
+import time
+from functools import partial
 from typing import Annotated, Any
 
 from sqlalchemy import DateTime, Engine, LargeBinary, MetaData, String, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.orm import Session as Session
 
@@ -103,11 +107,12 @@ def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
     """
     # hide_parameters: a failing statement must not copy field values into the log.
     options: dict[str, Any] = {"hide_parameters": True}
-    if not settings.is_sqlite:
-        options["pool_pre_ping"] = True  # a file does not drop connections; a server may
     if read_only and not settings.is_sqlite:
         options["execution_options"] = {"postgresql_readonly": True}
     engine = create_engine(settings.database_url, **options)
+    if not settings.is_sqlite:  # a file does not drop connections; a server may
+        event.listen(engine, "checkin", _note_checkin)
+        event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
         if read_only:
@@ -122,6 +127,35 @@ def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
             conn.exec_driver_sql(begin)
 
     return engine
+
+
+#: A pooled server connection idle for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE = dt.timedelta(seconds=5).total_seconds()
+_IDLE_SINCE = "fallstelle.idle_since"
+
+
+def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect, dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    """Ping a connection that sat in the pool for a while; a dead one is replaced.
+
+    Instead of ``pool_pre_ping`` (a round trip on every checkout, two per page): a
+    connection used a moment ago is handed out as it is. One that was idle (a server
+    restart, a firewall's idle timeout) gets a ``SELECT 1``; if that fails,
+    ``DisconnectionError`` makes the pool connect afresh (SQLAlchemy retries up to three
+    times). A connection dropped within the last seconds fails its first statement
+    instead: SQLAlchemy then invalidates the pool, and that one request gets an error page
+    — never content whose audit event was not stored.
+    """
+    since = record.info.get(_IDLE_SINCE)
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+        return  # new, or used a moment ago
+    try:
+        dialect.do_ping(dbapi_conn)  # what pool_pre_ping does (outside a transaction)
+    except Exception as exc:  # whatever the driver raises: connect afresh
+        raise DisconnectionError() from exc
 
 
 def _sqlite_query_only(dbapi_conn: sqlite3.Connection, _record: Any) -> None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from fallstelle.audit import Event, record
 from fallstelle.auth import login, sessions
@@ -40,24 +40,43 @@ def _audit(session: Session, actor: Actor, action: str, object_type: str, object
     record(session, actor.event(action, object_type=object_type, object_id=object_id))
 
 
-#: ``session.info`` key: the actor's offices, kept referenced for the rest of the session so
-#: that the case room's visibility check finds them without asking the database again.
+#: ``session.info`` key: office id → case visibility policy of the actor's offices, as read
+#: with the actor in this session's transaction, so that the case room's visibility check
+#: (``cases.access.may_see``) finds the policy without asking the database again.
 OFFICES = "fallstelle.auth.offices"
 
 
 def load_actor(session: Session, user_id: str) -> Actor | None:
-    """Return the actor of an active, enrolled user, or None (one SQL statement)."""
-    user = session.scalars(
-        select(User)
-        .where(User.id == user_id)
-        .options(
-            joinedload(User.roles), joinedload(User.memberships).joinedload(Membership.office)
+    """Return the actor of an active, enrolled user, or None (one SQL statement of plain
+    rows: the user's flags, each role × each membership with its office's policies)."""
+    rows = session.execute(
+        select(
+            User.active, User.enrolled_at, User.password_hash, UserRole.role,
+            Office.id, Office.case_visibility, Office.counsellors_may_report,
         )
-    ).unique().one_or_none()
-    if user is None or not user.active or not user.enrolled:
+        .select_from(User)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Office, Office.id == Membership.office_id)
+        .where(User.id == user_id)
+    ).all()  # fmt: skip
+    if not rows:
         return None
-    session.info[OFFICES] = [m.office for m in user.memberships]
-    return actor_of(user)
+    active, enrolled_at, password_hash = rows[0][:3]
+    if not active or enrolled_at is None or password_hash is None:  # User.enrolled
+        return None
+    roles: set[Role] = set()
+    visibility: dict[int, str] = {}
+    reporting: set[int] = set()
+    for *_, role, office_id, case_visibility, may_report in rows:
+        if role is not None:
+            roles.add(Role(role))
+        if office_id is not None:
+            visibility[office_id] = case_visibility
+            if may_report:
+                reporting.add(office_id)
+    session.info[OFFICES] = visibility
+    return Actor.for_user(user_id, frozenset(roles), frozenset(visibility), frozenset(reporting))
 
 
 def actor_of(user: User) -> Actor:
@@ -165,6 +184,7 @@ def update_office(
     office.name, office.provider = name.strip(), provider.strip()[:200]
     office.case_visibility = case_visibility
     office.counsellors_may_report = counsellors_may_report
+    session.info.pop(OFFICES, None)  # the policies read with the actor are out of date
     session.flush()
     _audit(session, actor, "office.update", "office", str(office.id))
     return office

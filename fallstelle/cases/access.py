@@ -15,14 +15,18 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from fallstelle.audit import record
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.models import VISIBILITY_OWN, Office
 from fallstelle.auth.permissions import Permission
+from fallstelle.auth.service import OFFICES
 from fallstelle.cases.errors import CaseNotFound, NotAllowed
 from fallstelle.cases.models import Case, CaseCounsellor
+
+#: Load options of a case that is only read: the co-counsellors joined in.
+_WITH_COUNSELLORS = (joinedload(Case.co_counsellors),)
 
 
 def audit(
@@ -56,23 +60,40 @@ def may_see(session: Session, actor: Actor, case: Case) -> bool:
     """Return whether the case is in the actor's offices and visible under the policy."""
     if case.office_id not in actor.office_ids:
         return False
-    office = session.get(Office, case.office_id)
-    if office is not None and office.case_visibility == VISIBILITY_OWN:
+    # The policy as read with the actor in this transaction (``auth.service.load_actor``),
+    # or else the office row.
+    known: dict[int, str] = session.info.get(OFFICES) or {}
+    policy = known.get(case.office_id)
+    if policy is None:
+        office = session.get(Office, case.office_id)
+        policy = office.case_visibility if office is not None else None
+    if policy == VISIBILITY_OWN:
         return actor.user_id in case.counsellor_ids
     return True
 
 
 def require_case(
-    session: Session, actor: Actor, permission: Permission, case_id: uuid.UUID, action: str
+    session: Session,
+    actor: Actor,
+    permission: Permission,
+    case_id: uuid.UUID,
+    action: str,
+    *,
+    reading: bool = False,
 ) -> Case:
     """Return the case if the actor may act on it with ``permission``.
+
+    ``reading``: the case is only shown; its co-counsellors (the visibility check under
+    ``own`` needs them) come in the same statement (a join) instead of a second one. A
+    change keeps the plain load: the row is locked next (``FOR UPDATE`` cannot lock the
+    nullable side of an outer join on PostgreSQL).
 
     Raises:
         NotAllowed: the actor lacks the permission.
         CaseNotFound: no such case, another office's, or not visible under ``own``.
     """
     require(session, actor, permission, action)
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id, options=_WITH_COUNSELLORS if reading else ())
     if case is None or not may_see(session, actor, case):
         audit(session, actor, action, str(case_id), outcome="denied", reason="not_visible")
         raise CaseNotFound(str(case_id))

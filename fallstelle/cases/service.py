@@ -186,7 +186,9 @@ def get_case(session: Session, actor: Actor, keys: KeyMaterial, case_id: uuid.UU
         NotAllowed: the actor may not read cases.
         CaseNotFound: no such case, or not visible to the actor.
     """
-    case = access.require_case(session, actor, Permission.CASE_READ, case_id, "case.read")
+    case = access.require_case(
+        session, actor, Permission.CASE_READ, case_id, "case.read", reading=True
+    )
     # A read: plain rows, no copy of the sections for the change history.
     work = CaseWork.open_for(session, actor, case, keys, "case.read", reading=True)
     access.audit(session, actor, "case.read", str(case.id))

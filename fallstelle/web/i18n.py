@@ -14,8 +14,8 @@ from typing import Any
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, format_datetime, get_translations
 from flask_babel import lazy_gettext as _l
-from jinja2 import pass_context
-from jinja2.runtime import Context
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 from fallstelle import clock
@@ -56,11 +56,15 @@ def _translations() -> Any:
     return found
 
 
-@pass_context
-def _gettext(context: Context, string: str, **variables: Any) -> str:
-    """Jinja's new-style ``gettext``: translated, escaped when autoescaping, %-formatted."""
+@pass_eval_context
+def _gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """Jinja's new-style ``gettext``: translated, escaped when autoescaping, %-formatted.
+
+    It needs only the evaluation context (autoescaping), not the template context: a
+    ``pass_context`` callable called in a loop gets a new derived context on every call.
+    """
     found: str = _translations().ugettext(string)
-    if context.eval_ctx.autoescape:
+    if eval_ctx.autoescape:
         found = Markup(found)  # noqa: S704 - our own catalogue, as Jinja's i18n does
     return found % variables
 

@@ -40,12 +40,14 @@ def init_app(app: Flask, settings: Settings) -> None:
         # An error page rendered before the keys are open must not fail on csrf_token().
         return {"csrf_ready": bool(current_app.secret_key)}
 
+    wanted = [*HEADERS.items(), *([("Strict-Transport-Security", HSTS)] if settings.https else [])]
+
     @app.after_request
     def _headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if settings.https:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        # What ``setdefault`` per header did, with one look at the headers instead of one
+        # scan of them per header (on every response).
+        present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118
+        response.headers.extend([(n, v) for n, v in wanted if n.lower() not in present])
         if response.mimetype == "text/html":
             # Case pages must not linger in a shared office computer's browser cache.
             response.headers["Cache-Control"] = "no-store"

@@ -118,6 +118,13 @@ class ServerSessionInterface(SessionInterface):
         ):
             response.vary.add("Cookie")
             return  # nothing new to say: no write (and no wait for the write lock)
+        if (
+            session.old_raw_id is None
+            and not session.destroyed
+            and session.raw_id is None
+            and not session
+        ):
+            return  # no session and nothing to keep (/health, a static file): no transaction
         with store.sessions() as db, db.begin():
             if session.old_raw_id is not None:
                 store_sessions.delete_one(db, session.old_raw_id)
