@@ -119,7 +119,7 @@ def test_case_list_filters_mine_and_overdue_and_sorts(
     app: Flask, client: FlaskClient, store: Store
 ) -> None:
     open_case(client)
-    assert "1 Fälle." in client.get("/faelle?meine=1&sortierung=frist").get_data(as_text=True)
+    assert "1 Fall." in client.get("/faelle?meine=1&sortierung=frist").get_data(as_text=True)
     assert "0 Fälle." in client.get("/faelle?ueberfaellig=1").get_data(as_text=True)
     with store.sessions() as session:
         office = session.scalars(select(Case.office_id)).one()
