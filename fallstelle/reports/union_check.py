@@ -35,9 +35,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import highspy  # type: ignore[import-untyped]
 import numpy as np
 from scipy.optimize import linprog  # type: ignore[import-untyped]
-from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-untyped]
 
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
@@ -162,7 +163,12 @@ def _chain_cases(variables: Iterable[Var]) -> set[Var]:
 class Program:
     """The attacker's linear program over the union of shown numbers and identities."""
 
-    def __init__(self, shown: Sequence[Shown], truth: Mapping[Var, int]) -> None:
+    def __init__(
+        self, shown: Sequence[Shown], truth: Mapping[Var, int], *, backend: str = "highspy"
+    ) -> None:
+        self.backend = backend
+        self._highs: highspy.Highs | None = None
+        self._cols = np.zeros(0, dtype=np.int32)
         forms = [s.expand() for s in shown]
         variables: set[Var] = set(truth)
         for form in forms:
@@ -213,8 +219,58 @@ class Program:
 
     def optimum(self, cost: np.ndarray) -> tuple[np.ndarray | None, set[CellId]]:
         """A filling minimising ``cost · x`` (None: unbounded) and the shown numbers that bind
-        it (non-zero dual values: hiding one of them may widen the range)."""
+        it (non-zero dual values: hiding one of them may widen the range).
+
+        HiGHS through ``highspy``: the model is passed once, each call changes only the
+        objective, so the simplex starts from the previous optimal basis (a warm start; a
+        target LP then takes a few pivots, not a solve from scratch). ``backend="scipy"``
+        solves every LP from scratch through ``scipy.optimize.linprog`` (the cross-check).
+        """
         self.solves += 1
+        if self.backend == "scipy":
+            return self._scipy(cost)
+        highs = self._model()
+        highs.changeColsCost(len(cost), self._cols, np.asarray(cost, dtype=float))
+        highs.run()
+        status = highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            raise ValueError("the register contradicts itself (counts changed under it)")
+        if status != highspy.HighsModelStatus.kOptimal:
+            return None, set()
+        solution = highs.getSolution()
+        duals = np.asarray(solution.row_dual)[: len(self.eq_cells)]
+        binding = {self.eq_cells[i] for i in np.flatnonzero(np.abs(duals) > 1e-9)}
+        binding.discard(None)
+        return np.asarray(solution.col_value), binding  # type: ignore[return-value]
+
+    def _model(self) -> highspy.Highs:
+        if self._highs is not None:
+            return self._highs
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("presolve", "off")  # keeps the basis valid between objectives
+        n = len(self.index)
+        rows = [m for m in (self.a_eq, self.a_ub) if m is not None]
+        matrix = vstack(rows, format="csc") if rows else csc_matrix((0, n))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, matrix.shape[0]
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_, lp.col_upper_ = np.zeros(n), np.full(n, highspy.kHighsInf)
+        b_eq = self.b_eq if self.b_eq is not None else np.zeros(0)
+        b_ub = self.b_ub if self.b_ub is not None else np.zeros(0)
+        lp.row_lower_ = np.concatenate([b_eq, np.full(len(b_ub), -highspy.kHighsInf)])
+        lp.row_upper_ = np.concatenate([b_eq, b_ub])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, matrix.shape[0]
+        lp.a_matrix_.start_ = matrix.indptr
+        lp.a_matrix_.index_ = matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        highs.passModel(lp)
+        self._cols = np.arange(n, dtype=np.int32)
+        self._highs = highs
+        return highs
+
+    def _scipy(self, cost: np.ndarray) -> tuple[np.ndarray | None, set[CellId]]:
         res = linprog(cost, A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=self.b_eq,
                       bounds=(0, None), method="highs")  # fmt: skip
         if res.status == 2:
