@@ -32,6 +32,8 @@ fillings differ by the required width in it. Only the rest get their own min/max
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -164,7 +166,12 @@ class Program:
     """The attacker's linear program over the union of shown numbers and identities."""
 
     def __init__(
-        self, shown: Sequence[Shown], truth: Mapping[Var, int], *, backend: str = "highspy"
+        self,
+        shown: Sequence[Shown],
+        truth: Mapping[Var, int],
+        *,
+        backend: str = "highspy",
+        free: Iterable[Var] = (),
     ) -> None:
         self.backend = backend
         self._highs: highspy.Highs | None = None
@@ -177,6 +184,7 @@ class Program:
         cons = structural(variables)
         for form, _, _ in cons:
             variables |= set(form)
+        variables |= set(free)  # unknowns nothing here constrains (a target's other cells)
         self.index = {v: i for i, v in enumerate(sorted(variables))}
         self.truth = np.array([truth.get(v, 0) for v in sorted(variables)], dtype=float)
         eq: list[tuple[Form, float]] = []
@@ -249,6 +257,7 @@ class Program:
         highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
         highs.setOptionValue("presolve", "off")  # keeps the basis valid between objectives
+        highs.setOptionValue("simplex_strategy", int(os.environ.get("FS_SIMPLEX", "4")))
         n = len(self.index)
         rows = [m for m in (self.a_eq, self.a_ub) if m is not None]
         matrix = vstack(rows, format="csc") if rows else csc_matrix((0, n))
@@ -338,8 +347,12 @@ def failing(
     """
     if not wanted:
         return []
-    program = Program(shown, truth)
-    matrix = np.vstack([program.vector(t.form) for t in wanted])
+    program = Program(shown, truth, free=(x for t in wanted for x, _ in t.form))
+    matrix = csr_matrix(np.vstack([program.vector(t.form) for t in wanted]))
+    if os.environ.get("FALLSTELLE_DEBUG_PROTECT"):
+        print("lp", len(program.index), "vars", program.a_eq.shape if program.a_eq is not None
+              else 0, program.a_ub.shape if program.a_ub is not None else 0, len(wanted),
+              "targets", file=sys.stderr)  # fmt: skip
     width = np.array([t.width for t in wanted], dtype=float) - 1e-6
     lo = matrix @ program.truth
     hi = lo.copy()
@@ -360,19 +373,20 @@ def failing(
             break
         weights = np.ones(len(todo)) if sweep < 2 else rng.uniform(0.1, 1.0, len(todo))
         sign = 1.0 if sweep % 2 else -1.0
-        keep(program.optimum(sign * (weights @ matrix[todo]))[0])
+        keep(program.optimum(sign * (matrix[todo].T @ weights))[0])
     failures: list[Failure] = []
     for i in open_targets():
         if hi[i] - lo[i] >= width[i]:
             continue
-        top, bind_hi = program.optimum(-matrix[i])
+        row = matrix[i].toarray().ravel()
+        top, bind_hi = program.optimum(-row)
         keep(top)
         if top is None:
             hi[i] = np.inf
             continue
         bind_lo: set[CellId] = set()
         if hi[i] - lo[i] < width[i]:
-            bottom, bind_lo = program.optimum(matrix[i])
+            bottom, bind_lo = program.optimum(row)
             keep(bottom)
         if hi[i] - lo[i] < width[i]:
             failures.append(Failure(wanted[i], float(lo[i]), float(hi[i]),
