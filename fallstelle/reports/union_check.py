@@ -298,7 +298,8 @@ class Program:
 def targets(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[Target]:
     """What must stay wide: hidden numbers that are not 0, and base cells of 1 … k−1.
 
-    A small count must keep at least ``k`` possible values (``max − min ≥ k − 1``); a larger
+    ``k`` is the protection interval (``Policy.required_width``): a small count must keep a
+    range ``max − min ≥ k``, as the per-release audit demands of a primary cell; a larger
     hidden number must not be pinned (``max − min ≥ 1``).
     """
     out: list[Target] = []
@@ -311,23 +312,28 @@ def targets(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[Ta
         if value == 0 or form in seen:
             continue
         seen.add(form)
-        out.append(Target(repr(s.cell_id), form, value, k - 1 if value < k else 1, s.cell_id))
+        out.append(Target(repr(s.cell_id), form, value, k if value < k else 1, s.cell_id))
     for var, value in sorted(truth.items()):
         form = ((var, 1),)
         if 0 < value < k and form not in seen:
             seen.add(form)
-            out.append(Target(repr(var), form, value, k - 1))
+            out.append(Target(repr(var), form, value, k))
     return out
 
 
 def check(
-    shown: Sequence[Shown], truth: Mapping[Var, int], k: int, *, limit: int | None = None
+    shown: Sequence[Shown],
+    truth: Mapping[Var, int],
+    k: int,
+    *,
+    limit: int | None = None,
+    backend: str = "highspy",
 ) -> list[Failure]:
     """Return every target of the union whose feasible range is too narrow (empty: safe).
 
     ``limit``: stop after that many failures (the repair loop needs a few, not all).
     """
-    return failing(shown, truth, k, targets(shown, truth, k), limit=limit)
+    return failing(shown, truth, k, targets(shown, truth, k), limit=limit, backend=backend)
 
 
 def failing(
@@ -337,6 +343,7 @@ def failing(
     wanted: Sequence[Target],
     *,
     limit: int | None = None,
+    backend: str = "highspy",
 ) -> list[Failure]:
     """Return the targets of ``wanted`` whose range, given ``shown``, is too narrow.
 
@@ -347,7 +354,7 @@ def failing(
     """
     if not wanted:
         return []
-    program = Program(shown, truth, free=(x for t in wanted for x, _ in t.form))
+    program = Program(shown, truth, backend=backend, free=(x for t in wanted for x, _ in t.form))
     matrix = csr_matrix(np.vstack([program.vector(t.form) for t in wanted]))
     if os.environ.get("FALLSTELLE_DEBUG_PROTECT"):
         print("lp", len(program.index), "vars", program.a_eq.shape if program.a_eq is not None
