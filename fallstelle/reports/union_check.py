@@ -32,12 +32,10 @@ fillings differ by the required width in it. Only the rest get their own min/max
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import highspy  # type: ignore[import-untyped]
+import highspy
 import numpy as np
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-untyped]
@@ -254,10 +252,10 @@ class Program:
     def _model(self) -> highspy.Highs:
         if self._highs is not None:
             return self._highs
-        highs = highspy.Highs()
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]
         highs.setOptionValue("output_flag", False)
         highs.setOptionValue("presolve", "off")  # keeps the basis valid between objectives
-        highs.setOptionValue("simplex_strategy", int(os.environ.get("FS_SIMPLEX", "4")))
+        highs.setOptionValue("simplex_strategy", 4)  # primal: the old basis stays feasible
         n = len(self.index)
         rows = [m for m in (self.a_eq, self.a_ub) if m is not None]
         matrix = vstack(rows, format="csc") if rows else csc_matrix((0, n))
@@ -356,10 +354,6 @@ def failing(
         return []
     program = Program(shown, truth, backend=backend, free=(x for t in wanted for x, _ in t.form))
     matrix = csr_matrix(np.vstack([program.vector(t.form) for t in wanted]))
-    if os.environ.get("FALLSTELLE_DEBUG_PROTECT"):
-        print("lp", len(program.index), "vars", program.a_eq.shape if program.a_eq is not None
-              else 0, program.a_ub.shape if program.a_ub is not None else 0, len(wanted),
-              "targets", file=sys.stderr)  # fmt: skip
     width = np.array([t.width for t in wanted], dtype=float) - 1e-6
     lo = matrix @ program.truth
     hi = lo.copy()
