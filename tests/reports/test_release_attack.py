@@ -85,6 +85,9 @@ def show_everything(store: Store, big: int, small: int, policy: Policy | None = 
     """Preview every release; return how many were refused (they show nothing)."""
     manager = Actor.for_user("m-1", frozenset({Role.MANAGEMENT}), frozenset({big, small}))
     refused = 0
+    with store.sessions() as session:  # every release reads the same counts, on or off
+        frozen.freeze(session, None, [big, small], ["2026-Q4"])
+        session.commit()
     for offices in ([big], [small], [big, small]):
         for period, template in [*((p, "campaign") for p in PERIODS), ("2026", "funding")]:
             with store.sessions() as session:
@@ -96,9 +99,6 @@ def show_everything(store: Store, big: int, small: int, policy: Policy | None = 
                 except service.NoCases:
                     pass
                 session.commit()
-    with store.sessions() as session:  # the attacker's truth: what the releases counted
-        frozen.freeze(session, None, [big, small], ["2026-Q4"])
-        session.commit()
     return refused
 
 
