@@ -78,8 +78,8 @@ class Policy:
     protection: int | None = None  # required hi − lo of a primary cell; None means k
     attribute_threshold: int = 20  # SDC-7; 0 switches the rule off
     percentage_base: int = 20  # SDC-9
-    #: Issue 10: check against the register; off until fast (docs/statistics-protection.md).
-    union_check: bool = False
+    #: Issue 10: check against the register, from frozen quarters (statistics-protection.md).
+    union_check: bool = True
 
     def __post_init__(self) -> None:
         if self.k < K_FLOOR:

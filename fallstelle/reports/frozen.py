@@ -27,7 +27,7 @@ from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from fallstelle.cases.models.stats import StatisticalCount
-from fallstelle.reports.models import FrozenCount, FrozenQuarter
+from fallstelle.reports.models import FrozenCount, FrozenQuarter, RegisterEntry
 
 C = StatisticalCount
 
@@ -124,6 +124,41 @@ def frozen_quarters(session: Session, office_ids: Iterable[int] | None = None) -
         FrozenInfo(r.office_id, r.quarter, r.revision, r.frozen_at)
         for r in session.scalars(query)
     ]
+
+
+@dataclass(frozen=True)
+class FrozenBy:
+    """A frozen office quarter and the release that froze it (for the management page)."""
+
+    office_id: int
+    quarter: str
+    revision: int
+    frozen_at: dt.datetime
+    kind: str | None  # preview | release | None (the register has no matching entry)
+    period: str | None
+    template: str | None
+
+
+def overview(session: Session, office_ids: Iterable[int]) -> list[FrozenBy]:
+    """The frozen quarters of these offices, newest quarter first, each with the first
+    register entry of its office made when (or after) it was frozen: the release that froze it."""
+    infos = frozen_quarters(session, office_ids)
+    if not infos:
+        return []
+    r = RegisterEntry
+    since = min(i.frozen_at for i in infos)
+    entries = session.execute(
+        select(r.created_at, r.office_ids, r.kind, r.period, r.template)
+        .where(r.created_at >= since).order_by(r.created_at)
+    ).all()  # fmt: skip
+    out = []
+    for info in sorted(infos, key=lambda i: (i.office_id, i.quarter), reverse=True):
+        by = next((e for e in entries if e.created_at >= info.frozen_at
+                   and str(info.office_id) in e.office_ids.split(",")), None)  # fmt: skip
+        out.append(FrozenBy(info.office_id, info.quarter, info.revision, info.frozen_at,
+                            by.kind if by else None, by.period if by else None,
+                            by.template if by else None))  # fmt: skip
+    return out
 
 
 def counts(

@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fallstelle.auth.models import Office
@@ -259,10 +259,40 @@ def hidden_ids(shown: Iterable[Shown]) -> set[CellId]:
     return {s.cell_id for s in shown if s.value is None}
 
 
-def entries(session: Session) -> list[RegisterEntry]:
-    """The register's entries without their cells, newest first (for the auditor)."""
+@dataclass(frozen=True)
+class EntryRow:
+    """One register entry as the auditor sees it (no cells)."""
+
+    created_at: object
+    actor_id: str | None
+    actor_role: str
+    kind: str
+    template: str
+    offices: tuple[str, ...]
+    period: str
+    n_cells: int
+    n_hidden: int
+    digest: str
+
+
+def entries(session: Session, page: int = 1, per_page: int = 50) -> tuple[list[EntryRow], int]:
+    """One page of the register's entries, newest first, and how many there are in all."""
     r = RegisterEntry
-    return list(session.scalars(select(r).order_by(r.created_at.desc(), r.id)))
+    total = session.scalar(select(func.count()).select_from(r)) or 0
+    rows = list(session.execute(
+        select(r.created_at, r.actor_id, r.actor_role, r.kind, r.template, r.office_ids,
+               r.period, r.n_cells, r.n_hidden, r.digest)
+        .order_by(r.created_at.desc(), r.id).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    ))  # fmt: skip
+    ids = {int(i) for row in rows for i in row.office_ids.split(",") if i}
+    found = session.execute(select(Office.id, Office.code).where(Office.id.in_(ids)))
+    codes = {oid: code for oid, code in found}
+    return [
+        EntryRow(row.created_at, row.actor_id, row.actor_role, row.kind, row.template,
+                 tuple(codes.get(int(i), i) for i in row.office_ids.split(",") if i), row.period,
+                 row.n_cells, row.n_hidden, row.digest)
+        for row in rows
+    ], total  # fmt: skip
 
 
 def by_var(shown: Iterable[Shown]) -> Mapping[CellId, dict[Var, int]]:

@@ -35,9 +35,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 from scipy.optimize import linprog  # type: ignore[import-untyped]
-from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-untyped]
 
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
@@ -162,7 +163,17 @@ def _chain_cases(variables: Iterable[Var]) -> set[Var]:
 class Program:
     """The attacker's linear program over the union of shown numbers and identities."""
 
-    def __init__(self, shown: Sequence[Shown], truth: Mapping[Var, int]) -> None:
+    def __init__(
+        self,
+        shown: Sequence[Shown],
+        truth: Mapping[Var, int],
+        *,
+        backend: str = "highspy",
+        free: Iterable[Var] = (),
+    ) -> None:
+        self.backend = backend
+        self._highs: highspy.Highs | None = None
+        self._cols = np.zeros(0, dtype=np.int32)
         forms = [s.expand() for s in shown]
         variables: set[Var] = set(truth)
         for form in forms:
@@ -171,6 +182,7 @@ class Program:
         cons = structural(variables)
         for form, _, _ in cons:
             variables |= set(form)
+        variables |= set(free)  # unknowns nothing here constrains (a target's other cells)
         self.index = {v: i for i, v in enumerate(sorted(variables))}
         self.truth = np.array([truth.get(v, 0) for v in sorted(variables)], dtype=float)
         eq: list[tuple[Form, float]] = []
@@ -213,8 +225,59 @@ class Program:
 
     def optimum(self, cost: np.ndarray) -> tuple[np.ndarray | None, set[CellId]]:
         """A filling minimising ``cost · x`` (None: unbounded) and the shown numbers that bind
-        it (non-zero dual values: hiding one of them may widen the range)."""
+        it (non-zero dual values: hiding one of them may widen the range).
+
+        HiGHS through ``highspy``: the model is passed once, each call changes only the
+        objective, so the simplex starts from the previous optimal basis (a warm start; a
+        target LP then takes a few pivots, not a solve from scratch). ``backend="scipy"``
+        solves every LP from scratch through ``scipy.optimize.linprog`` (the cross-check).
+        """
         self.solves += 1
+        if self.backend == "scipy":
+            return self._scipy(cost)
+        highs = self._model()
+        highs.changeColsCost(len(cost), self._cols, np.asarray(cost, dtype=float))
+        highs.run()
+        status = highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            raise ValueError("the register contradicts itself (counts changed under it)")
+        if status != highspy.HighsModelStatus.kOptimal:
+            return None, set()
+        solution = highs.getSolution()
+        duals = np.asarray(solution.row_dual)[: len(self.eq_cells)]
+        binding = {self.eq_cells[i] for i in np.flatnonzero(np.abs(duals) > 1e-9)}
+        binding.discard(None)
+        return np.asarray(solution.col_value), binding  # type: ignore[return-value]
+
+    def _model(self) -> highspy.Highs:
+        if self._highs is not None:
+            return self._highs
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("presolve", "off")  # keeps the basis valid between objectives
+        highs.setOptionValue("simplex_strategy", 4)  # primal: the old basis stays feasible
+        n = len(self.index)
+        rows = [m for m in (self.a_eq, self.a_ub) if m is not None]
+        matrix = vstack(rows, format="csc") if rows else csc_matrix((0, n))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, matrix.shape[0]
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_, lp.col_upper_ = np.zeros(n), np.full(n, highspy.kHighsInf)
+        b_eq = self.b_eq if self.b_eq is not None else np.zeros(0)
+        b_ub = self.b_ub if self.b_ub is not None else np.zeros(0)
+        lp.row_lower_ = np.concatenate([b_eq, np.full(len(b_ub), -highspy.kHighsInf)])
+        lp.row_upper_ = np.concatenate([b_eq, b_ub])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, matrix.shape[0]
+        lp.a_matrix_.start_ = matrix.indptr
+        lp.a_matrix_.index_ = matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        highs.passModel(lp)
+        self._cols = np.arange(n, dtype=np.int32)
+        self._highs = highs
+        return highs
+
+    def _scipy(self, cost: np.ndarray) -> tuple[np.ndarray | None, set[CellId]]:
         res = linprog(cost, A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=self.b_eq,
                       bounds=(0, None), method="highs")  # fmt: skip
         if res.status == 2:
@@ -233,7 +296,8 @@ class Program:
 def targets(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[Target]:
     """What must stay wide: hidden numbers that are not 0, and base cells of 1 … k−1.
 
-    A small count must keep at least ``k`` possible values (``max − min ≥ k − 1``); a larger
+    ``k`` is the protection interval (``Policy.required_width``): a small count must keep a
+    range ``max − min ≥ k``, as the per-release audit demands of a primary cell; a larger
     hidden number must not be pinned (``max − min ≥ 1``).
     """
     out: list[Target] = []
@@ -246,23 +310,28 @@ def targets(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[Ta
         if value == 0 or form in seen:
             continue
         seen.add(form)
-        out.append(Target(repr(s.cell_id), form, value, k - 1 if value < k else 1, s.cell_id))
+        out.append(Target(repr(s.cell_id), form, value, k if value < k else 1, s.cell_id))
     for var, value in sorted(truth.items()):
         form = ((var, 1),)
         if 0 < value < k and form not in seen:
             seen.add(form)
-            out.append(Target(repr(var), form, value, k - 1))
+            out.append(Target(repr(var), form, value, k))
     return out
 
 
 def check(
-    shown: Sequence[Shown], truth: Mapping[Var, int], k: int, *, limit: int | None = None
+    shown: Sequence[Shown],
+    truth: Mapping[Var, int],
+    k: int,
+    *,
+    limit: int | None = None,
+    backend: str = "highspy",
 ) -> list[Failure]:
     """Return every target of the union whose feasible range is too narrow (empty: safe).
 
     ``limit``: stop after that many failures (the repair loop needs a few, not all).
     """
-    return failing(shown, truth, k, targets(shown, truth, k), limit=limit)
+    return failing(shown, truth, k, targets(shown, truth, k), limit=limit, backend=backend)
 
 
 def failing(
@@ -272,6 +341,7 @@ def failing(
     wanted: Sequence[Target],
     *,
     limit: int | None = None,
+    backend: str = "highspy",
 ) -> list[Failure]:
     """Return the targets of ``wanted`` whose range, given ``shown``, is too narrow.
 
@@ -282,8 +352,8 @@ def failing(
     """
     if not wanted:
         return []
-    program = Program(shown, truth)
-    matrix = np.vstack([program.vector(t.form) for t in wanted])
+    program = Program(shown, truth, backend=backend, free=(x for t in wanted for x, _ in t.form))
+    matrix = csr_matrix(np.vstack([program.vector(t.form) for t in wanted]))
     width = np.array([t.width for t in wanted], dtype=float) - 1e-6
     lo = matrix @ program.truth
     hi = lo.copy()
@@ -304,19 +374,20 @@ def failing(
             break
         weights = np.ones(len(todo)) if sweep < 2 else rng.uniform(0.1, 1.0, len(todo))
         sign = 1.0 if sweep % 2 else -1.0
-        keep(program.optimum(sign * (weights @ matrix[todo]))[0])
+        keep(program.optimum(sign * (matrix[todo].T @ weights))[0])
     failures: list[Failure] = []
     for i in open_targets():
         if hi[i] - lo[i] >= width[i]:
             continue
-        top, bind_hi = program.optimum(-matrix[i])
+        row = matrix[i].toarray().ravel()
+        top, bind_hi = program.optimum(-row)
         keep(top)
         if top is None:
             hi[i] = np.inf
             continue
         bind_lo: set[CellId] = set()
         if hi[i] - lo[i] < width[i]:
-            bottom, bind_lo = program.optimum(matrix[i])
+            bottom, bind_lo = program.optimum(row)
             keep(bottom)
         if hi[i] - lo[i] < width[i]:
             failures.append(Failure(wanted[i], float(lo[i]), float(hi[i]),

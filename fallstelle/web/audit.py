@@ -22,6 +22,7 @@ from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import queries as case_queries
+from fallstelle.reports import register
 from fallstelle.reports.csv_export import neutralise
 from fallstelle.runtime import get_store
 from fallstelle.web.forms import ConfirmForm
@@ -34,6 +35,7 @@ CSV_COLUMNS = (
     "outcome", "reason", "request_id",
 )  # fmt: skip
 
+REGISTER_PER_PAGE = 50
 CASE_NUMBER = re.compile(r"\d{4}-\d{3,6}")  # 2026-0042
 
 
@@ -124,6 +126,20 @@ def log() -> tuple[str, int]:
         outcomes=console.OUTCOMES,
         confirm=ConfirmForm(),
     ), 200 if not errors else 400
+
+
+@bp.get("/berichte")
+@require(Permission.AUDIT_READ)
+def releases() -> str:
+    """The release register (issue 10): every build and preview, who made it, what it covered."""
+    session = db_session()
+    number = max(request.args.get("seite", 1, type=int) or 1, 1)
+    rows, total = register.entries(session, number, REGISTER_PER_PAGE)
+    names = accounts.usernames(session, _actor(), [r.actor_id for r in rows if r.actor_id])
+    _audit("audit.register")
+    pages = max(1, -(-total // REGISTER_PER_PAGE))
+    return render_template("audit/releases.html", rows=rows, names=names, total=total,
+                           number=number, pages=pages)  # fmt: skip
 
 
 @bp.post("/pruefen")

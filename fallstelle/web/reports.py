@@ -23,6 +23,7 @@ from fallstelle.auth import ratelimit
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
+from fallstelle.reports import frozen
 from fallstelle.reports import service as reports
 from fallstelle.reports.disclosure import DisclosureError
 from fallstelle.reports.pdf import ReportRenderError
@@ -85,10 +86,12 @@ def _page(
     form: ReportForm, preview: object = None, status: int = 200, headers: Headers | None = None
 ) -> tuple[str, int, Headers]:
     releases = reports.list_releases(db_session(), _actor())
-    names = accounts.office_names(db_session(), {i for r in releases for i in r.office_ids})
-    page = render_template(
-        "reports/index.html", form=form, preview=preview, releases=releases, office_names=names
+    quarters = frozen.overview(db_session(), _actor().report_offices)
+    names = accounts.office_names(
+        db_session(), {i for r in releases for i in r.office_ids} | {q.office_id for q in quarters}
     )
+    page = render_template("reports/index.html", form=form, preview=preview, releases=releases,
+                           office_names=names, frozen=quarters)  # fmt: skip
     return page, status, headers or {}
 
 

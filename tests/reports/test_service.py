@@ -174,7 +174,9 @@ def test_a_release_that_fails_the_check_is_never_stored(
 
 def test_golden_release_of_the_fixed_dataset(store: Store) -> None:
     a, b = _fixed(store)
-    cells = csv_cells(build(store, Actor.operator(), [a, b]))
+    # The release on its own (issue 10's check across releases also links the previous
+    # year's table and the running counts' chain, and hides more: tests/reports/test_union*).
+    cells = csv_cells(build(store, Actor.operator(), [a, b], policy=Policy(union_check=False)))
     assert {k: v for k, v in cells.items() if k[0] == "fallzahlen"} == {
         # 30 and 11 are hidden as complements of OTHER's 3 and 3 (the totals are published)
         ("fallzahlen", "GOLD", "neu"): ".", ("fallzahlen", "GOLD", "abgeschlossen"): "20",

@@ -97,6 +97,7 @@ MATRIX = [
     Route("admin.rules", "GET", "/verwaltung/fristen", _admin_only()),
     Route("admin.terms", "GET", "/verwaltung/begriffe", _admin_only()),
     Route("audit.log", "GET", "/protokoll", _auditor_only()),
+    Route("audit.releases", "GET", "/protokoll/berichte", _auditor_only()),
     Route("reports.index", "GET", "/berichte", _reporters(200)),
     Route("activities.index", "GET", "/taetigkeiten", _case_roles(200, 200)),
     Route("activities.edit", "GET", "/taetigkeiten/{activity}", _case_roles(200, 404)),
