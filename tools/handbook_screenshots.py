@@ -83,7 +83,7 @@ def _history(page: Any) -> None:
 
 def _preview(page: Any) -> None:
     page.get_by_label("Zeitraum").fill(str(time.localtime().tm_year))
-    page.get_by_role("button", name=re.compile("Vorschau")).first.click()
+    page.get_by_role("button", name=re.compile("Vorschau")).first.click(timeout=180_000)  # the check across releases runs first
     page.wait_for_load_state()
     page.locator("main table").first.scroll_into_view_if_needed()
     page.evaluate("window.scrollBy(0, -160)")
