@@ -83,7 +83,8 @@ def _history(page: Any) -> None:
 
 def _preview(page: Any) -> None:
     page.get_by_label("Zeitraum").fill(str(time.localtime().tm_year))
-    page.get_by_role("button", name=re.compile("Vorschau")).first.click(timeout=180_000)  # the check across releases runs first
+    # The check across every release runs first: minutes on a loaded machine.
+    page.get_by_role("button", name=re.compile("Vorschau")).first.click(timeout=600_000)
     page.wait_for_load_state()
     page.locator("main table").first.scroll_into_view_if_needed()
     page.evaluate("window.scrollBy(0, -160)")
