@@ -208,8 +208,11 @@ def lock_and_open(
     """
     case = access.require_case(session, actor, Permission.CASE_WRITE, case_id, action)
     # FOR UPDATE (PostgreSQL): a second writer waits here and then sees the new version, so
-    # a stale form becomes a clean CaseConflict before anything is written.
-    session.refresh(case, with_for_update=True)
+    # a stale form becomes a clean CaseConflict before anything is written. The lock is taken
+    # on the row alone: a case read earlier in this session carries its co-counsellors joined
+    # in, and PostgreSQL refuses FOR UPDATE over the nullable side of that outer join.
+    session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    session.refresh(case)
     return CaseWork.open_for(session, actor, case, keys, action)
 
 
