@@ -322,7 +322,7 @@ def export(
     """
     case = access.require_case(session, actor, Permission.CASE_READ, case_id, "case.access_export")
     work = CaseWork.open(session, case, keys)
-    rules = {r.code: f"{r.name_de} ({r.legal_reference})" for r in rule_admin.rules(session)}
+    rules = deadlines.rule_names(rule_admin.rules(session))
     found = build(work, person_id, names, retention.periods_of(session, case.office_id), rules)
     access.audit(session, actor, "case.access_export", str(case_id))
     return found

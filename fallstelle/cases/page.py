@@ -31,12 +31,7 @@ from fallstelle.catalogue import deadlines, rule_admin, vocab
 from fallstelle.clock import today
 from fallstelle.keyfiles import KeyMaterial
 
-
-def rule_names(rules: tuple[deadlines.Rule, ...], lang: str = "de") -> dict[str, str]:
-    """Rule code → "name (legal reference)" of every rule version."""
-    return {
-        r.code: f"{r.name_de if lang == 'de' else r.name_en} ({r.legal_reference})" for r in rules
-    }
+rule_names = deadlines.rule_names  # the case list names the rules of its due entries too
 
 
 @dataclass(frozen=True)

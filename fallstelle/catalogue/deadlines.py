@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 UNITS = ("days", "weeks", "months", "years")
@@ -72,6 +73,13 @@ RULES = (
          "Regular limitation period", "§§ 195, 199 Abs. 1 BGB", 3, "years", "knowledge",
          dt.date(2002, 1, 1), from_year_end=True),
 )  # fmt: skip
+
+
+def rule_names(rules: Iterable[Rule], lang: str = "de") -> dict[str, str]:
+    """Rule code → "name (legal reference)" of every rule version."""
+    return {
+        r.code: f"{r.name_de if lang == 'de' else r.name_en} ({r.legal_reference})" for r in rules
+    }
 
 
 def add_months(start: dt.date, months: int) -> dt.date:
