@@ -14,14 +14,20 @@ closed targets are free and their ``y`` fixed at 0. ``lo``/``hi`` are the extrem
 far, not the truth: after a down sweep most small targets sit at their minimum, and the up
 sweep measures from there. The rows also keep the open targets within ``[lo, hi]`` during a
 sweep (``y ≥ 0``); the fillings stay feasible for the attacker's LP, so this only costs reach,
-never soundness. Sweeps alternate down and up while one of two consecutive sweeps certifies
-something; only what stays open gets its own max (and min) LP. In HiGHS the sweep rows and
-columns are added once; sweeps change only bounds and costs (warm start).
+never soundness: when a sweep certifies (almost) nothing, the next takes a random half of
+the open targets, whose rows then leave room for the other half's. Sweeps alternate down and
+up until two in a row certify fewer than :data:`FEW`; only what stays open gets its own max
+(and min) LP. In HiGHS the sweep rows and columns are added once; sweeps change only bounds
+and costs (warm start) and run the dual simplex (the primal one took 10–20 times longer on
+the changed bounds); the single-target LPs, which change only costs, run the primal one.
 
 **Memory across repair rounds** (:class:`Memory`): hiding one more published number only
-relaxes the LP (``= v`` becomes ``≥ 1``), so a target certified in one round stays certified
-and every filling found stays feasible: ``protect`` carries the certified targets and the
-``lo``/``hi`` seen per target to the next round, which checks only what is still open.
+relaxes the LP (``= v`` becomes ``≥ 1``), so a filling found in one round is one of the next
+round's too — but only mostly: the per-release suppression, given one more cell to hide, may
+publish a complement it hid before, and a release may show a number it did not show before.
+``protect`` therefore carries the fillings themselves, and each round first keeps those that
+are still fillings of its LP (checked against every equation and bound); they certify before
+any LP is solved.
 """
 
 from __future__ import annotations
@@ -35,30 +41,61 @@ import numpy as np
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import csr_matrix, hstack, identity, vstack  # type: ignore[import-untyped]
 
+from fallstelle.reports.register import Var
 from fallstelle.reports.tables import CellId
 
 if TYPE_CHECKING:
     from fallstelle.reports.union_check import Failure, Program, Target
 
-Key = tuple[tuple[object, ...], int]
 INF = highspy.kHighsInf
-#: An upper bound on sweeps per check (they stop earlier: two in a row certify nothing).
+#: Fillings a repair loop keeps for its later rounds (each a vector over the LP's unknowns).
+MAX_KEPT = 400
+#: A sweep certifying fewer targets than this counts as idle (two idle ones end the sweeps):
+#: a sweep costs about as much as four or five LPs of one target each.
+FEW = 4
+#: An upper bound on sweeps per check (they stop earlier: two in a row certify few).
 MAX_SWEEPS = 200
 
 
 @dataclass
 class Memory:
-    """What one repair loop carries from round to round (only while each round's LP relaxes
-    the last one's; ``protect`` checks that)."""
+    """The fillings one repair loop found, carried from round to round.
 
-    certified: set[Key] = field(default_factory=set)
-    lo: dict[Key, float] = field(default_factory=dict)
-    hi: dict[Key, float] = field(default_factory=dict)
+    A filling found in an earlier round certifies in a later one only if it is still a
+    filling there: hiding one more number only relaxes the LP, but the per-release
+    suppression may also publish a complement it hid before, and a release may show a number
+    it did not show before — so every kept filling is checked against the new LP first.
+    """
+
+    fillings: list[tuple[dict[Var, int], np.ndarray]] = field(default_factory=list)
     solves: int = 0  # LPs over all rounds (for the debug output and the benchmark)
+    reused: int = 0  # kept fillings still feasible in the last round
+
+    def add(self, program: Program, x: np.ndarray) -> None:
+        if len(self.fillings) < MAX_KEPT:
+            self.fillings.append((program.index, x.copy()))
+
+    def feasible(self, program: Program) -> np.ndarray:
+        """The kept fillings that are fillings of ``program``'s LP (columns; variables that
+        a filling did not know are 0 in it)."""
+        out, maps = [], {}
+        for index, x in self.fillings:
+            if id(index) not in maps:
+                maps[id(index)] = np.array([index.get(v, -1) for v in program.index])
+            pos = maps[id(index)]
+            y = np.where(pos >= 0, x[np.maximum(pos, 0)], 0.0)
+            if _fits(program, y):
+                out.append(y)
+        self.reused = len(out)
+        return np.column_stack(out) if out else np.zeros((len(program.index), 0))
 
 
-def key(target: Target) -> Key:
-    return (target.form, target.width)
+def _fits(program: Program, x: np.ndarray, tol: float = 1e-6) -> bool:
+    if x.min(initial=0.0) < -tol:
+        return False
+    if program.a_eq is not None and np.abs(program.a_eq @ x - program.b_eq).max() > tol:
+        return False
+    return program.a_ub is None or bool((program.a_ub @ x - program.b_ub).max() <= tol)
 
 
 def certify(
@@ -71,23 +108,21 @@ def certify(
 ) -> list[Failure]:
     """The targets of ``wanted`` whose range in ``program`` is too narrow (at most ``limit``)."""
     memory = memory if memory is not None else Memory()
-    wanted = [t for t in wanted if key(t) not in memory.certified]
-    if not wanted:
-        return []
     start = program.solves
     matrix = csr_matrix(np.vstack([program.vector(t.form) for t in wanted]))
     width = np.array([t.width for t in wanted], dtype=float)
     lo = matrix @ program.truth
     hi = lo.copy()
-    for i, t in enumerate(wanted):
-        lo[i] = min(lo[i], memory.lo.get(key(t), lo[i]))
-        hi[i] = max(hi[i], memory.hi.get(key(t), hi[i]))
+    earlier = matrix @ memory.feasible(program)
+    if earlier.shape[1]:
+        lo, hi = np.minimum(lo, earlier.min(axis=1)), np.maximum(hi, earlier.max(axis=1))
 
     def keep(x: np.ndarray | None) -> None:
         nonlocal lo, hi
         if x is not None:
             values = matrix @ x
             lo, hi = np.minimum(lo, values), np.maximum(hi, values)
+            memory.add(program, x)
 
     def shut() -> np.ndarray:
         return np.asarray(hi - lo >= width - 1e-6)
@@ -103,7 +138,7 @@ def certify(
         if idle:  # stuck: a random half, so that the other half's cells can make room
             todo &= rng.random(len(todo)) < 0.5
         keep(sweeps.run(up, todo, lo, hi))
-        idle = idle + 1 if int(shut().sum()) == before else 0
+        idle = idle + 1 if int(shut().sum()) - before < FEW else 0
         up = not up
     sweeps.close()
     failures: list[Failure] = []
@@ -126,11 +161,6 @@ def certify(
                                          frozenset(bind_hi | bind_lo)))  # fmt: skip
             if limit is not None and len(failures) >= limit:
                 break
-    done = shut()
-    for i, t in enumerate(wanted):
-        if done[i]:
-            memory.certified.add(key(t))
-        memory.lo[key(t)], memory.hi[key(t)] = float(lo[i]), float(hi[i])
     memory.solves += program.solves - start
     return failures
 

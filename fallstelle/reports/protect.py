@@ -128,28 +128,6 @@ def _candidates(failures: Sequence[Failure], new: Sequence[Shown]) -> set[CellId
     return out
 
 
-class _Equations:
-    """What a release tells the reader, to compare two repair rounds: published numbers
-    (form → value) and the lower bounds of hidden ones."""
-
-    def __init__(self, shown: Sequence[Shown]) -> None:
-        self.eq: dict[tuple[tuple[Var, int], ...], int] = {}
-        self.ub: set[tuple[tuple[tuple[Var, int], ...], int]] = set()
-        for s in shown:
-            form = tuple(sorted(s.expand().items()))
-            if s.value is not None:
-                self.eq[form] = s.value
-            elif s.lower:
-                self.ub.add((form, s.lower))
-
-    def relaxes(self, other: _Equations) -> bool:
-        """Every filling of ``other``'s LP is one of this one's: nothing new is published and
-        every hidden number was hidden before or published with a value above its bound."""
-        return all(other.eq.get(f) == v for f, v in self.eq.items()) and all(
-            (f, low) in other.ub or other.eq.get(f, low - 1) >= low for f, low in self.ub
-        )
-
-
 def protect(
     session: Session,
     tables: Sequence[Table],
@@ -176,17 +154,12 @@ def protect(
     k = policy.required_width
     old: set[str] = set()
     started = time.perf_counter()
-    memory, before_round = Memory(), _Equations([])
+    memory = Memory()  # the fillings found so far: most stay feasible as the release hides more
     for rounds in range(1, MAX_ROUNDS + 1):
         release = suppress_release(tables, policy, forced)
         check_release(release)  # the release on its own first (cheap, remembered)
         new = register.shown_numbers(session, release, offices, period)
         union = [*known, *new]
-        here = _Equations(new)
-        relaxed = here.relaxes(before_round)
-        if not relaxed:
-            memory = Memory()  # a number published now was hidden before: start afresh
-        before_round = here
         wanted = [t for t in targets(union, base, k) if t.name not in old]
         failures = failing(union, base, k, wanted, limit=20, memory=memory)
         if failures:  # failures the register has without this release are not its fault
@@ -199,7 +172,7 @@ def protect(
             print("protect", period.code, offices, "round", rounds, "known", len(known),
                   "failures", [(f.target.name, f.target.truth, f.lo, f.hi) for f in failures[:3]],
                   f"{time.perf_counter() - started:.1f}s", "LPs", memory.solves,
-                  "kept" if relaxed else "afresh", file=sys.stderr)  # fmt: skip
+                  "fillings reused", memory.reused, file=sys.stderr)  # fmt: skip
         if not failures:
             return Protected(release, new, rounds, frozenset(forced))
         more = _candidates(failures, new) - forced

@@ -39,7 +39,7 @@ import numpy as np
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-untyped]
 
-from fallstelle.reports.certify import Memory, certify, key
+from fallstelle.reports.certify import Memory, certify
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
 
@@ -348,11 +348,9 @@ def failing(
     """Return the targets of ``wanted`` whose range, given ``shown``, is too narrow.
 
     Capped sweeps certify most targets, the rest get their own LPs (:mod:`.certify`).
-    ``memory``: what earlier rounds of the same repair loop found (``protect``); only valid
-    while each round's LP relaxes the previous one.
+    ``memory``: the fillings earlier rounds of the same repair loop found (``protect``); those
+    still feasible here certify before any LP is solved.
     """
-    if memory is not None:
-        wanted = [t for t in wanted if key(t) not in memory.certified]
     if not wanted:
         return []
     program = Program(shown, truth, backend=backend, free=(x for t in wanted for x, _ in t.form))
