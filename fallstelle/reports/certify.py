@@ -67,19 +67,21 @@ class Memory:
     it did not show before — so every kept filling is checked against the new LP first.
     """
 
-    fillings: list[tuple[dict[Var, int], np.ndarray]] = field(default_factory=list)
+    fillings: list[tuple[frozenset[int], dict[Var, int], np.ndarray]] = field(default_factory=list)
     solves: int = 0  # LPs over all rounds (for the debug output and the benchmark)
     reused: int = 0  # kept fillings still feasible in the last round
 
     def add(self, program: Program, x: np.ndarray) -> None:
         if len(self.fillings) < MAX_KEPT:
-            self.fillings.append((program.index, x.copy()))
+            self.fillings.append((_offices(program), program.index, x.copy()))
 
     def feasible(self, program: Program) -> np.ndarray:
         """The kept fillings that are fillings of ``program``'s LP (columns; variables that
         a filling did not know are 0 in it)."""
-        out, maps = [], {}
-        for index, x in self.fillings:
+        out, maps, offices = [], {}, _offices(program)
+        for where, index, x in self.fillings:
+            if where != offices:
+                continue
             if id(index) not in maps:
                 maps[id(index)] = np.array([index.get(v, -1) for v in program.index])
             pos = maps[id(index)]
@@ -88,6 +90,10 @@ class Memory:
                 out.append(y)
         self.reused = len(out)
         return np.column_stack(out) if out else np.zeros((len(program.index), 0))
+
+
+def _offices(program: Program) -> frozenset[int]:
+    return frozenset(v[0] for v in program.index)
 
 
 def _fits(program: Program, x: np.ndarray, tol: float = 1e-6) -> bool:

@@ -38,7 +38,14 @@ from fallstelle.reports.models import FrozenCount
 from fallstelle.reports.periods import Period
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId, Table
-from fallstelle.reports.union_check import Failure, Target, check, failing, targets
+from fallstelle.reports.union_check import (
+    Failure,
+    Target,
+    check,
+    components,
+    failing,
+    targets,
+)
 
 _DEBUG = bool(os.environ.get("FALLSTELLE_DEBUG_PROTECT"))
 #: Rounds of complementary suppression before a release is refused.
@@ -160,7 +167,10 @@ def protect(
         check_release(release)  # the release on its own first (cheap, remembered)
         new = register.shown_numbers(session, release, offices, period)
         union = [*known, *new]
-        wanted = [t for t in targets(union, base, k) if t.name not in old]
+        # targets of offices the new release is not linked to keep their range: not checked
+        live = set().union(*(g for g in components(union) if g & set(offices)))
+        wanted = [t for t in targets(union, base, k)
+                  if t.name not in old and t.form and t.form[0][0][0] in live]  # fmt: skip
         failures = failing(union, base, k, wanted, limit=20, memory=memory)
         if failures:  # failures the register has without this release are not its fault
             before = failing(known, base, k, [f.target for f in failures]) if known else []

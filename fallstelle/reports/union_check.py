@@ -335,6 +335,31 @@ def check(
     return failing(shown, truth, k, targets(shown, truth, k), limit=limit, backend=backend)
 
 
+def _offices(s: Shown) -> set[int]:
+    return {o for t in s.terms for o in t[0]}
+
+
+def components(shown: Sequence[Shown], wanted: Sequence[Target] = ()) -> list[set[int]]:
+    """The offices in groups that no shown number (nor target) links: every identity stays
+    within one office, so each group is an LP of its own."""
+    parent: dict[int, int] = {}
+
+    def find(o: int) -> int:
+        while parent.setdefault(o, o) != o:
+            o = parent[o]
+        return o
+
+    groups = [_offices(s) for s in shown] + [{x[0] for x, _ in t.form} for t in wanted]
+    for group in filter(None, groups):
+        first, *rest = sorted(group)
+        for o in [first, *rest]:
+            parent[find(o)] = find(first)
+    out: dict[int, set[int]] = {}
+    for o in list(parent):
+        out.setdefault(find(o), set()).add(o)
+    return sorted(out.values(), key=min)
+
+
 def failing(
     shown: Sequence[Shown],
     truth: Mapping[Var, int],
@@ -351,7 +376,14 @@ def failing(
     ``memory``: the fillings earlier rounds of the same repair loop found (``protect``); those
     still feasible here certify before any LP is solved.
     """
-    if not wanted:
-        return []
-    program = Program(shown, truth, backend=backend, free=(x for t in wanted for x, _ in t.form))
-    return certify(program, wanted, limit=limit, memory=memory, make_failure=Failure)
+    out: list[Failure] = []
+    for offices in components(shown, wanted):  # offices no shown number links: separate LPs
+        here = [t for t in wanted if t.form and t.form[0][0][0] in offices]
+        if not here or (limit is not None and len(out) >= limit):
+            continue
+        program = Program([s for s in shown if _offices(s) <= offices],
+                          {v: n for v, n in truth.items() if v[0] in offices}, backend=backend,
+                          free=(x for t in here for x, _ in t.form))  # fmt: skip
+        out += certify(program, here, limit=None if limit is None else limit - len(out),
+                       memory=memory, make_failure=Failure)  # fmt: skip
+    return out

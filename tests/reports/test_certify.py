@@ -52,7 +52,7 @@ def _quarters_of_a_year(facts: int, seed: int) -> tuple[list[Shown], dict[Var, i
 
 def _offices_with_one_total_each(offices: int) -> tuple[list[Shown], dict[Var, int]]:
     """Per office one published total of cases, ten small counts of 1 or 2 and one large
-    count under it, all hidden: ten small targets share each total."""
+    count under it, all hidden: ten small targets share each total; and the pooled total."""
     rng = random.Random(offices)  # noqa: S311 (test data, not secrets)
     truth: dict[Var, int] = {}
     shown: list[Shown] = []
@@ -66,7 +66,8 @@ def _offices_with_one_total_each(offices: int) -> tuple[list[Shown], dict[Var, i
                   for cid, terms, value, _l, _p in (
                       (s.cell_id, s.terms, s.value, s.lower, s.primary)
                       for s in release(truth, (o,), "Q1", 11))]  # fmt: skip
-    return shown, truth
+    pooled = tuple(range(1, offices + 1))  # one pooled total links them: one LP
+    return shown + release(truth, pooled, "Q1", 0), truth
 
 
 def test_one_sweep_certifies_many_targets_sharing_a_published_total(
@@ -121,7 +122,8 @@ def test_a_narrow_target_among_many_wide_ones_is_still_reported() -> None:
 
 
 def _reference(shown: list[Shown], truth: dict[Var, int]) -> dict[str, tuple[float, float]]:
-    """One min and one max LP per target, from scratch (the method before the sweeps)."""
+    """One min and one max LP per target, from scratch over every office at once (the
+    method before the sweeps and the split into offices no number links)."""
     program = Program(shown, truth, backend="scipy",
                       free=(x for t in targets(shown, truth, K) for x, _ in t.form))  # fmt: skip
     out = {}
@@ -142,7 +144,7 @@ def _random_register(seed: int) -> tuple[list[Shown], dict[Var, int]]:
     offices, facts = rng.randint(1, 3), rng.randint(2, 5)
     truth = world(offices, facts, seed)
     ids = tuple(range(1, offices + 1))
-    pools = [*((o,) for o in ids), ids]
+    pools = [*((o,) for o in ids), ids][: offices if seed % 2 else None]  # odd: no pool
     shown: list[Shown] = []
     for pool in pools:
         for period in rng.sample(sorted(PERIODS), rng.randint(1, len(PERIODS))):
@@ -200,3 +202,13 @@ def test_a_filling_of_an_earlier_round_that_no_longer_fits_certifies_nothing() -
     found = failing(after, truth, K, targets(after, truth, K), memory=memory)
     assert [(f.target.name, f.lo, f.hi) for f in found] == [
         (repr((("fact", "col:y=0"), ("stellen", "3"))), 2.0, 2.0)]
+
+
+def test_offices_no_number_links_are_separate_lps(programs: list[Program]) -> None:
+    shown, truth = _random_register(5)  # three offices, no pooled release
+    assert len(union_check.components(shown)) == 3
+    failing(shown, truth, K, targets(shown, truth, K))
+    offices = [sorted({v[0] for v in p.index}) for p in programs]
+    assert len(offices) >= 2 and all(len(o) == 1 for o in offices), offices  # one LP each
+    pooled = shown + release(truth, (1, 2), "Y", 2)
+    assert union_check.components(pooled) == [{1, 2}, {3}]
