@@ -212,14 +212,12 @@ class _Sweeps:
         return np.asarray(self.highs.getSolution().col_value)[: self.n]
 
     def close(self) -> None:
-        """Free the sweep rows again: the per-target LPs see the attacker's LP alone."""
+        """Remove the sweep rows and columns again: the per-target LPs see the attacker's LP
+        alone (free rows left in place slowed every later pivot)."""
         if self.highs is None:
             return
-        zero = np.zeros(2 * self.t)
-        self.highs.changeColsBounds(2 * self.t, self.cols, zero, zero)
-        self.highs.changeColsCost(2 * self.t, self.cols, zero)
-        free = np.full(self.t, INF)
-        self.highs.changeRowsBounds(self.t, self.rows, -free, free)  # type: ignore[attr-defined]
+        self.highs.deleteRows(self.t, self.rows)
+        self.highs.deleteCols(2 * self.t, self.cols)
 
     def _scipy(
         self, up: bool, todo: np.ndarray, lo: np.ndarray, hi: np.ndarray
