@@ -92,6 +92,18 @@ class Memory:
         return np.column_stack(out) if out else np.zeros((len(program.index), 0))
 
 
+def _forms(program: Program, wanted: Sequence[Target]) -> csr_matrix:
+    """One sparse row per target (a dense one per target was 6,000 × 10,000 floats)."""
+    rows, cols, values = [], [], []
+    for r, t in enumerate(wanted):
+        for x, c in t.form:
+            rows.append(r)
+            cols.append(program.index[x])
+            values.append(c)
+    shape = (len(wanted), len(program.index))
+    return csr_matrix((values, (rows, cols)), shape=shape, dtype=float)
+
+
 def _offices(program: Program) -> frozenset[int]:
     return frozenset(v[0] for v in program.index)
 
@@ -115,7 +127,7 @@ def certify(
     """The targets of ``wanted`` whose range in ``program`` is too narrow (at most ``limit``)."""
     memory = memory if memory is not None else Memory()
     start = program.solves
-    matrix = csr_matrix(np.vstack([program.vector(t.form) for t in wanted]))
+    matrix = _forms(program, wanted)
     width = np.array([t.width for t in wanted], dtype=float)
     lo = matrix @ program.truth
     hi = lo.copy()
