@@ -17,7 +17,7 @@ Every step goes through the check across releases (``Policy()``, the default). A
 release is counted and named, not an error.
 
     python -m benchmarks.release_scale_bench [--offices 40] [--cases 250] [--register 500]
-                                             [--keep DIR] [--database-url URL]
+                                             [--keep NEW_DIR] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -124,6 +124,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL instead of SQLite")
     args = parser.parse_args()
     directory = args.keep or Path(tempfile.mkdtemp(prefix="release-scale-"))
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        parser.error(f"{args.keep} is not empty: the register must start empty")
     directory.mkdir(parents=True, exist_ok=True)
     for store in installation(directory, args.database_url):
         started = time.perf_counter()
