@@ -87,6 +87,18 @@ class ReleaseDamaged(ReportError):
     """The stored bytes no longer match the hash recorded at generation."""
 
 
+class NotFrozen(ReportError):
+    """The office quarter is not frozen: there is nothing to revise."""
+
+
+class NothingToRevise(ReportError):
+    """The frozen counts of the quarter are the live counts: a revision would change nothing."""
+
+
+class RegisterContradiction(ReportError):
+    """The register's equations cannot all hold (a safety net: never shown as a traceback)."""
+
+
 @dataclass(frozen=True)
 class ReleaseInfo:
     """A stored release without its bytes, for lists."""
@@ -156,10 +168,67 @@ def _suppressed(
         agg = aggregate(session, period, ids)
     if agg.empty:
         return None
-    done = protect(session, agg.tables, policy, ids, period, shown.known)
+    try:
+        done = protect(session, agg.tables, policy, ids, period, shown.known)
+    except ValueError as error:  # load_versions reads contradicting entries as legacy ones
+        raise RegisterContradiction(str(error)) from None
     shown.parts.append((period.code, done.shown))
     shown.known = [*shown.known, *done.shown]
     return done.release, agg.office_names
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A new Berichtsstand of one office quarter."""
+
+    office_id: int
+    quarter: str
+    revision: int
+    changed: int  # base counts that differ from the old snapshot
+
+
+def revision_preview(session: Session, actor: Actor, office_id: int, quarter: str) -> Revision:
+    """What :func:`revise` would do (for the confirmation step): nothing is changed.
+
+    Raises:
+        NotAllowed, BadPeriod, NotFrozen: as :func:`revise`.
+    """
+    _authorise(session, actor, [office_id], "report.revise")
+    when = periods.parse(quarter)
+    if when.kind != "Q":
+        raise periods.BadPeriod(quarter)
+    info = next((i for i in frozen.frozen_quarters(session, [office_id]) if i.quarter == quarter),
+                None)  # fmt: skip
+    if info is None:
+        raise NotFrozen(f"{quarter} is not frozen")
+    return Revision(office_id, quarter, info.revision, frozen.changes(session, office_id, quarter))
+
+
+def revise(
+    session: Session, actor: Actor, office_id: int, quarter: str, policy: Policy | None = None
+) -> Revision:
+    """Take a new Berichtsstand of a frozen office quarter: its counts as they are now.
+
+    The old snapshot stays (register entries made before read it); the next release that
+    reads the quarter is checked against the register with the late edits (new − old per
+    base cell) as targets of their own, so it hides more or is refused (:mod:`.protect`).
+    Recorded in the register (kind ``revision``, no numbers) and audited (``report.revise``).
+
+    Raises:
+        NotAllowed: the actor may not report on the office.
+        BadPeriod: not a quarter.
+        NotFrozen: the quarter is not frozen.
+        NothingToRevise: no count of the quarter changed since it was frozen.
+    """
+    planned = revision_preview(session, actor, office_id, quarter)
+    if planned.changed == 0:
+        raise NothingToRevise(f"{quarter}: no change since it was frozen")
+    new = frozen.revise(session, actor.user_id, office_id, quarter)
+    register.record(session, shown=[], kind="revision", actor_id=actor.user_id,
+                    actor_role=actor.audit_role, period=quarter, office_ids=(office_id,),
+                    template="", k=(policy or Policy()).k)  # fmt: skip
+    _audit(session, actor, "report.revise", "frozen_quarter", f"{office_id}:{quarter}:{new}")
+    return Revision(office_id, quarter, new, planned.changed)
 
 
 def _record(

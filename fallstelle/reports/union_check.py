@@ -40,6 +40,7 @@ import numpy as np
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-untyped]
 
+from fallstelle.reports import versions
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
 
@@ -122,19 +123,38 @@ def structural(variables: Iterable[Var]) -> list[tuple[Form, int, bool]]:
                 if k:
                     form[v(f)] = form.get(v(f), 0) - k
             out.append(({x: c for x, c in form.items() if c}, 0, True))
+    done: set[tuple[int, str]] = set()
     for o, quarters in running.items():
-        first = min(q for (oo, q, _u) in groups if oo == o) if any(
-            g[0] == o for g in groups) else min(quarters)  # fmt: skip
-        last = max(quarters)
-        q = last
-        while q >= first:
-            here: Form = {(o, q, RUNNING, "n"): 1, (o, _prev(q), RUNNING, "n"): -1}
-            if (o, q, "neu") in groups:
-                here[(o, q, "neu", "n")] = -1
-            if (o, q, "abgeschlossen") in groups:
-                here[(o, q, "abgeschlossen", "n")] = 1
-            out.append((here, 0, True))
-            q = _prev(q)
+        plain = {versions.plain(q) for (oo, q, _u) in groups if oo == o}
+        first = min(plain) if plain else min(versions.plain(q) for q in quarters)
+        current = [q for q in quarters if "@" not in q]
+        tops = ([max(current)] if current else []) + sorted(q for q in quarters if "@" in q)
+        for top in tops:
+            out += _chain(o, top, first, groups, done)
+    return out
+
+
+def _chain(
+    o: int, top: str, first: str, groups: Mapping[tuple[int, str, str], object],
+    done: set[tuple[int, str]],
+) -> list[tuple[Form, int, bool]]:
+    """``running(q) = running(q−1) + opened(q) − closed(q)`` from ``top`` down to ``first``,
+    each running count once; within a version (:mod:`.versions`) of the base cells."""
+    out: list[tuple[Form, int, bool]] = []
+    q, label = versions.split(top)
+    while q >= first and (o, versions.tag(q, label)) not in done:
+        done.add((o, versions.tag(q, label)))
+        below = _prev(q)
+        lower = versions.step_down(label, below)
+        here: Form = {(o, versions.tag(q, label), RUNNING, "n"): 1,
+                      (o, versions.tag(below, lower), RUNNING, "n"): -1}  # fmt: skip
+        base = versions.base_tag(q, label)
+        if base != q or (o, q, "neu") in groups:
+            here[(o, base, "neu", "n")] = -1
+        if base != q or (o, q, "abgeschlossen") in groups:
+            here[(o, base, "abgeschlossen", "n")] = 1
+        out.append((here, 0, True))
+        q, label = below, lower
     return out
 
 
@@ -148,7 +168,7 @@ def _chain_cases(variables: Iterable[Var]) -> set[Var]:
     out: set[Var] = set()
     spans: dict[int, list[str]] = {}
     for o, q, _u, _f in variables:
-        spans.setdefault(o, []).append(q)
+        spans.setdefault(o, []).append(versions.plain(q))
     running = {(o, q) for o, q, u, _f in variables if u == RUNNING}
     for o, quarters in spans.items():
         if not any(oo == o for oo, _ in running):
@@ -293,6 +313,39 @@ class Program:
         return np.asarray(res.x), binding
 
 
+def feasible(shown: Sequence[Shown]) -> bool:
+    """Whether some non-negative counts satisfy these numbers and the identities (one LP with
+    no objective; its own model, independent of :class:`Program`)."""
+    forms = [s.expand() for s in shown]
+    variables: set[Var] = {x for form in forms for x in form}
+    variables |= _chain_cases(variables)
+    cons = structural(variables)
+    variables |= {x for form, _, _ in cons for x in form}
+    index = {v: i for i, v in enumerate(sorted(variables))}
+    eq: list[tuple[Form, float]] = [(f, float(s.value)) for s, f in zip(shown, forms, strict=True)
+                                    if s.value is not None]  # fmt: skip
+    ub: list[tuple[Form, float]] = [({x: -c for x, c in f.items()}, -float(s.lower))
+                                    for s, f in zip(shown, forms, strict=True)
+                                    if s.value is None and s.lower]  # fmt: skip
+    for form, rhs, equal in cons:
+        (eq if equal else ub).append((form, float(rhs)))
+
+    def matrix(rows: list[tuple[Form, float]]) -> tuple[csr_matrix | None, np.ndarray | None]:
+        if not rows:
+            return None, None
+        data = [(c, r, index[x]) for r, (form, _) in enumerate(rows) for x, c in form.items()]
+        m = csr_matrix(([d[0] for d in data], ([d[1] for d in data], [d[2] for d in data])),
+                       shape=(len(rows), len(index)), dtype=float)  # fmt: skip
+        return m, np.array([b for _, b in rows])
+
+    (a_eq, b_eq), (a_ub, b_ub) = matrix(eq), matrix(ub)
+    if not index:
+        return True
+    res = linprog(np.zeros(len(index)), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
+                  bounds=(0, None), method="highs")  # fmt: skip
+    return bool(res.status != 2)
+
+
 def targets(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[Target]:
     """What must stay wide: hidden numbers that are not 0, and base cells of 1 … k−1.
 
@@ -316,6 +369,42 @@ def targets(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[Ta
         if 0 < value < k and form not in seen:
             seen.add(form)
             out.append(Target(repr(var), form, value, k))
+    return out + _differences(truth, k, seen)
+
+
+def _differences(
+    truth: Mapping[Var, int], k: int, seen: set[tuple[tuple[Var, int], ...]]
+) -> list[Target]:
+    """What a reader learns from a revision: the late edits, ``new − old`` per base cell of a
+    revised quarter, between any two of its snapshots (:mod:`.versions`). A difference of
+    1 … k−1 (either sign) must keep the protection interval. A fact absent from one snapshot
+    is a known zero there: its difference is the other snapshot's cell, a base-cell target."""
+    snaps: dict[tuple[int, str], set[int]] = {}
+    for o, q, _u, _f in truth:
+        quarter, label = versions.split(q)
+        if (rev := versions.revision(label)) is not None:
+            snaps.setdefault((o, quarter), set()).add(rev)
+    facts: dict[tuple[int, str], set[tuple[str, str]]] = {}
+    for o, q, u, f in truth:
+        if u != RUNNING and (o, versions.plain(q)) in snaps:
+            facts.setdefault((o, versions.plain(q)), set()).add((u, f))
+    out: list[Target] = []
+    for (o, q), revs in sorted(snaps.items()):
+        labels: list[str | None] = [str(r) for r in sorted(revs)]
+        labels.append(None)
+        for u, f in sorted(facts.get((o, q), ())):
+            for i, a in enumerate(labels):
+                for b in labels[i + 1 :]:
+                    old, new = (o, versions.tag(q, a), u, f), (o, versions.tag(q, b), u, f)
+                    d = truth.get(new, 0) - truth.get(old, 0)
+                    if d == 0 or abs(d) >= k:
+                        continue
+                    form = tuple(sorted((x, c) for x, c in ((new, 1), (old, -1)) if x in truth))
+                    if len(form) == 1:
+                        form = ((form[0][0], 1),)
+                    if form not in seen:
+                        seen.add(form)
+                        out.append(Target(f"{new!r} - {old!r}", form, d, k))
     return out
 
 
