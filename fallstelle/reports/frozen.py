@@ -29,6 +29,7 @@ from sqlalchemy import delete, insert, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from fallstelle.cases.models.stats import StatisticalCount
+from fallstelle.db import utcnow
 from fallstelle.reports import versions
 from fallstelle.reports.models import FrozenCount, FrozenCountRevision, FrozenQuarter, RegisterEntry
 
@@ -140,6 +141,7 @@ def revise(session: Session, actor_id: str | None, office: int, quarter: str) ->
     _copy(session, office, quarter)
     row.revision += 1
     row.actor_id = actor_id
+    row.frozen_at = utcnow()  # "frozen since": the snapshot later releases read
     session.flush()
     return row.revision
 

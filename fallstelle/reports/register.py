@@ -337,7 +337,7 @@ def load_versions(session: Session) -> Loaded:
     unreadable: list[uuid.UUID] = []
     for entry_id, items, tagged in entries:
         if not _consistent(tagged, truth):
-            from fallstelle.reports.union_check import feasible  # here: it imports this module
+            from fallstelle.reports.identities import feasible  # here: it imports this module
 
             legacy.append(entry_id)
             tagged = [_legacy(s, versions.LEGACY + entry_id.hex[:8]) for s in items]

@@ -9,15 +9,11 @@ never commits; the web request or the CLI command commits once at its end.
 Who may report: an actor with ``report:generate`` on offices that are all in its
 ``report_offices`` (management of those offices, counsellors where the office allows it);
 the operator at the command line on every office (it holds the keys anyway). Auditors and
-admins never. A refusal is audited (``outcome=denied``) before it is raised.
-
-Speed: a build first asks :mod:`fallstelle.reports.pdf` for a PDF worker, which loads
-WeasyPrint while the tables are counted (:func:`~fallstelle.reports.pdf.prepare_worker`).
-
-Determinism: the tables of a period are a pure function of the statistical records, and
-suppression is deterministic, so regenerating a period from the same data publishes the same
-numbers; with the same generation date the PDF is the same bytes (the worker writes the
-date given, not "now") — tests/reports/test_service.py proves both.
+admins never. A refusal is audited (``outcome=denied``) before it is raised. Speed: a build
+first starts a PDF worker, which loads WeasyPrint while the tables are counted
+(:func:`~fallstelle.reports.pdf.prepare_worker`). Determinism: regenerating a period from
+the same data publishes the same numbers, and with the same generation date the same PDF
+bytes (tests/reports/test_service.py). A new Berichtsstand: :mod:`.revisions`.
 """
 
 from __future__ import annotations
@@ -87,16 +83,8 @@ class ReleaseDamaged(ReportError):
     """The stored bytes no longer match the hash recorded at generation."""
 
 
-class NotFrozen(ReportError):
-    """The office quarter is not frozen: there is nothing to revise."""
-
-
-class NothingToRevise(ReportError):
-    """The frozen counts of the quarter are the live counts: a revision would change nothing."""
-
-
 class RegisterContradiction(ReportError):
-    """The register's equations cannot all hold (a safety net: never shown as a traceback)."""
+    """The register's numbers cannot all hold (a safety net: a message, never a traceback)."""
 
 
 @dataclass(frozen=True)
@@ -134,11 +122,8 @@ def _audit(
 def _authorise(session: Session, actor: Actor, office_ids: Iterable[int], action: str) -> None:
     if actor.is_operator:  # the operator holds keys/ anyway; no office limit applies
         return
-    reason = None
-    if not actor.can(Permission.REPORT_GENERATE):
-        reason = "no_permission"
-    elif not set(office_ids) <= actor.report_offices:
-        reason = "other_office"
+    reason = ("no_permission" if not actor.can(Permission.REPORT_GENERATE) else
+              "other_office" if not set(office_ids) <= actor.report_offices else None)  # fmt: skip
     if reason is not None:
         _audit(session, actor, action, outcome="denied", reason=reason)
         raise NotAllowed("you may not report on these offices")
@@ -164,7 +149,7 @@ def _suppressed(
     if policy.union_check:
         frozen.freeze(session, actor.user_id, ids, period.quarters)
         agg = aggregate(session, period, ids, FrozenCount)
-    else:  # live counts: a frozen quarter would need a revision page, which does not exist
+    else:  # live counts (for tests and comparisons only)
         agg = aggregate(session, period, ids)
     if agg.empty:
         return None
@@ -175,60 +160,6 @@ def _suppressed(
     shown.parts.append((period.code, done.shown))
     shown.known = [*shown.known, *done.shown]
     return done.release, agg.office_names
-
-
-@dataclass(frozen=True)
-class Revision:
-    """A new Berichtsstand of one office quarter."""
-
-    office_id: int
-    quarter: str
-    revision: int
-    changed: int  # base counts that differ from the old snapshot
-
-
-def revision_preview(session: Session, actor: Actor, office_id: int, quarter: str) -> Revision:
-    """What :func:`revise` would do (for the confirmation step): nothing is changed.
-
-    Raises:
-        NotAllowed, BadPeriod, NotFrozen: as :func:`revise`.
-    """
-    _authorise(session, actor, [office_id], "report.revise")
-    when = periods.parse(quarter)
-    if when.kind != "Q":
-        raise periods.BadPeriod(quarter)
-    info = next((i for i in frozen.frozen_quarters(session, [office_id]) if i.quarter == quarter),
-                None)  # fmt: skip
-    if info is None:
-        raise NotFrozen(f"{quarter} is not frozen")
-    return Revision(office_id, quarter, info.revision, frozen.changes(session, office_id, quarter))
-
-
-def revise(
-    session: Session, actor: Actor, office_id: int, quarter: str, policy: Policy | None = None
-) -> Revision:
-    """Take a new Berichtsstand of a frozen office quarter: its counts as they are now.
-
-    The old snapshot stays (register entries made before read it); the next release that
-    reads the quarter is checked against the register with the late edits (new − old per
-    base cell) as targets of their own, so it hides more or is refused (:mod:`.protect`).
-    Recorded in the register (kind ``revision``, no numbers) and audited (``report.revise``).
-
-    Raises:
-        NotAllowed: the actor may not report on the office.
-        BadPeriod: not a quarter.
-        NotFrozen: the quarter is not frozen.
-        NothingToRevise: no count of the quarter changed since it was frozen.
-    """
-    planned = revision_preview(session, actor, office_id, quarter)
-    if planned.changed == 0:
-        raise NothingToRevise(f"{quarter}: no change since it was frozen")
-    new = frozen.revise(session, actor.user_id, office_id, quarter)
-    register.record(session, shown=[], kind="revision", actor_id=actor.user_id,
-                    actor_role=actor.audit_role, period=quarter, office_ids=(office_id,),
-                    template="", k=(policy or Policy()).k)  # fmt: skip
-    _audit(session, actor, "report.revise", "frozen_quarter", f"{office_id}:{quarter}:{new}")
-    return Revision(office_id, quarter, new, planned.changed)
 
 
 def _record(

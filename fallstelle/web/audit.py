@@ -138,8 +138,9 @@ def releases() -> str:
     names = accounts.usernames(session, _actor(), [r.actor_id for r in rows if r.actor_id])
     _audit("audit.register")
     pages = max(1, -(-total // REGISTER_PER_PAGE))
+    legacy = len(register.load_versions(session).legacy) if total else 0
     return render_template("audit/releases.html", rows=rows, names=names, total=total,
-                           number=number, pages=pages)  # fmt: skip
+                           number=number, pages=pages, legacy=legacy)  # fmt: skip
 
 
 @bp.post("/pruefen")

@@ -17,7 +17,7 @@ import pytest
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 from sqlalchemy import select
 
-from fallstelle.reports import frozen, protect, register, service
+from fallstelle.reports import frozen, protect, register, revisions, service
 from fallstelle.reports.disclosure import Policy
 from fallstelle.reports.models import FrozenCountRevision, RegisterEntry
 from fallstelle.reports.union_check import _differences, structural
@@ -42,9 +42,9 @@ def _text(view: object) -> str:
     return repr(getattr(view, "headlines", None) or getattr(view, "sections", None))
 
 
-def _revise(store: Store, office: int, quarter: str = "2026-Q1") -> service.Revision:
+def _revise(store: Store, office: int, quarter: str = "2026-Q1") -> revisions.Revision:
     with store.sessions() as session:
-        done = service.revise(session, manager(office), office, quarter)
+        done = revisions.revise(session, manager(office), office, quarter)
         session.commit()
     return done
 
@@ -134,14 +134,14 @@ def test_a_one_case_edit_in_a_small_cell_cannot_be_pinned_after_the_revision(
 
 def test_revising_needs_a_frozen_quarter_with_changes_and_the_office(store: Store) -> None:
     office, other = _fixed(store)
-    with store.sessions() as session, pytest.raises(service.NotFrozen):
-        service.revise(session, manager(office), office, "2026-Q1")
+    with store.sessions() as session, pytest.raises(revisions.NotFrozen):
+        revisions.revise(session, manager(office), office, "2026-Q1")
     _preview(store, office)
     with store.sessions() as session:
-        with pytest.raises(service.NothingToRevise):
-            service.revise(session, manager(office), office, "2026-Q1")
+        with pytest.raises(revisions.NothingToRevise):
+            revisions.revise(session, manager(office), office, "2026-Q1")
         with pytest.raises(service.NotAllowed):
-            service.revise(session, manager(other), office, "2026-Q1")
+            revisions.revise(session, manager(other), office, "2026-Q1")
         session.commit()
     assert [e.outcome for e in events(store, "report.revise")] == ["denied"]
 
