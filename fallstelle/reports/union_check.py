@@ -21,7 +21,9 @@ shown) the attacker knows the vocabulary's identities, for every office, quarter
 
 **The requirement**: every hidden number whose true value is 1 … k−1, and every base cell
 whose true value is 1 … k−1, has a feasible range ``max − min ≥ k`` (the protection
-interval); every other hidden number that is not 0 is not pinned (``max > min``). Ranges are
+interval); every other hidden number that is not 0 is not pinned (``max > min``). After a
+revision (:mod:`.versions`), so has every late edit of 1 … k−1: ``new − old`` per base cell
+of a revised quarter (:func:`_differences`). The identities are in :mod:`.identities`. Ranges are
 those of the LP relaxation (as τ-ARGUS): a sound attacker with integer reasoning can in rare
 cycles do better; see docs/statistics-protection.md.
 
