@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy import Boolean, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fallstelle.db import Base, UTCDateTime, utcnow
@@ -79,6 +79,18 @@ class RegisterEntry(Base):
     #: (an office quarter not listed was read at revision 0). Migration 0021 filled the
     #: entries made before it with the revisions current then.
     revisions: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class RegisterLegacy(Base):
+    """A register entry whose numbers contradict the frozen counts it read (made before its
+    quarters were frozen): read as a legacy version of its own (issue 10)."""
+
+    __tablename__ = "register_legacy"
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    found_at: Mapped[UTCDateTime] = mapped_column(default=utcnow)
+    #: not even consistent on its own: only which cells it hid is kept
+    unreadable: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class FrozenQuarter(Base):

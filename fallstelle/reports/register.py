@@ -17,16 +17,9 @@ Facts that do not occur in the selection are left out of the sum: the check trea
 known zeros, which only makes the attacker stronger.
 
 **Versions** (:mod:`.versions`): each entry records the revision of every frozen office
-quarter it read (``revisions``). :func:`load` reads an entry that read an older revision
-than the current one as a sum over that revision's base cells (``"2026-Q1@0"``). An entry
-whose numbers contradict the frozen counts it claims to have read — made before its
-quarters were frozen, by an installation that ran with the check off and edited cases
-afterwards — is read over base cells of its own (``"2026-Q1@L<id>"``): the identities
-hold within them, nothing ties them to the frozen counts, and :func:`load_versions` names
-such entries so that management and the auditor are told (``legacy``). An entry that is not
-even consistent on its own (made with the check off, it named the facts of the frozen
-counts, not of the live ones it showed) keeps only which cells it hid: they stay hidden in
-every later release, its published numbers are left out of the check (``unreadable``).
+quarter it read (``revisions``); :func:`load` reads every entry over the version of the base
+cells it read, and entries made before their quarters were frozen as legacy versions of
+their own (:mod:`.register_versions`).
 """
 
 from __future__ import annotations
@@ -43,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from fallstelle.auth.models import Office
 from fallstelle.cases.models.stats import CROSSED
-from fallstelle.reports import frozen, versions
+from fallstelle.reports import frozen
 from fallstelle.reports.aggregate import BINS, coarse_gender
 from fallstelle.reports.aggregate_builder import NONE_CODE
 from fallstelle.reports.disclosure import Status, Suppressed
@@ -263,95 +256,11 @@ def record(
     return entry
 
 
-Revisions = Mapping[int, Mapping[str, int]]
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """The register as the check reads it."""
-
-    shown: list[Shown]
-    #: entries whose numbers contradict the frozen counts they read (read as legacy versions)
-    legacy: list[uuid.UUID]
-    #: legacy entries whose numbers are not even a sum of counts of their own (their cells
-    #: name facts of another time): only which cells they hid is kept
-    unreadable: list[uuid.UUID]
-
-
-def _versioned(s: Shown, read: Revisions, current: Revisions) -> Shown:
-    """``s`` over the revisions it read: an older one names itself in the quarter."""
-    terms: list[Term] = []
-    for offices, quarters, unit, facts, coef in s.terms:
-        for o in offices:
-            mine, now = read.get(o, {}), current.get(o, {})
-            old = {q: mine.get(q, 0) for q in mine.keys() | now.keys()
-                   if mine.get(q, 0) != now.get(q, 0)}  # fmt: skip
-            if unit == RUNNING:
-                tagged = tuple(versions.tag(q, versions.state_label(
-                    {qq: r for qq, r in old.items() if qq <= q})) for q in quarters)  # fmt: skip
-            else:
-                tagged = tuple(versions.tag(q, str(old[q]) if q in old else None) for q in quarters)
-            terms.append(((o,), tagged, unit, facts, coef))
-    return Shown(s.cell_id, tuple(terms), s.value, s.lower, s.primary)
-
-
-def _legacy(s: Shown, label: str) -> Shown:
-    terms = tuple((o, tuple(versions.tag(q, label) for q in qs), u, f, c)
-                  for o, qs, u, f, c in s.terms)  # fmt: skip
-    return Shown(s.cell_id, terms, s.value, s.lower, s.primary)
-
-
-def _consistent(shown: Iterable[Shown], truth: Mapping[Var, int]) -> bool:
-    """Whether the true counts satisfy every number (published value, "hidden means ≥ 1")."""
-    for s in shown:
-        value = sum(truth.get(x, 0) * c for x, c in s.expand().items())
-        if (s.value is not None and value != s.value) or (s.value is None and value < s.lower):
-            return False
-    return True
-
-
-def load_versions(session: Session) -> Loaded:
-    """Every number the register holds, each distinct shown number once, over the version of
-    the base cells it read (:mod:`.versions`); entries that contradict the frozen counts are
-    read as legacy versions of their own and named in :attr:`Loaded.legacy`."""
-    current = frozen.revisions(session)
-    seen: set[tuple[str, str]] = set()
-    entries: list[tuple[uuid.UUID, list[Shown], list[Shown]]] = []
-    r = RegisterEntry
-    query = select(r.id, r.cells, r.digest, r.revisions).order_by(r.created_at, r.id)
-    for entry_id, blob, dig, revs in session.execute(query):
-        if (dig, revs) in seen:
-            continue
-        seen.add((dig, revs))
-        items = [Shown.from_json(item) for item in json.loads(zlib.decompress(blob))]
-        read = {int(o): m for o, m in json.loads(revs or "{}").items()}
-        offices = {o for s in items for t in s.terms for o in t[0]}
-        if any(read.get(o) or current.get(o) for o in offices):
-            entries.append((entry_id, items, [_versioned(s, read, current) for s in items]))
-        else:
-            entries.append((entry_id, items, items))
-    wanted = {v for _, _, tagged in entries for s in tagged for v in s.expand()}
-    truth = frozen.truth(session, wanted) if wanted else {}
-    out: dict[tuple[CellId, int | None, tuple[Term, ...]], Shown] = {}
-    legacy: list[uuid.UUID] = []
-    unreadable: list[uuid.UUID] = []
-    for entry_id, items, tagged in entries:
-        if not _consistent(tagged, truth):
-            from fallstelle.reports.identities import feasible  # here: it imports this module
-
-            legacy.append(entry_id)
-            tagged = [_legacy(s, versions.LEGACY + entry_id.hex[:8]) for s in items]
-            if not feasible(tagged):  # not even a sum of counts of its own: only what it hid
-                unreadable.append(entry_id)
-                tagged = [Shown(s.cell_id, s.terms, None, 0, s.primary) for s in tagged
-                          if s.value is None]  # fmt: skip
-        for s in tagged:
-            out.setdefault((s.cell_id, s.value, s.terms), s)
-    return Loaded(list(out.values()), legacy, unreadable)
-
-
 def load(session: Session) -> list[Shown]:
-    """Return every number the register holds (:func:`load_versions`)."""
+    """Return every number the register holds, each over the version of the base cells it
+    read (:func:`fallstelle.reports.register_versions.load_versions`)."""
+    from fallstelle.reports.register_versions import load_versions  # it imports this module
+
     return load_versions(session).shown
 
 

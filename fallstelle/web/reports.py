@@ -25,7 +25,7 @@ from fallstelle.auth import ratelimit
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
-from fallstelle.reports import frozen, register, revisions
+from fallstelle.reports import frozen, register_versions, revisions
 from fallstelle.reports import service as reports
 from fallstelle.reports.disclosure import DisclosureError
 from fallstelle.reports.pdf import ReportRenderError
@@ -94,7 +94,7 @@ def _page(
     names = accounts.office_names(
         db_session(), {i for r in releases for i in r.office_ids} | {q.office_id for q in quarters}
     )
-    legacy = len(register.load_versions(db_session()).legacy) if quarters else 0
+    legacy = register_versions.legacy_count(db_session()) if quarters else 0
     page = render_template("reports/index.html", form=form, preview=preview, releases=releases,
                            office_names=names, frozen=quarters, legacy=legacy)  # fmt: skip
     return page, status, headers or {}

@@ -20,7 +20,7 @@ from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 from sqlalchemy import select
 
-from fallstelle.reports import frozen, protect, register, revisions, service
+from fallstelle.reports import frozen, protect, register, register_versions, revisions, service
 from fallstelle.reports.disclosure import Policy
 from fallstelle.reports.identities import _chain_cases, structural
 from fallstelle.reports.models import FrozenCountRevision, RegisterEntry
@@ -108,7 +108,7 @@ def test_a_revision_keeps_the_old_snapshot_and_later_releases_read_the_new_count
     with store.sessions() as session:
         kinds = session.scalars(select(RegisterEntry.kind).order_by(RegisterEntry.created_at))
         assert "revision" in list(kinds)
-        loaded = register.load_versions(session)
+        loaded = register_versions.load_versions(session)
     assert loaded.legacy == []
     assert any("2026-Q1@0" in q for s in loaded.shown for t in s.terms for q in t[1])
 
@@ -158,7 +158,7 @@ def test_an_entry_made_before_freezing_is_read_as_a_legacy_version(store: Store)
     _late_cases(store, office, 2)  # edited afterwards, before anything was frozen
     _preview(store, office, "2026-H1")  # freezes Q1 with the edit: the old code raised here
     with store.sessions() as session:
-        loaded = register.load_versions(session)
+        loaded = register_versions.load_versions(session)
         assert len(loaded.legacy) == 1
         tags = {q for s in loaded.shown for t in s.terms for q in t[1] if "@L" in q}
         assert tags == {"2026-Q1@L" + loaded.legacy[0].hex[:8]}  # base cells of its own
@@ -166,6 +166,8 @@ def test_an_entry_made_before_freezing_is_read_as_a_legacy_version(store: Store)
         variables = {v for s in loaded.shown for v in s.expand()}
         assert any("@L" in v[1] for form, _, _ in structural(variables) for v in form)
     _preview(store, office)
+    with store.sessions() as session:  # marked for the reports page and the auditor
+        assert register_versions.legacy_count(session) == 1
 
 
 def test_a_damaged_entry_keeps_only_what_it_hid(store: Store) -> None:
@@ -185,7 +187,7 @@ def test_a_damaged_entry_keeps_only_what_it_hid(store: Store) -> None:
             cells=zlib.compress(json.dumps(items).encode()), revisions="{}",
         ))  # fmt: skip
     with store.sessions() as session:
-        loaded = register.load_versions(session)
+        loaded = register_versions.load_versions(session)
     assert len(loaded.unreadable) == 1 and loaded.unreadable == loaded.legacy
     assert _text(_preview(store, office)) == _text(first)  # the old code: ValueError (a 500)
 

@@ -9,6 +9,8 @@ each revision (a new Berichtsstand); ``release_register.revisions`` records, per
 revision of every frozen office quarter it read (JSON, revisions other than 0 only). Entries
 made before this migration read the revisions current now (0 everywhere, unless
 ``frozen.revise`` was called from code), so the upgrade fills them with those.
+``register_legacy`` marks the entries a check read as legacy versions (made before their
+quarters were frozen), for the reports page and the auditor.
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
+    op.create_table(
+        "register_legacy",
+        sa.Column("entry_id", sa.Uuid(), nullable=False),
+        sa.Column("found_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("unreadable", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("entry_id", name=op.f("pk_register_legacy")),
+    )
     with op.batch_alter_table("release_register") as batch:
         batch.add_column(sa.Column("revisions", sa.Text(), nullable=False, server_default="{}"))
     conn = op.get_bind()
@@ -62,4 +71,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("release_register") as batch:
         batch.drop_column("revisions")
+    op.drop_table("register_legacy")
     op.drop_table("frozen_count_revisions")
