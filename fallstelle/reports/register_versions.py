@@ -27,8 +27,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from fallstelle.db import utcnow
 from fallstelle.reports import frozen, versions
 from fallstelle.reports.identities import feasible
 from fallstelle.reports.models import RegisterEntry, RegisterLegacy
@@ -124,14 +126,19 @@ def load_versions(session: Session) -> Loaded:
 
 
 def mark(session: Session, loaded: Loaded) -> None:
-    """Remember the legacy entries a check read (flushes; entries already marked stay)."""
+    """Remember the legacy entries a check read (entries already marked stay)."""
     found = set(loaded.legacy)
     if not found:
         return
     known = set(session.scalars(select(RegisterLegacy.entry_id)))
-    for entry_id in sorted(found - known):
-        session.add(RegisterLegacy(entry_id=entry_id, unreadable=entry_id in loaded.unreadable))
-    session.flush()
+    rows = [{"entry_id": e, "found_at": utcnow(), "unreadable": e in loaded.unreadable}
+            for e in sorted(found - known)]  # fmt: skip
+    if not rows:
+        return
+    # two concurrent checks may find the same entry: the second insert does nothing
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(RegisterLegacy).values(rows).on_conflict_do_nothing())
 
 
 def legacy_count(session: Session) -> int:
