@@ -155,8 +155,8 @@ def _suppressed(
         return None
     try:
         done = protect(session, agg.tables, policy, ids, period, shown.known)
-    except ValueError as error:  # load_versions reads contradicting entries as legacy ones
-        raise RegisterContradiction(str(error)) from None
+    except ValueError as err:  # a safety net: load_versions reads contradictions as legacy
+        raise (RegisterContradiction(str(err)) if "contradicts" in str(err) else err) from None
     shown.parts.append((period.code, done.shown))
     shown.known = [*shown.known, *done.shown]
     return done.release, agg.office_names
