@@ -60,6 +60,11 @@ MESSAGES = {
         "Too many people match this search. Please search more precisely: type more letters "
         "or digits."
     ),
+    "register_contradiction": _l(
+        "The release register holds numbers that cannot all be true at once (a damaged "
+        "register). No report can be checked against it; nothing was shown or stored. Please "
+        "tell the data protection officer."
+    ),
     "report_failed": _l(
         "The report could not be produced; nothing was stored. Please tell the administrator."
     ),

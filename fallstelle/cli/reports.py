@@ -11,6 +11,10 @@ removed again if the commit fails.
 ``report recount`` compares the pre-counted statistics with a recount from the records
 (``cases.stat_counts``) and, unless ``--check``, replaces them by the recount; it is audited
 (``statistics.recount``). Exit code 1 when ``--check`` finds a difference.
+
+``report revise --office CODE --quarter 2026-Q1`` takes over a frozen quarter's counts as
+they are now (a new Berichtsstand, :func:`fallstelle.reports.service.revise`), audited
+(``report.revise``) like the button on the management page.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from fallstelle.cases import stat_counts
 from fallstelle.cli.progress import progress
 from fallstelle.cli.setup import open_or_exit
 from fallstelle.errors import FallstelleError
-from fallstelle.reports import service
+from fallstelle.reports import revisions, service
 from fallstelle.reports.disclosure import K_FLOOR, Policy
 from fallstelle.reports.pdf import REPORTS_DIR
 from fallstelle.reports.periods import BadPeriod
@@ -162,6 +166,26 @@ def recount_command(check: bool) -> None:
     click.echo(f"{len(differ)} counts differed from the records; {outcome}.")
     if check and differ:
         sys.exit(1)
+
+
+@report_cli.command("revise")
+@click.option("--office", required=True, help="Office code.")
+@click.option("--quarter", required=True, help="The frozen quarter, e.g. 2026-Q1.")
+def revise_command(office: str, quarter: str) -> None:
+    """Take over a frozen quarter's counts as they are now (new Berichtsstand)."""
+    store = open_or_exit()
+    with store.sessions() as session:
+        found = session.scalar(select(Office.id).where(Office.code == office.strip().upper()))
+        if found is None:
+            _fail(f"unknown office: {office}")
+        try:
+            done = revisions.revise(session, Actor.operator(), found, quarter)
+        except BadPeriod:
+            _fail(f"--quarter: {quarter!r} is not a quarter (2026-Q3)")
+        except FallstelleError as exc:
+            _fail(str(exc))
+        session.commit()
+    click.echo(f"{office} {quarter}: revision {done.revision} ({done.changed} counts changed)")
 
 
 def init_app(app: Flask) -> None:

@@ -8,9 +8,11 @@ office's quarter, that quarter's rows of ``statistical_counts`` are copied into
 ``frozen_counts`` and every later release reads the copy. Late edits to a frozen quarter
 (a case entered afterwards, a corrected Merkmal) therefore never show up as a difference
 between two releases of the same quarter, which a reader could subtract to learn what the
-late edit was (issue 10). A **revision** (:func:`revise`) takes a new snapshot of a frozen
-quarter on purpose; the numbers it changes are checked against the register like any other
-release before they are shown (``service``).
+late edit was (issue 10). A **revision** (:func:`revise`, management's "Neuen Berichtsstand
+übernehmen") takes a new snapshot of a frozen quarter on purpose and keeps the old one in
+``frozen_count_revisions``: register entries made before it stay sums over the old snapshot
+(:mod:`.versions`), and every later release that reads the new one is checked against them,
+the late edits (new − old per base cell) included (:mod:`.union_check`).
 
 A release touches the quarters of its period and every earlier quarter of its offices (the
 "running at the end of the period" count sums all of them), and the funding report also the
@@ -23,13 +25,18 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, insert, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from fallstelle.cases.models.stats import StatisticalCount
-from fallstelle.reports.models import FrozenCount, FrozenQuarter, RegisterEntry
+from fallstelle.db import utcnow
+from fallstelle.reports import versions
+from fallstelle.reports.models import FrozenCount, FrozenCountRevision, FrozenQuarter, RegisterEntry
 
 C = StatisticalCount
+#: (office, quarter, unit, fact), as :data:`fallstelle.reports.register.Var`
+Var = tuple[int, str, str, str]
+RUNNING = "laufend"
 
 
 @dataclass(frozen=True)
@@ -96,8 +103,22 @@ def _copy(session: Session, office: int, quarter: str) -> None:
     )
 
 
+def changes(session: Session, office: int, quarter: str) -> int:
+    """How many base counts of a frozen office quarter differ from the live counts now."""
+    frozen = {(u, f): n for u, f, n in session.execute(
+        select(FrozenCount.unit, FrozenCount.fact, FrozenCount.n)
+        .where(FrozenCount.office_id == office, FrozenCount.quarter == quarter))}  # fmt: skip
+    live = {(u, f): n for u, f, n in session.execute(
+        select(C.unit, C.fact, C.n)
+        .where(C.office_id == office, C.quarter == quarter, C.n != 0))}  # fmt: skip
+    return sum(1 for key in frozen.keys() | live.keys() if frozen.get(key) != live.get(key))
+
+
 def revise(session: Session, actor_id: str | None, office: int, quarter: str) -> int:
     """Take a new snapshot of a frozen office quarter; return its new revision number.
+
+    The old snapshot is kept (``frozen_count_revisions``, under its revision number): the
+    register's entries that read it remain sums over it.
 
     Raises:
         LookupError: the quarter is not frozen (nothing to revise).
@@ -105,14 +126,103 @@ def revise(session: Session, actor_id: str | None, office: int, quarter: str) ->
     row = session.get(FrozenQuarter, (office, quarter))
     if row is None:
         raise LookupError("not frozen")
+    h = FrozenCountRevision
+    session.execute(
+        insert(h).from_select(
+            ["office_id", "quarter", "revision", "unit", "fact", "n"],
+            select(FrozenCount.office_id, FrozenCount.quarter, literal(row.revision),
+                   FrozenCount.unit, FrozenCount.fact, FrozenCount.n)
+            .where(FrozenCount.office_id == office, FrozenCount.quarter == quarter),
+        )
+    )  # fmt: skip
     session.execute(
         delete(FrozenCount).where(FrozenCount.office_id == office, FrozenCount.quarter == quarter)
     )
     _copy(session, office, quarter)
     row.revision += 1
     row.actor_id = actor_id
+    row.frozen_at = utcnow()  # "frozen since": the snapshot later releases read
     session.flush()
     return row.revision
+
+
+def revisions(
+    session: Session, office_ids: Iterable[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """The current revision of every frozen office quarter that has been revised (not 0)."""
+    query = select(FrozenQuarter.office_id, FrozenQuarter.quarter, FrozenQuarter.revision).where(
+        FrozenQuarter.revision != 0
+    )
+    if office_ids is not None:
+        query = query.where(FrozenQuarter.office_id.in_(tuple(office_ids)))
+    out: dict[int, dict[str, int]] = {}
+    for office, quarter, rev in session.execute(query):
+        out.setdefault(office, {})[quarter] = rev
+    return out
+
+
+def _snapshots(
+    session: Session, wanted: set[tuple[int, str, int]]
+) -> dict[tuple[int, str, int], dict[tuple[str, str], int]]:
+    out: dict[tuple[int, str, int], dict[tuple[str, str], int]] = {key: {} for key in wanted}
+    h = FrozenCountRevision
+    chunks = sorted(wanted)
+    for start in range(0, len(chunks), 300):
+        rows = session.execute(
+            select(h.office_id, h.quarter, h.revision, h.unit, h.fact, h.n)
+            .where(tuple_(h.office_id, h.quarter, h.revision).in_(chunks[start : start + 300]))
+        )  # fmt: skip
+        for o, q, r, u, f, n in rows:
+            out[(o, q, r)][(u, f)] = int(n)
+    return out
+
+
+def truth(session: Session, variables: Iterable[Var]) -> dict[Var, int]:
+    """The true value of base cells: every frozen count of the offices these cells touch and
+    their running counts (current snapshot), and every older snapshot a cell names
+    (:mod:`.versions`), with the running counts over it. Legacy cells have no known truth."""
+    wanted = set(variables)
+    offices = sorted({v[0] for v in wanted})
+    out: dict[Var, int] = {}
+    f = FrozenCount
+    for o, q, u, fact, n in session.execute(
+        select(f.office_id, f.quarter, f.unit, f.fact, f.n).where(f.office_id.in_(offices))
+    ):
+        out[(o, q, u, fact)] = int(n)
+    old: set[tuple[int, str, int]] = set()
+    states: list[tuple[Var, dict[str, int]]] = []
+    for var in wanted:
+        quarter, label = versions.split(var[1])
+        if (rev := versions.revision(label)) is not None:
+            old.add((var[0], quarter, rev))
+        elif var[2] == RUNNING and (read := versions.state(label)):
+            states.append((var, read))
+            old |= {(var[0], q, r) for q, r in read.items()}
+    snapshots = _snapshots(session, old) if old else {}
+    for (o, q, r), cells in snapshots.items():
+        for (u, fact), n in cells.items():
+            out[(o, versions.tag(q, str(r)), u, fact)] = n
+
+    def step(office: int, quarter: str, read: dict[str, int]) -> int:
+        if quarter in read:
+            cells = snapshots[(office, quarter, read[quarter])]
+            return cells.get(("neu", "n"), 0) - cells.get(("abgeschlossen", "n"), 0)
+        return out.get((office, quarter, "neu", "n"), 0) - out.get(
+            (office, quarter, "abgeschlossen", "n"), 0
+        )
+
+    for office in offices:
+        quarters = {q for (o, q, _u, _f) in out if o == office and "@" not in q}
+        running = {v[1] for v in wanted if v[0] == office and v[2] == RUNNING and "@" not in v[1]}
+        total = 0
+        for q in sorted(quarters | running):
+            total += step(office, q, {})
+            out[(office, q, RUNNING, "n")] = total
+    for var, read in states:
+        office, last = var[0], versions.plain(var[1])
+        quarters = {q for (o, q, _u, _f) in out if o == office and "@" not in q} | set(read)
+        out[var] = sum(step(office, q, read) for q in quarters if q <= last)
+    return out
 
 
 def frozen_quarters(session: Session, office_ids: Iterable[int] | None = None) -> list[FrozenInfo]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Integer, LargeBinary, String, Uuid
+from sqlalchemy import Boolean, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fallstelle.db import Base, UTCDateTime, utcnow
@@ -74,6 +74,23 @@ class RegisterEntry(Base):
     n_cells: Mapped[int] = mapped_column(Integer)
     n_hidden: Mapped[int] = mapped_column(Integer)
     cells: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The revision of each frozen office quarter the entry read, as JSON
+    #: ``{"<office id>": {"<quarter>": revision}}``; only revisions other than 0 are listed
+    #: (an office quarter not listed was read at revision 0). Migration 0021 filled the
+    #: entries made before it with the revisions current then.
+    revisions: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class RegisterLegacy(Base):
+    """A register entry whose numbers contradict the frozen counts it read (made before its
+    quarters were frozen): read as a legacy version of its own (issue 10)."""
+
+    __tablename__ = "register_legacy"
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    found_at: Mapped[UTCDateTime] = mapped_column(default=utcnow)
+    #: not even consistent on its own: only which cells it hid is kept
+    unreadable: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class FrozenQuarter(Base):
@@ -86,6 +103,21 @@ class FrozenQuarter(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     frozen_at: Mapped[UTCDateTime] = mapped_column(default=utcnow)
     actor_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
+class FrozenCountRevision(Base):
+    """An earlier snapshot of a frozen quarter, kept when :func:`.frozen.revise` took a new one:
+    register entries made before the revision are sums over these counts (issue 10)."""
+
+    __tablename__ = "frozen_count_revisions"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(7), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit: Mapped[str] = mapped_column(String(16), primary_key=True)
+    fact: Mapped[str] = mapped_column(String(255), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
 
 
 class FrozenCount(Base):

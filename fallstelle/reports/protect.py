@@ -22,7 +22,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fallstelle.reports import frozen, register
@@ -34,7 +33,6 @@ from fallstelle.reports.disclosure import (
     check_release,
     suppress_release,
 )
-from fallstelle.reports.models import FrozenCount
 from fallstelle.reports.periods import Period
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId, Table
@@ -65,28 +63,9 @@ class Protected:
 
 
 def truth(session: Session, shown: Sequence[Shown]) -> dict[Var, int]:
-    """The frozen base counts of every office these numbers touch, and their running counts."""
-    offices = sorted({o for s in shown for t in s.terms for o in t[0]})
-    out: dict[Var, int] = {}
-    f = FrozenCount
-    rows = session.execute(
-        select(f.office_id, f.quarter, f.unit, f.fact, f.n).where(f.office_id.in_(offices))
-    )
-    for o, q, u, fact, n in rows:
-        out[(o, q, u, fact)] = int(n)
-    for office in offices:
-        quarters = sorted({q for (o, q, _u, _f) in out if o == office})
-        wanted = {q for s in shown for t in s.terms if t[2] == RUNNING and office in t[0]
-                  for q in t[1]}  # fmt: skip
-        if not quarters and not wanted:
-            continue
-        running = 0
-        for q in sorted(set(quarters) | wanted):
-            running += out.get((office, q, "neu", "n"), 0) - out.get(
-                (office, q, "abgeschlossen", "n"), 0
-            )
-            out[(office, q, RUNNING, "n")] = running
-    return out
+    """The frozen base counts of every office these numbers touch, and their running counts;
+    older snapshots where a number read one (:func:`.frozen.truth`)."""
+    return frozen.truth(session, {v for s in shown for v in s.expand()})
 
 
 def _family(fact: str) -> set[str]:

@@ -15,6 +15,11 @@ at the end of the period" is the extra base cell ``(office, last quarter, "laufe
 tied to the others by ``R(q) = R(q−1) + new(q) − closed(q)`` (:mod:`.union_check`).
 Facts that do not occur in the selection are left out of the sum: the check treats them as
 known zeros, which only makes the attacker stronger.
+
+**Versions** (:mod:`.versions`): each entry records the revision of every frozen office
+quarter it read (``revisions``); :func:`load` reads every entry over the version of the base
+cells it read, and entries made before their quarters were frozen as legacy versions of
+their own (:mod:`.register_versions`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from fallstelle.auth.models import Office
 from fallstelle.cases.models.stats import CROSSED
+from fallstelle.reports import frozen
 from fallstelle.reports.aggregate import BINS, coarse_gender
 from fallstelle.reports.aggregate_builder import NONE_CODE
 from fallstelle.reports.disclosure import Status, Suppressed
@@ -218,8 +224,15 @@ def record(
     template: str,
     k: int,
     release_id: uuid.UUID | None = None,
+    revisions: Mapping[int, Mapping[str, int]] | None = None,
 ) -> RegisterEntry:
-    """Add one entry to the register (flushes, never commits)."""
+    """Add one entry to the register (flushes, never commits).
+
+    ``revisions``: the revisions (other than 0) of the frozen office quarters the numbers
+    read; by default those current now of ``office_ids``.
+    """
+    if revisions is None:
+        revisions = frozen.revisions(session, office_ids)
     entry = RegisterEntry(
         id=uuid.uuid4(),
         actor_id=actor_id,
@@ -234,6 +247,9 @@ def record(
         n_cells=len(shown),
         n_hidden=sum(1 for s in shown if s.value is None),
         cells=_pack(shown),
+        revisions=json.dumps(
+            {str(o): dict(r) for o, r in revisions.items() if r}, sort_keys=True
+        ),
     )
     session.add(entry)
     session.flush()
@@ -241,17 +257,11 @@ def record(
 
 
 def load(session: Session) -> list[Shown]:
-    """Return every number the register holds, each distinct shown number once."""
-    seen: set[str] = set()
-    out: dict[tuple[CellId, int | None], Shown] = {}
-    for blob, dig in session.execute(select(RegisterEntry.cells, RegisterEntry.digest)):
-        if dig in seen:
-            continue
-        seen.add(dig)
-        for item in json.loads(zlib.decompress(blob)):
-            s = Shown.from_json(item)
-            out.setdefault((s.cell_id, s.value), s)
-    return list(out.values())
+    """Return every number the register holds, each over the version of the base cells it
+    read (:func:`fallstelle.reports.register_versions.load_versions`)."""
+    from fallstelle.reports.register_versions import load_versions  # it imports this module
+
+    return load_versions(session).shown
 
 
 def hidden_ids(shown: Iterable[Shown]) -> set[CellId]:

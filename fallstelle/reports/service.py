@@ -9,15 +9,11 @@ never commits; the web request or the CLI command commits once at its end.
 Who may report: an actor with ``report:generate`` on offices that are all in its
 ``report_offices`` (management of those offices, counsellors where the office allows it);
 the operator at the command line on every office (it holds the keys anyway). Auditors and
-admins never. A refusal is audited (``outcome=denied``) before it is raised.
-
-Speed: a build first asks :mod:`fallstelle.reports.pdf` for a PDF worker, which loads
-WeasyPrint while the tables are counted (:func:`~fallstelle.reports.pdf.prepare_worker`).
-
-Determinism: the tables of a period are a pure function of the statistical records, and
-suppression is deterministic, so regenerating a period from the same data publishes the same
-numbers; with the same generation date the PDF is the same bytes (the worker writes the
-date given, not "now") — tests/reports/test_service.py proves both.
+admins never. A refusal is audited (``outcome=denied``) before it is raised. Speed: a build
+first starts a PDF worker, which loads WeasyPrint while the tables are counted
+(:func:`~fallstelle.reports.pdf.prepare_worker`). Determinism: regenerating a period from
+the same data publishes the same numbers, and with the same generation date the same PDF
+bytes (tests/reports/test_service.py). A new Berichtsstand: :mod:`.revisions`.
 """
 
 from __future__ import annotations
@@ -87,6 +83,10 @@ class ReleaseDamaged(ReportError):
     """The stored bytes no longer match the hash recorded at generation."""
 
 
+class RegisterContradiction(ReportError):
+    """The register's numbers cannot all hold (a safety net: a message, never a traceback)."""
+
+
 @dataclass(frozen=True)
 class ReleaseInfo:
     """A stored release without its bytes, for lists."""
@@ -122,11 +122,8 @@ def _audit(
 def _authorise(session: Session, actor: Actor, office_ids: Iterable[int], action: str) -> None:
     if actor.is_operator:  # the operator holds keys/ anyway; no office limit applies
         return
-    reason = None
-    if not actor.can(Permission.REPORT_GENERATE):
-        reason = "no_permission"
-    elif not set(office_ids) <= actor.report_offices:
-        reason = "other_office"
+    reason = ("no_permission" if not actor.can(Permission.REPORT_GENERATE) else
+              "other_office" if not set(office_ids) <= actor.report_offices else None)  # fmt: skip
     if reason is not None:
         _audit(session, actor, action, outcome="denied", reason=reason)
         raise NotAllowed("you may not report on these offices")
@@ -152,11 +149,14 @@ def _suppressed(
     if policy.union_check:
         frozen.freeze(session, actor.user_id, ids, period.quarters)
         agg = aggregate(session, period, ids, FrozenCount)
-    else:  # live counts: a frozen quarter would need a revision page, which does not exist
+    else:  # live counts (for tests and comparisons only)
         agg = aggregate(session, period, ids)
     if agg.empty:
         return None
-    done = protect(session, agg.tables, policy, ids, period, shown.known)
+    try:
+        done = protect(session, agg.tables, policy, ids, period, shown.known)
+    except ValueError as err:  # a safety net: load_versions reads contradictions as legacy
+        raise (RegisterContradiction(str(err)) if "contradicts" in str(err) else err) from None
     shown.parts.append((period.code, done.shown))
     shown.known = [*shown.known, *done.shown]
     return done.release, agg.office_names

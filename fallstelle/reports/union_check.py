@@ -21,7 +21,9 @@ shown) the attacker knows the vocabulary's identities, for every office, quarter
 
 **The requirement**: every hidden number whose true value is 1 … k−1, and every base cell
 whose true value is 1 … k−1, has a feasible range ``max − min ≥ k`` (the protection
-interval); every other hidden number that is not 0 is not pinned (``max > min``). Ranges are
+interval); every other hidden number that is not 0 is not pinned (``max > min``). After a
+revision (:mod:`.versions`), so has every late edit of 1 … k−1: ``new − old`` per base cell
+of a revised quarter (:func:`_differences`). The identities are in :mod:`.identities`. Ranges are
 those of the LP relaxation (as τ-ARGUS): a sound attacker with integer reasoning can in rare
 cycles do better; see docs/statistics-protection.md.
 
@@ -39,11 +41,11 @@ import numpy as np
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-untyped]
 
+from fallstelle.reports import versions
 from fallstelle.reports.certify import Memory, certify
+from fallstelle.reports.identities import Form, _chain_cases, structural
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
-
-Form = dict[Var, int]
 
 
 @dataclass(frozen=True)
@@ -64,100 +66,6 @@ class Failure:
     hi: float
     #: published numbers whose equations bound the range (candidates for hiding)
     binding: frozenset[CellId] = frozenset()
-
-
-def _prev(quarter: str) -> str:
-    year, n = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1}-Q4" if n == 1 else f"{year}-Q{n - 1}"
-
-
-def structural(variables: Iterable[Var]) -> list[tuple[Form, int, bool]]:
-    """The identities a reader knows, over these base cells: ``(form, rhs, equal)``; else ≤."""
-    groups: dict[tuple[int, str, str], list[str]] = {}
-    running: dict[int, set[str]] = {}
-    for o, q, u, f in variables:
-        if u == RUNNING:
-            running.setdefault(o, set()).add(q)
-        else:
-            groups.setdefault((o, q, u), []).append(f)
-    out: list[tuple[Form, int, bool]] = []
-    for (o, q, u), facts in groups.items():
-        have = set(facts)
-        n = (o, q, u, "n")
-
-        def v(fact: str, o: int = o, q: str = q, u: str = u) -> Var:
-            return (o, q, u, fact)
-
-        sums: dict[str, list[str]] = {}
-        ranks: dict[str, list[tuple[int, str]]] = {}
-        level_one: dict[str, list[str]] = {}
-        for f in have:
-            if f == "n":
-                continue
-            if f.startswith("code:"):
-                dim, code = f[5:].split("=", 1)
-                out.append(({v(f): 1, n: -1}, 0, False))
-                if "." in code:
-                    parent = f"code:{dim}={code.split('.', 1)[0]}"
-                    out.append(({v(f): 1, v(parent): -1}, 0, False))
-                elif code != "keine_angabe":
-                    level_one.setdefault(dim, []).append(f)
-            elif f.startswith("pair:"):
-                dims, codes = f[5:].split("=", 1)
-                (d1, d2), (a, b) = dims.split("*"), codes.split("*")
-                for side in (f"code:{d1}={a}", f"code:{d2}={b}"):
-                    out.append(({v(f): 1, v(side): -1}, 0, False))
-            elif f.startswith("anzahl:"):
-                dim, rank = f[7:].split("=", 1)
-                ranks.setdefault(dim, []).append((int(rank), f))
-            else:
-                head = f.split("=", 1)[0]  # col:<column>, kontakte, minuten, dauer
-                sums.setdefault(head, []).append(f)
-        for members in sums.values():
-            out.append(({n: -1, **{v(f): 1 for f in members}}, 0, True))
-        for dim, found in ranks.items():
-            out.append(({n: -1, **{v(f): 1 for _, f in found}}, 0, True))
-            form: Form = {v(f): 1 for f in level_one.get(dim, [])}
-            for k, f in found:
-                if k:
-                    form[v(f)] = form.get(v(f), 0) - k
-            out.append(({x: c for x, c in form.items() if c}, 0, True))
-    for o, quarters in running.items():
-        first = min(q for (oo, q, _u) in groups if oo == o) if any(
-            g[0] == o for g in groups) else min(quarters)  # fmt: skip
-        last = max(quarters)
-        q = last
-        while q >= first:
-            here: Form = {(o, q, RUNNING, "n"): 1, (o, _prev(q), RUNNING, "n"): -1}
-            if (o, q, "neu") in groups:
-                here[(o, q, "neu", "n")] = -1
-            if (o, q, "abgeschlossen") in groups:
-                here[(o, q, "abgeschlossen", "n")] = 1
-            out.append((here, 0, True))
-            q = _prev(q)
-    return out
-
-
-def _chain_cases(variables: Iterable[Var]) -> set[Var]:
-    """The case counts of every quarter a running count spans, occurring or not.
-
-    A quarter in which an office opened (or closed) nothing has no base cells; without
-    these unknowns the check would treat it as a known zero, which no reader knows unless a
-    release showed that quarter, and the running count would pin the quarters around it.
-    """
-    out: set[Var] = set()
-    spans: dict[int, list[str]] = {}
-    for o, q, _u, _f in variables:
-        spans.setdefault(o, []).append(q)
-    running = {(o, q) for o, q, u, _f in variables if u == RUNNING}
-    for o, quarters in spans.items():
-        if not any(oo == o for oo, _ in running):
-            continue
-        q, first = max(quarters), min(quarters)
-        while q >= first:
-            out |= {(o, q, "neu", "n"), (o, q, "abgeschlossen", "n"), (o, q, RUNNING, "n")}
-            q = _prev(q)
-    return out
 
 
 class Program:
@@ -317,6 +225,42 @@ def targets(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[Ta
         if 0 < value < k and form not in seen:
             seen.add(form)
             out.append(Target(repr(var), form, value, k))
+    return out + _differences(truth, k, seen)
+
+
+def _differences(
+    truth: Mapping[Var, int], k: int, seen: set[tuple[tuple[Var, int], ...]]
+) -> list[Target]:
+    """What a reader learns from a revision: the late edits, ``new − old`` per base cell of a
+    revised quarter, between any two of its snapshots (:mod:`.versions`). A difference of
+    1 … k−1 (either sign) must keep the protection interval. A fact absent from one snapshot
+    is a known zero there: its difference is the other snapshot's cell, a base-cell target."""
+    snaps: dict[tuple[int, str], set[int]] = {}
+    for o, q, _u, _f in truth:
+        quarter, label = versions.split(q)
+        if (rev := versions.revision(label)) is not None:
+            snaps.setdefault((o, quarter), set()).add(rev)
+    facts: dict[tuple[int, str], set[tuple[str, str]]] = {}
+    for o, q, u, f in truth:
+        if u != RUNNING and (o, versions.plain(q)) in snaps:
+            facts.setdefault((o, versions.plain(q)), set()).add((u, f))
+    out: list[Target] = []
+    for (o, q), revs in sorted(snaps.items()):
+        labels: list[str | None] = [str(r) for r in sorted(revs)]
+        labels.append(None)
+        for u, f in sorted(facts.get((o, q), ())):
+            for i, a in enumerate(labels):
+                for b in labels[i + 1 :]:
+                    old, new = (o, versions.tag(q, a), u, f), (o, versions.tag(q, b), u, f)
+                    d = truth.get(new, 0) - truth.get(old, 0)
+                    if d == 0 or abs(d) >= k:
+                        continue
+                    form = tuple(sorted((x, c) for x, c in ((new, 1), (old, -1)) if x in truth))
+                    if len(form) == 1:
+                        form = ((form[0][0], 1),)
+                    if form not in seen:
+                        seen.add(form)
+                        out.append(Target(f"{new!r} - {old!r}", form, d, k))
     return out
 
 

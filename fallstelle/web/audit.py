@@ -22,7 +22,7 @@ from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.cases import queries as case_queries
-from fallstelle.reports import register
+from fallstelle.reports import register, register_versions
 from fallstelle.reports.csv_export import neutralise
 from fallstelle.runtime import get_store
 from fallstelle.web.forms import ConfirmForm
@@ -138,8 +138,9 @@ def releases() -> str:
     names = accounts.usernames(session, _actor(), [r.actor_id for r in rows if r.actor_id])
     _audit("audit.register")
     pages = max(1, -(-total // REGISTER_PER_PAGE))
+    legacy = register_versions.legacy_count(session) if total else 0
     return render_template("audit/releases.html", rows=rows, names=names, total=total,
-                           number=number, pages=pages)  # fmt: skip
+                           number=number, pages=pages, legacy=legacy)  # fmt: skip
 
 
 @bp.post("/pruefen")

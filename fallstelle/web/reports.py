@@ -1,5 +1,7 @@
 """Management's report page: choose period, offices and template, preview the published
-tables on screen, then build, store and download the PDF or CSV. Never a case.
+tables on screen, then build, store and download the PDF or CSV. Never a case. Per frozen
+quarter (Berichtsstand), a confirmation page takes over its counts as they are now (a
+revision, :func:`fallstelle.reports.service.revise`).
 
 Every preview, generation and download is audited (in the report service) and committed
 before anything is shown or sent. Previews and builds share one per-user rate limit (REL-11,
@@ -12,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as BaseResponse
@@ -23,13 +25,13 @@ from fallstelle.auth import ratelimit
 from fallstelle.auth import service as accounts
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
-from fallstelle.reports import frozen
+from fallstelle.reports import frozen, register_versions, revisions
 from fallstelle.reports import service as reports
 from fallstelle.reports.disclosure import DisclosureError
 from fallstelle.reports.pdf import ReportRenderError
 from fallstelle.reports.periods import BadPeriod
 from fallstelle.reports.protect import ReleaseRefused
-from fallstelle.web.forms import MultiCheckboxField, StrictForm
+from fallstelle.web.forms import ConfirmForm, MultiCheckboxField, StrictForm
 from fallstelle.web.guard import current_actor, require
 from fallstelle.web.pipeline import context, db_session
 from fallstelle.web.ratelimit import Headers, refusal
@@ -77,6 +79,8 @@ def _attempt(form: ReportForm, work: Callable[[], T]) -> T | None:
         form.fail("offices", "office_required")
     except ReleaseRefused:
         form.fail("template", "release_refused")
+    except reports.RegisterContradiction:
+        form.fail("template", "register_contradiction")
     except (DisclosureError, ReportRenderError, reports.ReportError):
         form.fail("template", "report_failed")
     return None
@@ -90,8 +94,9 @@ def _page(
     names = accounts.office_names(
         db_session(), {i for r in releases for i in r.office_ids} | {q.office_id for q in quarters}
     )
+    legacy = register_versions.legacy_count(db_session()) if quarters else 0
     page = render_template("reports/index.html", form=form, preview=preview, releases=releases,
-                           office_names=names, frozen=quarters)  # fmt: skip
+                           office_names=names, frozen=quarters, legacy=legacy)  # fmt: skip
     return page, status, headers or {}
 
 
@@ -158,3 +163,35 @@ def download(release_id: uuid.UUID, kind: str) -> Response:
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="bericht-{release_id}.{kind}"'},
     )
+
+
+@bp.route("/berichtsstand/<int:office_id>/<quarter>", methods=["GET", "POST"])
+@require(Permission.REPORT_GENERATE)
+def revise(office_id: int, quarter: str) -> Page:
+    """Take over a frozen quarter's counts as they are now: a confirmation page (GET), then
+    the change (POST with the CSRF token); audited as ``report.revise``."""
+    actor, session = _actor(), db_session()
+    try:
+        planned = context().attempt(
+            lambda: revisions.revision_preview(session, actor, office_id, quarter)
+        )
+    except (revisions.NotFrozen, BadPeriod):
+        abort(404)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            done = context().attempt(lambda: revisions.revise(session, actor, office_id, quarter))
+        except revisions.NothingToRevise:
+            flash(_("Nothing has changed in this quarter since it was frozen."), "info")
+            return redirect(url_for("reports.index"))
+        flash(_("The new reporting status of this quarter has been taken over (revision "
+                "%(n)s). Later reports show its counts as they are now.", n=done.revision),
+              "info")  # fmt: skip
+        return redirect(url_for("reports.index"))
+    name = accounts.office_names(session, {office_id}).get(office_id, str(office_id))
+    since = next(i.frozen_at for i in frozen.frozen_quarters(session, [office_id])
+                 if i.quarter == quarter)  # fmt: skip
+    return render_template("reports/revise.html", form=form, planned=planned, office=name,
+                           since=since, k=5)  # fmt: skip

@@ -104,6 +104,7 @@ MATRIX = [
     Route("activities.delete", "POST", "/taetigkeiten/{activity}/loeschen", _case_roles(400, 404)),
     Route("reports.preview", "POST", "/berichte/vorschau", _reporters(400)),
     Route("reports.build", "POST", "/berichte/erstellen", _reporters(400)),
+    Route("reports.revise", "GET", "/berichte/berichtsstand/{office}/2026-Q1", _reporters(404)),
     Route(
         "reports.download",
         "GET",
