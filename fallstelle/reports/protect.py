@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from fallstelle.reports import frozen, register
+from fallstelle.reports.certify import Memory
 from fallstelle.reports.disclosure import (
     DisclosureError,
     Policy,
@@ -35,7 +36,14 @@ from fallstelle.reports.disclosure import (
 from fallstelle.reports.periods import Period
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId, Table
-from fallstelle.reports.union_check import Failure, Target, check, failing, targets
+from fallstelle.reports.union_check import (
+    Failure,
+    Target,
+    check,
+    components,
+    failing,
+    targets,
+)
 
 _DEBUG = bool(os.environ.get("FALLSTELLE_DEBUG_PROTECT"))
 #: Rounds of complementary suppression before a release is refused.
@@ -132,13 +140,17 @@ def protect(
     k = policy.required_width
     old: set[str] = set()
     started = time.perf_counter()
+    memory = Memory()  # the fillings found so far: most stay feasible as the release hides more
     for rounds in range(1, MAX_ROUNDS + 1):
         release = suppress_release(tables, policy, forced)
         check_release(release)  # the release on its own first (cheap, remembered)
         new = register.shown_numbers(session, release, offices, period)
         union = [*known, *new]
-        wanted = [t for t in targets(union, base, k) if t.name not in old]
-        failures = failing(union, base, k, wanted, limit=20)
+        # targets of offices the new release is not linked to keep their range: not checked
+        live = set().union(*(g for g in components(union) if g & set(offices)))
+        wanted = [t for t in targets(union, base, k)
+                  if t.name not in old and t.form and t.form[0][0][0] in live]  # fmt: skip
+        failures = failing(union, base, k, wanted, limit=20, memory=memory)
         if failures:  # failures the register has without this release are not its fault
             before = failing(known, base, k, [f.target for f in failures]) if known else []
             old |= {f.target.name for f in before}
@@ -148,7 +160,8 @@ def protect(
         if _DEBUG:
             print("protect", period.code, offices, "round", rounds, "known", len(known),
                   "failures", [(f.target.name, f.target.truth, f.lo, f.hi) for f in failures[:3]],
-                  f"{time.perf_counter() - started:.1f}s", file=sys.stderr)  # fmt: skip
+                  f"{time.perf_counter() - started:.1f}s", "LPs", memory.solves,
+                  "fillings reused", memory.reused, file=sys.stderr)  # fmt: skip
         if not failures:
             return Protected(release, new, rounds, frozenset(forced))
         more = _candidates(failures, new) - forced

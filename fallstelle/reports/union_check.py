@@ -27,9 +27,8 @@ of a revised quarter (:func:`_differences`). The identities are in :mod:`.identi
 those of the LP relaxation (as τ-ARGUS): a sound attacker with integer reasoning can in rare
 cycles do better; see docs/statistics-protection.md.
 
-**Cost**: one LP per certification sweep (maximise and minimise the sum of all targets, then
-random weights) certifies most targets at once — a target is fine as soon as two feasible
-fillings differ by the required width in it. Only the rest get their own min/max LPs.
+**Cost**: capped sweeps certify most targets in a few LPs, each lifting as many targets as
+it can by their width at once; only the rest get their own min/max LPs (:mod:`.certify`).
 """
 
 from __future__ import annotations
@@ -43,6 +42,7 @@ from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-untyped]
 
 from fallstelle.reports import versions
+from fallstelle.reports.certify import Memory, certify
 from fallstelle.reports.identities import Form, _chain_cases, structural
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
@@ -143,7 +143,7 @@ class Program:
         self.solves += 1
         if self.backend == "scipy":
             return self._scipy(cost)
-        highs = self._model()
+        highs = self.model()
         highs.changeColsCost(len(cost), self._cols, np.asarray(cost, dtype=float))
         highs.run()
         status = highs.getModelStatus()
@@ -155,9 +155,10 @@ class Program:
         duals = np.asarray(solution.row_dual)[: len(self.eq_cells)]
         binding = {self.eq_cells[i] for i in np.flatnonzero(np.abs(duals) > 1e-9)}
         binding.discard(None)
-        return np.asarray(solution.col_value), binding  # type: ignore[return-value]
+        x = np.asarray(solution.col_value)[: len(self.index)]  # without sweep columns
+        return x, binding  # type: ignore[return-value]
 
-    def _model(self) -> highspy.Highs:
+    def model(self) -> highspy.Highs:
         if self._highs is not None:
             return self._highs
         highs = highspy.Highs()  # type: ignore[no-untyped-call]
@@ -278,6 +279,31 @@ def check(
     return failing(shown, truth, k, targets(shown, truth, k), limit=limit, backend=backend)
 
 
+def _offices(s: Shown) -> set[int]:
+    return {o for t in s.terms for o in t[0]}
+
+
+def components(shown: Sequence[Shown], wanted: Sequence[Target] = ()) -> list[set[int]]:
+    """The offices in groups that no shown number (nor target) links: every identity stays
+    within one office, so each group is an LP of its own."""
+    parent: dict[int, int] = {}
+
+    def find(o: int) -> int:
+        while parent.setdefault(o, o) != o:
+            o = parent[o]
+        return o
+
+    groups = [_offices(s) for s in shown] + [{x[0] for x, _ in t.form} for t in wanted]
+    for group in filter(None, groups):
+        first, *rest = sorted(group)
+        for o in [first, *rest]:
+            parent[find(o)] = find(first)
+    out: dict[int, set[int]] = {}
+    for o in list(parent):
+        out.setdefault(find(o), set()).add(o)
+    return sorted(out.values(), key=min)
+
+
 def failing(
     shown: Sequence[Shown],
     truth: Mapping[Var, int],
@@ -286,56 +312,22 @@ def failing(
     *,
     limit: int | None = None,
     backend: str = "highspy",
+    memory: Memory | None = None,
 ) -> list[Failure]:
     """Return the targets of ``wanted`` whose range, given ``shown``, is too narrow.
 
-    Every filling an LP returns is kept, and a target is certified as soon as two kept
-    fillings differ by its width in it: two sweeps over the sum of all targets (down and
-    up) certify most; then each open target is maximised, and minimised only if that did
-    not certify it — each of these fillings certifies other open targets on the way.
+    Capped sweeps certify most targets, the rest get their own LPs (:mod:`.certify`).
+    ``memory``: the fillings earlier rounds of the same repair loop found (``protect``); those
+    still feasible here certify before any LP is solved.
     """
-    if not wanted:
-        return []
-    program = Program(shown, truth, backend=backend, free=(x for t in wanted for x, _ in t.form))
-    matrix = csr_matrix(np.vstack([program.vector(t.form) for t in wanted]))
-    width = np.array([t.width for t in wanted], dtype=float) - 1e-6
-    lo = matrix @ program.truth
-    hi = lo.copy()
-
-    def keep(x: np.ndarray | None) -> None:
-        nonlocal lo, hi
-        if x is not None:
-            values = matrix @ x
-            lo, hi = np.minimum(lo, values), np.maximum(hi, values)
-
-    def open_targets() -> list[int]:
-        return [int(i) for i in np.flatnonzero(hi - lo < width)]
-
-    rng = np.random.default_rng(0)
-    for sweep in range(8):
-        todo = open_targets()
-        if not todo:
-            break
-        weights = np.ones(len(todo)) if sweep < 2 else rng.uniform(0.1, 1.0, len(todo))
-        sign = 1.0 if sweep % 2 else -1.0
-        keep(program.optimum(sign * (matrix[todo].T @ weights))[0])
-    failures: list[Failure] = []
-    for i in open_targets():
-        if hi[i] - lo[i] >= width[i]:
+    out: list[Failure] = []
+    for offices in components(shown, wanted):  # offices no shown number links: separate LPs
+        here = [t for t in wanted if t.form and t.form[0][0][0] in offices]
+        if not here or (limit is not None and len(out) >= limit):
             continue
-        row = matrix[i].toarray().ravel()
-        top, bind_hi = program.optimum(-row)
-        keep(top)
-        if top is None:
-            hi[i] = np.inf
-            continue
-        bind_lo: set[CellId] = set()
-        if hi[i] - lo[i] < width[i]:
-            bottom, bind_lo = program.optimum(row)
-            keep(bottom)
-        if hi[i] - lo[i] < width[i]:
-            failures.append(Failure(wanted[i], float(lo[i]), float(hi[i]),
-                                    frozenset(bind_hi | bind_lo)))  # fmt: skip
-            if limit is not None and len(failures) >= limit:
-                break
-    return failures
+        program = Program([s for s in shown if _offices(s) <= offices],
+                          {v: n for v, n in truth.items() if v[0] in offices}, backend=backend,
+                          free=(x for t in here for x, _ in t.form))  # fmt: skip
+        out += certify(program, here, limit=None if limit is None else limit - len(out),
+                       memory=memory, make_failure=Failure)  # fmt: skip
+    return out

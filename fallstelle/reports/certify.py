@@ -1,0 +1,250 @@
+"""Certifying that targets keep a wide range in the union LP: capped sweeps, then one LP each.
+
+A target (a linear form over base cells that must keep a range ``max − min ≥ width``) is
+certified as soon as two feasible fillings of the attacker's LP differ by its width in it.
+Every filling an LP returns is kept as ``lo``/``hi`` per target.
+
+**Capped sweeps** (issue 10): maximising the plain sum of open targets puts, at a vertex, all
+the mass of a shared published total into one target, so thousands of targets each needed
+their own LP. A sweep here adds, per target ``t``, a column ``y_t ∈ [0, w_t]`` and a row
+``y_t ≤ form_t(x) − lo_t`` (up) resp. ``y_t ≤ hi_t − form_t(x)`` (down) and maximises
+``Σ y_t`` over the open targets: the LP lifts as many targets as it can by their full width at
+once — a target lifted by its width from the lowest value seen is certified. The rows of
+closed targets are free and their ``y`` fixed at 0. ``lo``/``hi`` are the extremes seen so
+far, not the truth: after a down sweep most small targets sit at their minimum, and the up
+sweep measures from there. The rows also keep the open targets within ``[lo, hi]`` during a
+sweep (``y ≥ 0``); the fillings stay feasible for the attacker's LP, so this only costs reach,
+never soundness: when a sweep certifies (almost) nothing, the next takes a random half of
+the open targets, whose rows then leave room for the other half's. Sweeps alternate down and
+up until two in a row certify fewer than :data:`FEW`; only what stays open gets its own max
+(and min) LP. In HiGHS the sweep rows and columns are added once; sweeps change only bounds
+and costs (warm start) and run the dual simplex (the primal one took 10–20 times longer on
+the changed bounds); the single-target LPs, which change only costs, run the primal one.
+
+**Memory across repair rounds** (:class:`Memory`): hiding one more published number only
+relaxes the LP (``= v`` becomes ``≥ 1``), so a filling found in one round is one of the next
+round's too — but only mostly: the per-release suppression, given one more cell to hide, may
+publish a complement it hid before, and a release may show a number it did not show before.
+``protect`` therefore carries the fillings themselves, and each round first keeps those that
+are still fillings of its LP (checked against every equation and bound); they certify before
+any LP is solved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import highspy
+import numpy as np
+from scipy.optimize import linprog  # type: ignore[import-untyped]
+from scipy.sparse import csr_matrix, hstack, identity, vstack  # type: ignore[import-untyped]
+
+from fallstelle.reports.register import Var
+from fallstelle.reports.tables import CellId
+
+if TYPE_CHECKING:
+    from fallstelle.reports.union_check import Failure, Program, Target
+
+INF = highspy.kHighsInf
+#: Fillings a repair loop keeps for its later rounds (each a vector over the LP's unknowns).
+MAX_KEPT = 400
+#: A sweep certifying fewer targets than this counts as idle (two idle ones end the sweeps):
+#: a sweep costs about as much as four or five LPs of one target each.
+FEW = 4
+#: An upper bound on sweeps per check (they stop earlier: two in a row certify few).
+MAX_SWEEPS = 200
+
+
+@dataclass
+class Memory:
+    """The fillings one repair loop found, carried from round to round.
+
+    A filling found in an earlier round certifies in a later one only if it is still a
+    filling there: hiding one more number only relaxes the LP, but the per-release
+    suppression may also publish a complement it hid before, and a release may show a number
+    it did not show before — so every kept filling is checked against the new LP first.
+    """
+
+    fillings: list[tuple[frozenset[int], dict[Var, int], np.ndarray]] = field(default_factory=list)
+    solves: int = 0  # LPs over all rounds (for the debug output and the benchmark)
+    reused: int = 0  # kept fillings still feasible in the last round
+
+    def add(self, program: Program, x: np.ndarray) -> None:
+        if len(self.fillings) < MAX_KEPT:
+            self.fillings.append((_offices(program), program.index, x.copy()))
+
+    def feasible(self, program: Program) -> np.ndarray:
+        """The kept fillings that are fillings of ``program``'s LP (columns; variables that
+        a filling did not know are 0 in it)."""
+        out, maps, offices = [], {}, _offices(program)
+        for where, index, x in self.fillings:
+            if where != offices:
+                continue
+            if id(index) not in maps:
+                maps[id(index)] = np.array([index.get(v, -1) for v in program.index])
+            pos = maps[id(index)]
+            y = np.where(pos >= 0, x[np.maximum(pos, 0)], 0.0)
+            if _fits(program, y):
+                out.append(y)
+        self.reused = len(out)
+        return np.column_stack(out) if out else np.zeros((len(program.index), 0))
+
+
+def _forms(program: Program, wanted: Sequence[Target]) -> csr_matrix:
+    """One sparse row per target (a dense one per target was 6,000 × 10,000 floats)."""
+    rows, cols, values = [], [], []
+    for r, t in enumerate(wanted):
+        for x, c in t.form:
+            rows.append(r)
+            cols.append(program.index[x])
+            values.append(c)
+    shape = (len(wanted), len(program.index))
+    return csr_matrix((values, (rows, cols)), shape=shape, dtype=float)
+
+
+def _offices(program: Program) -> frozenset[int]:
+    return frozenset(v[0] for v in program.index)
+
+
+def _fits(program: Program, x: np.ndarray, tol: float = 1e-6) -> bool:
+    if x.min(initial=0.0) < -tol:
+        return False
+    if program.a_eq is not None and np.abs(program.a_eq @ x - program.b_eq).max() > tol:
+        return False
+    return program.a_ub is None or bool((program.a_ub @ x - program.b_ub).max() <= tol)
+
+
+def certify(
+    program: Program,
+    wanted: Sequence[Target],
+    *,
+    limit: int | None = None,
+    memory: Memory | None = None,
+    make_failure: Callable[[Target, float, float, frozenset[CellId]], Failure],
+) -> list[Failure]:
+    """The targets of ``wanted`` whose range in ``program`` is too narrow (at most ``limit``)."""
+    memory = memory if memory is not None else Memory()
+    start = program.solves
+    matrix = _forms(program, wanted)
+    width = np.array([t.width for t in wanted], dtype=float)
+    lo = matrix @ program.truth
+    hi = lo.copy()
+    earlier = matrix @ memory.feasible(program)
+    if earlier.shape[1]:
+        lo, hi = np.minimum(lo, earlier.min(axis=1)), np.maximum(hi, earlier.max(axis=1))
+
+    def keep(x: np.ndarray | None) -> None:
+        nonlocal lo, hi
+        if x is not None:
+            values = matrix @ x
+            lo, hi = np.minimum(lo, values), np.maximum(hi, values)
+            memory.add(program, x)
+
+    def shut() -> np.ndarray:
+        return np.asarray(hi - lo >= width - 1e-6)
+
+    sweeps = _Sweeps(program, matrix, width)
+    rng = np.random.default_rng(0)
+    idle, up = 0, False
+    for _ in range(MAX_SWEEPS):
+        if idle >= 2 or shut().all():
+            break
+        before = int(shut().sum())
+        todo = ~shut()
+        if idle:  # stuck: a random half, so that the other half's cells can make room
+            todo &= rng.random(len(todo)) < 0.5
+        keep(sweeps.run(up, todo, lo, hi))
+        idle = idle + 1 if int(shut().sum()) - before < FEW else 0
+        up = not up
+    sweeps.close()
+    failures: list[Failure] = []
+    for j in np.flatnonzero(~shut()):
+        i = int(j)
+        if shut()[i]:
+            continue
+        row = matrix[i].toarray().ravel()
+        top, bind_hi = program.optimum(-row)
+        keep(top)
+        if top is None:
+            hi[i] = np.inf
+            continue
+        bind_lo: set[CellId] = set()
+        if not shut()[i]:
+            bottom, bind_lo = program.optimum(row)
+            keep(bottom)
+        if not shut()[i]:
+            failures.append(make_failure(wanted[i], float(lo[i]), float(hi[i]),
+                                         frozenset(bind_hi | bind_lo)))  # fmt: skip
+            if limit is not None and len(failures) >= limit:
+                break
+    memory.solves += program.solves - start
+    return failures
+
+
+class _Sweeps:
+    """Capped sweeps over ``matrix`` (one row per target) on ``program``'s model."""
+
+    def __init__(self, program: Program, matrix: csr_matrix, width: np.ndarray) -> None:
+        self.program, self.matrix, self.width = program, matrix, width
+        self.n, self.t = len(program.index), matrix.shape[0]
+        self.highs: highspy.Highs | None = None
+        if program.backend == "highspy":
+            self.highs = program.model()
+            # columns y_up, y_down (all fixed at 0 until a sweep opens them) ...
+            self.highs.addVars(2 * self.t, np.zeros(2 * self.t), np.zeros(2 * self.t))
+            # ... and per target the row form(x) − y_up + y_down, free until a sweep bounds it
+            eye = identity(self.t, format="csr")
+            rows = hstack([matrix, -eye, eye], format="csr")
+            self.highs.addRows(self.t, np.full(self.t, -INF), np.full(self.t, INF),
+                               rows.nnz, rows.indptr, rows.indices, rows.data)  # fmt: skip
+            self.rows = np.arange(self.highs.getNumRow() - self.t, self.highs.getNumRow(),
+                                  dtype=np.int32)  # fmt: skip
+            self.cols = np.arange(self.n, self.n + 2 * self.t, dtype=np.int32)
+
+    def run(self, up: bool, todo: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray | None:
+        self.program.solves += 1
+        cap = np.where(todo, self.width, 0.0)
+        if self.highs is None:
+            return self._scipy(up, todo, lo, hi)
+        zero = np.zeros(self.t)
+        upper = np.concatenate([cap, zero] if up else [zero, cap])
+        self.highs.changeColsBounds(2 * self.t, self.cols, np.zeros(2 * self.t), upper)
+        self.highs.changeColsCost(2 * self.t, self.cols, -np.sign(upper))
+        self.highs.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), np.zeros(self.n))
+        low = np.where(todo, lo, -INF) if up else np.full(self.t, -INF)
+        high = np.full(self.t, INF) if up else np.where(todo, hi, INF)
+        self.highs.changeRowsBounds(self.t, self.rows, low, high)  # type: ignore[attr-defined]
+        self.highs.setOptionValue("simplex_strategy", 1)  # dual: new bounds, same basis
+        self.highs.run()
+        self.highs.setOptionValue("simplex_strategy", 4)  # primal again for Program.optimum
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(self.highs.getSolution().col_value)[: self.n]
+
+    def close(self) -> None:
+        """Remove the sweep rows and columns again: the per-target LPs see the attacker's LP
+        alone (free rows left in place slowed every later pivot)."""
+        if self.highs is None:
+            return
+        self.highs.deleteRows(self.t, self.rows)
+        self.highs.deleteCols(2 * self.t, self.cols)
+
+    def _scipy(
+        self, up: bool, todo: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    ) -> np.ndarray | None:
+        p, part = self.program, self.matrix[np.flatnonzero(todo)]
+        m = part.shape[0]
+        # up: y − form(x) ≤ −lo; down: y + form(x) ≤ hi
+        extra = hstack([-part if up else part, identity(m, format="csr")], format="csr")
+        rhs = -lo[todo] if up else hi[todo]
+        pad = csr_matrix((0 if p.a_ub is None else p.a_ub.shape[0], m))
+        a_ub = extra if p.a_ub is None else vstack([hstack([p.a_ub, pad]), extra], format="csr")
+        b_ub = rhs if p.b_ub is None else np.concatenate([p.b_ub, rhs])
+        a_eq = None if p.a_eq is None else hstack([p.a_eq, csr_matrix((p.a_eq.shape[0], m))])
+        cost = np.concatenate([np.zeros(self.n), -np.ones(m)])
+        bounds = [(0, None)] * self.n + [(0, w) for w in self.width[todo]]
+        res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=p.b_eq, bounds=bounds,
+                      method="highs")  # fmt: skip
+        return np.asarray(res.x)[: self.n] if res.status == 0 else None
