@@ -34,6 +34,8 @@ choice of the new release's cells cannot protect the target: the release is refu
 from __future__ import annotations
 
 import math
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -47,6 +49,7 @@ from fallstelle.reports.union_check import Failure, Program, Target
 
 #: |f_c · d| above this counts as moved (the LP's fillings are real numbers).
 EPS = 1e-6
+_DEBUG = bool(os.environ.get("FALLSTELLE_DEBUG_PROTECT"))
 
 
 @dataclass
@@ -181,6 +184,10 @@ def choose(
         elif status == "undecided":
             choice.undecided.append(failure.target)
         choice.cells |= cells
+    if _DEBUG:
+        print("complements", len(failures), "targets:", len(choice.cells), "cells,",
+              len(choice.impossible), "impossible,", len(choice.undecided), "undecided",
+              file=sys.stderr)  # fmt: skip
     return choice
 
 
