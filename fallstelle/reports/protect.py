@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from fallstelle.reports import frozen, register
+from fallstelle.reports import complements, frozen, register
 from fallstelle.reports.certify import Memory
 from fallstelle.reports.disclosure import (
     DisclosureError,
@@ -164,7 +164,12 @@ def protect(
                   "fillings reused", memory.reused, file=sys.stderr)  # fmt: skip
         if not failures:
             return Protected(release, new, rounds, frozenset(forced))
-        more = _candidates(failures, new) - forced
+        chosen = complements.choose(failures, known, new, base)
+        if chosen.impossible:  # a proof: no choice of cells in this release protects it
+            break
+        more = chosen.cells - forced
+        if not more:  # the LP found nothing (a solver failure): the old greedy choice
+            more = _candidates(failures, new) - forced
         if not more:
             break
         forced |= more

@@ -122,7 +122,7 @@ def narrowed(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[R
             res = linprog(sign * c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
                           bounds=(0, None), method="highs")  # fmt: skip
             assert res.status in (0, 3), res.message  # 3: unbounded above
-            ends.append(sign * res.fun if res.status == 0 else sign * np.inf)
+            ends.append(sign * res.fun if res.status == 0 else -sign * np.inf)
         if ends[1] - ends[0] < k - 1e-6:
             out.append(Recovered(what, value, ends[0], ends[1]))
     return out

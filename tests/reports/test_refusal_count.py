@@ -1,0 +1,40 @@
+"""Issue 10: how many previews of the attack scenario are refused, and how much is hidden.
+
+Plays ``tests/reports/test_release_attack.py``'s year of two offices (year, halves,
+quarters; each office and pooled; both templates) with the check on and prints, per
+preview, whether it was shown and how many of its numbers were hidden; then the totals.
+A measurement, not a property: it runs when asked for (``FALLSTELLE_REFUSALS=1``, minutes).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from sqlalchemy import select
+
+from fallstelle.reports.models import RegisterEntry
+from fallstelle.store import Store
+from tests.reports.test_release_attack import generate, show_everything
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("FALLSTELLE_REFUSALS"),
+    reason="counts the refusals of the release attack (minutes): set FALLSTELLE_REFUSALS=1",
+)
+
+
+def test_count_refusals_and_hidden_cells(store: Store) -> None:
+    big, small = generate(store)
+    started = time.perf_counter()
+    refused = show_everything(store, big, small)
+    seconds = time.perf_counter() - started
+    with store.sessions() as session:
+        entries = session.scalars(select(RegisterEntry).order_by(RegisterEntry.created_at)).all()
+        rows = [(e.period, e.office_ids, e.template, e.n_cells, e.n_hidden) for e in entries]
+    for row in rows:
+        print("shown", *row)
+    cells = sum(r[3] for r in rows)
+    hidden = sum(r[4] for r in rows)
+    print(f"REFUSALS refused={refused} shown={len(rows)} cells={cells} hidden={hidden} "
+          f"seconds={seconds:.0f}")  # fmt: skip
