@@ -27,7 +27,7 @@ from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
 from fallstelle.reports import frozen, register_versions, revisions
 from fallstelle.reports import service as reports
-from fallstelle.reports.disclosure import DisclosureError
+from fallstelle.reports.disclosure import DisclosureError, Policy
 from fallstelle.reports.pdf import ReportRenderError
 from fallstelle.reports.periods import BadPeriod
 from fallstelle.reports.protect import ReleaseRefused
@@ -194,4 +194,4 @@ def revise(office_id: int, quarter: str) -> Page:
     since = next(i.frozen_at for i in frozen.frozen_quarters(session, [office_id])
                  if i.quarter == quarter)  # fmt: skip
     return render_template("reports/revise.html", form=form, planned=planned, office=name,
-                           since=since, k=5)  # fmt: skip
+                           since=since, k=Policy().k)  # fmt: skip
