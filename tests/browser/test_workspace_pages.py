@@ -24,7 +24,7 @@ FORMS = ("kontakt", "intervention", "frist", "frist-aendern", "wiedervorlage", "
 
 def _user(server: Server, database_url: str, name: str, role: str = "counsellor") -> str:
     out = cli(server, database_url, "users", "create", name, "--role", role,
-              *(["--office", "MG"] if role == "counsellor" else []),
+              *(["--office", "MG"] if role in ("counsellor", "management") else []),
               "--name", f"{name.title()} Beispiel")  # fmt: skip
     link = re.search(r"(http://\S+/einrichten/\S+)", out)
     assert link
