@@ -226,3 +226,27 @@ def test_the_command_line_takes_over_a_new_reporting_status(app: Flask, store: S
     bad = runner.invoke(args=["report", "revise", "--office", "GOLD", "--quarter", "2026"])
     assert bad.exit_code == 1 and "not a quarter" in bad.stderr
     assert [e.actor_role for e in events(store, "report.revise")] == ["operator"]
+
+
+def test_the_register_is_decoded_once_per_process_and_new_entries_are_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries never change (their digest is what they hold), so a decoded copy is reused;
+    an entry recorded after the first load is still read."""
+    office, other = _fixed(store)
+    _preview(store, office)
+    decoded: list[object] = []
+    real = register.Shown.from_json
+    monkeypatch.setattr(register.Shown, "from_json",
+                        classmethod(lambda cls, item: decoded.append(item) or real(item)))  # fmt: skip
+    monkeypatch.setattr(register_versions, "_DECODED", {})
+    with store.sessions() as session:
+        first = register_versions.load_versions(session)
+        assert decoded  # read from the database the first time
+        decoded.clear()
+        again = register_versions.load_versions(session)
+    assert not decoded and again.shown == first.shown
+    _preview(store, other)
+    with store.sessions() as session:
+        later = register_versions.load_versions(session)
+    assert decoded and len(later.shown) > len(first.shown)
