@@ -34,7 +34,7 @@ from fallstelle.reports import versions
 from fallstelle.reports.models import FrozenCount, FrozenCountRevision, FrozenQuarter, RegisterEntry
 
 C = StatisticalCount
-#: (office, quarter, unit, fact), as :data:`fallstelle.reports.register.Var`
+#: A base cell: (office, quarter, unit, fact); `register` re-exports it (it imports this module)
 Var = tuple[int, str, str, str]
 RUNNING = "laufend"
 

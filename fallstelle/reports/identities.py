@@ -1,25 +1,20 @@
 """What a reader knows besides the published numbers: the vocabulary's identities over base
 cells, within each version of them (issue 10).
 
-Owns :func:`structural` (the identities), the unknowns of running-count chains
-(:func:`_chain_cases`) and :func:`feasible` (do some counts satisfy a set of shown numbers?).
-Imports NumPy, SciPy and :mod:`.register`, :mod:`.versions`; no database. The identities are
-listed in :mod:`.union_check`'s docstring; :mod:`.versions` says how an older snapshot of an
-office quarter, or a legacy register entry, gets base cells of its own: the identities hold
-within each version, and running counts chain from an old version into the current one
-where their quarters agree.
+Owns :func:`structural` (the identities) and the unknowns of running-count chains
+(:func:`_chain_cases`). Imports :mod:`.register` and :mod:`.versions`; no database. The
+identities are listed in :mod:`.union_check`'s docstring; :mod:`.versions` says how an older
+snapshot of an office quarter, or a legacy register entry, gets base cells of its own: the
+identities hold within each version, and running counts chain from an old version into the
+current one where their quarters agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-
-import numpy as np
-from scipy.optimize import linprog  # type: ignore[import-untyped]
-from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+from collections.abc import Iterable, Mapping
 
 from fallstelle.reports import versions
-from fallstelle.reports.register import RUNNING, Shown, Var
+from fallstelle.reports.register import RUNNING, Var
 
 Form = dict[Var, int]
 
@@ -135,39 +130,3 @@ def _chain_cases(variables: Iterable[Var]) -> set[Var]:
             out |= {(o, q, "neu", "n"), (o, q, "abgeschlossen", "n"), (o, q, RUNNING, "n")}
             q = _prev(q)
     return out
-
-
-def feasible(shown: Sequence[Shown]) -> bool:
-    """Whether some non-negative counts satisfy these numbers and the identities (one LP with
-    no objective; its own model, independent of :class:`Program`)."""
-    forms = [s.expand() for s in shown]
-    variables: set[Var] = {x for form in forms for x in form}
-    variables |= _chain_cases(variables)
-    cons = structural(variables)
-    variables |= {x for form, _, _ in cons for x in form}
-    index = {v: i for i, v in enumerate(sorted(variables))}
-    eq: list[tuple[Form, float]] = [(f, float(s.value)) for s, f in zip(shown, forms, strict=True)
-                                    if s.value is not None]  # fmt: skip
-    ub: list[tuple[Form, float]] = [({x: -c for x, c in f.items()}, -float(s.lower))
-                                    for s, f in zip(shown, forms, strict=True)
-                                    if s.value is None and s.lower]  # fmt: skip
-    for form, rhs, equal in cons:
-        (eq if equal else ub).append((form, float(rhs)))
-
-    def matrix(rows: list[tuple[Form, float]]) -> tuple[csr_matrix | None, np.ndarray | None]:
-        if not rows:
-            return None, None
-        data = [(c, r, index[x]) for r, (form, _) in enumerate(rows) for x, c in form.items()]
-        m = csr_matrix(([d[0] for d in data], ([d[1] for d in data], [d[2] for d in data])),
-                       shape=(len(rows), len(index)), dtype=float)  # fmt: skip
-        return m, np.array([b for _, b in rows])
-
-    (a_eq, b_eq), (a_ub, b_ub) = matrix(eq), matrix(ub)
-    if not index:
-        return True
-    res = linprog(np.zeros(len(index)), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                  bounds=(0, None), method="highs")  # fmt: skip
-    return bool(res.status != 2)
-
-
-__all__ = ["Form", "_chain_cases", "feasible", "structural"]

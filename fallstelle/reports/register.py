@@ -40,16 +40,15 @@ from fallstelle.reports import frozen
 from fallstelle.reports.aggregate import BINS, coarse_gender
 from fallstelle.reports.aggregate_builder import NONE_CODE
 from fallstelle.reports.disclosure import Status, Suppressed
+from fallstelle.reports.frozen import RUNNING as RUNNING  # the one definition, re-exported
+from fallstelle.reports.frozen import Var as Var
 from fallstelle.reports.models import FrozenCount, RegisterEntry
 from fallstelle.reports.periods import Period
 from fallstelle.reports.periods import parse as parse_period
 from fallstelle.reports.tables import CellId
 
-#: (office, quarter, unit, fact)
-Var = tuple[int, str, str, str]
 #: offices × quarters × unit × facts, with a coefficient
 Term = tuple[tuple[int, ...], tuple[str, ...], str, tuple[str, ...], int]
-RUNNING = "laufend"
 
 #: Table dimensions that are single-valued record columns (``col:<column>=<value>``).
 COLUMNS = {

@@ -1,7 +1,7 @@
 """Reading the release register back over versions of the base cells (issue 10).
 
 Owns :func:`load_versions` and the marks of legacy entries (``register_legacy``). Imports
-SQLAlchemy, the ``reports`` models and :mod:`.frozen`, :mod:`.identities`, :mod:`.register`,
+SQLAlchemy, the ``reports`` models and :mod:`.frozen`, :mod:`.union_check`, :mod:`.register`,
 :mod:`.versions`; never the case rows, never ``crypto``.
 
 Each register entry records the revisions of the frozen office quarters it read. A number
@@ -32,10 +32,10 @@ from sqlalchemy.orm import Session
 
 from fallstelle.db import utcnow
 from fallstelle.reports import frozen, versions
-from fallstelle.reports.identities import feasible
 from fallstelle.reports.models import RegisterEntry, RegisterLegacy
 from fallstelle.reports.register import RUNNING, Shown, Term, Var
 from fallstelle.reports.tables import CellId
+from fallstelle.reports.union_check import Program
 
 Revisions = Mapping[int, Mapping[str, int]]
 
@@ -137,7 +137,7 @@ def load_versions(session: Session) -> Loaded:
         if not _consistent(tagged, truth):
             legacy.append(entry_id)
             tagged = [_legacy(s, versions.LEGACY + entry_id.hex[:8]) for s in items]
-            if not feasible(tagged):  # not even a sum of counts of its own: only what it hid
+            if not Program(tagged, {}).feasible():  # no counts of its own fit: keep what it hid
                 unreadable.append(entry_id)
                 tagged = [Shown(s.cell_id, s.terms, None, 0, s.primary) for s in tagged
                           if s.value is None]  # fmt: skip

@@ -14,6 +14,7 @@ the register with the late edits as targets of their own (:mod:`.union_check`).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -40,6 +41,7 @@ class Revision:
     quarter: str
     revision: int
     changed: int  # base counts that differ from the old snapshot
+    frozen_at: dt.datetime  # when the snapshot that later releases read was taken
 
 
 def revision_preview(session: Session, actor: Actor, office_id: int, quarter: str) -> Revision:
@@ -56,7 +58,8 @@ def revision_preview(session: Session, actor: Actor, office_id: int, quarter: st
                 None)  # fmt: skip
     if info is None:
         raise NotFrozen(f"{quarter} is not frozen")
-    return Revision(office_id, quarter, info.revision, frozen.changes(session, office_id, quarter))
+    changed = frozen.changes(session, office_id, quarter)
+    return Revision(office_id, quarter, info.revision, changed, info.frozen_at)
 
 
 def revise(
@@ -83,4 +86,5 @@ def revise(
                     actor_role=actor.audit_role, period=quarter, office_ids=(office_id,),
                     template="", k=(policy or Policy()).k)  # fmt: skip
     _audit(session, actor, "report.revise", "frozen_quarter", f"{office_id}:{quarter}:{new}")
-    return Revision(office_id, quarter, new, planned.changed)
+    info = next(i for i in frozen.frozen_quarters(session, [office_id]) if i.quarter == quarter)
+    return Revision(office_id, quarter, new, planned.changed, info.frozen_at)

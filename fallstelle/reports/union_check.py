@@ -186,6 +186,17 @@ class Program:
         self._highs = highs
         return highs
 
+    def feasible(self) -> bool:
+        """Whether some non-negative counts satisfy every number and identity (a register
+        entry read on its own: :mod:`.register_versions`)."""
+        if not self.index:
+            return True
+        try:
+            self._scipy(np.zeros(len(self.index)))
+        except ValueError:
+            return False
+        return True
+
     def _scipy(self, cost: np.ndarray) -> tuple[np.ndarray | None, set[CellId]]:
         res = linprog(cost, A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=self.b_eq,
                       bounds=(0, None), method="highs")  # fmt: skip

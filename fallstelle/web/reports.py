@@ -191,7 +191,5 @@ def revise(office_id: int, quarter: str) -> Page:
               "info")  # fmt: skip
         return redirect(url_for("reports.index"))
     name = accounts.office_names(session, {office_id}).get(office_id, str(office_id))
-    since = next(i.frozen_at for i in frozen.frozen_quarters(session, [office_id])
-                 if i.quarter == quarter)  # fmt: skip
     return render_template("reports/revise.html", form=form, planned=planned, office=name,
-                           since=since, k=Policy().k)  # fmt: skip
+                           k=Policy().k)  # fmt: skip

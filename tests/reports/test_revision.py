@@ -237,8 +237,8 @@ def test_the_register_is_decoded_once_per_process_and_new_entries_are_read(
     _preview(store, office)
     decoded: list[object] = []
     real = register.Shown.from_json
-    monkeypatch.setattr(register.Shown, "from_json",
-                        classmethod(lambda cls, item: decoded.append(item) or real(item)))  # fmt: skip
+    counting = classmethod(lambda cls, item: decoded.append(item) or real(item))
+    monkeypatch.setattr(register.Shown, "from_json", counting)
     monkeypatch.setattr(register_versions, "_DECODED", {})
     with store.sessions() as session:
         first = register_versions.load_versions(session)
