@@ -8,6 +8,7 @@ used, because offices in Germany often run English-language systems.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -56,17 +57,44 @@ def _translations() -> Any:
     return found
 
 
+#: catalogue (one per language and process) → {(message id, variables?): (translated,
+#: translated as Markup)}, formatted already when there are no variables: a case page looks
+#: up some 100 ids, mostly the same ones on every page (issue 15). Weak keys: a catalogue
+#: that is dropped takes its memo along.
+_MEMO: weakref.WeakKeyDictionary[Any, dict[tuple[str, bool], tuple[str, Markup]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _memo() -> dict[tuple[str, bool], tuple[str, Markup]]:
+    """This request's language's memo (looked up once per request)."""
+    found: dict[tuple[str, bool], tuple[str, Markup]] | None = g.get("fallstelle_gettext")
+    if found is None:
+        translations = _translations()
+        found = _MEMO.get(translations)
+        if found is None:
+            found = _MEMO.setdefault(translations, {})
+        g.fallstelle_gettext = found
+    return found
+
+
 @pass_eval_context
 def _gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
     """Jinja's new-style ``gettext``: translated, escaped when autoescaping, %-formatted.
 
     It needs only the evaluation context (autoescaping), not the template context: a
     ``pass_context`` callable called in a loop gets a new derived context on every call.
+    Each message is translated (and, without variables, formatted) once per language.
     """
-    found: str = _translations().ugettext(string)
-    if eval_ctx.autoescape:
-        found = Markup(found)  # noqa: S704 - our own catalogue, as Jinja's i18n does
-    return found % variables
+    key = (string, bool(variables))
+    memo = _memo()
+    done = memo.get(key)
+    if done is None:
+        plain: str = _translations().ugettext(string)
+        marked = Markup(plain)  # noqa: S704 - our own catalogue, as Jinja's i18n does
+        done = memo[key] = (plain, marked) if variables else (plain % {}, marked % {})
+    found = done[1] if eval_ctx.autoescape else done[0]
+    return found % variables if variables else found
 
 
 def init_app(app: Flask) -> None:
