@@ -41,6 +41,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         requestlog,
         retention_admin,  # noqa: F401 - its routes join admin.bp before registration
         security,
+        urls,
     )
     from fallstelle.web.sessions import ServerSessionInterface
 
@@ -50,6 +51,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.session_interface = ServerSessionInterface()
     pipeline.init_app(app)
     i18n.init_app(app)
+    urls.init_app(app)  # templates' url_for
     audit_words.init_app(app)
     security.init_app(app, settings)
     guard.init_app(app)
