@@ -50,11 +50,15 @@ def select_locale() -> str:
     return choice if choice in LANGUAGES else DEFAULT
 
 
-def _translations() -> Any:
+def current_translations() -> Any:
+    """This request's catalogue (Flask-Babel's for its locale), looked up once per request."""
     found = g.get("fallstelle_translations")
     if found is None:
         found = g.fallstelle_translations = get_translations()
     return found
+
+
+_translations = current_translations
 
 
 #: catalogue (one per language and process) → {(message id, variables?): (translated,
