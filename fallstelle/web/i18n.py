@@ -61,6 +61,15 @@ def current_translations() -> Any:
 _translations = current_translations
 
 
+def gettext(string: str, **variables: Any) -> str:
+    """Flask-Babel's ``gettext`` (formatted only with variables), with this request's catalogue
+    looked up once per request (filters call it on every page)."""
+    if not has_request_context():
+        return str(_l(string, **variables))
+    found: str = current_translations().ugettext(string)
+    return found % variables if variables else found
+
+
 #: catalogue (one per language and process) → {(message id, variables?): (translated,
 #: translated as Markup)}, formatted already when there are no variables: a case page looks
 #: up some 100 ids, mostly the same ones on every page (issue 15). Weak keys: a catalogue
@@ -135,7 +144,8 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("date_de")
     def _date_de(value: dt.date | None) -> str:
-        return value.strftime("%d.%m.%Y") if value else ""
+        # As strftime("%d.%m.%Y") (the year unpadded, as glibc does), at a fifth of its cost.
+        return f"{value.day:02d}.{value.month:02d}.{value.year}" if value else ""
 
     @app.template_filter("datetime_de")
     def _datetime_de(value: dt.datetime) -> str:
@@ -148,14 +158,14 @@ def init_app(app: Flask) -> None:
             return ""
         days = (value - clock.today()).days
         if days == 0:
-            return str(_l("due today"))
+            return gettext("due today")
         if days == 1:
-            return str(_l("due tomorrow"))
+            return gettext("due tomorrow")
         if days == -1:
-            return str(_l("1 day overdue"))
+            return gettext("1 day overdue")
         if days > 0:
-            return str(_l("in %(n)s days", n=days))
-        return str(_l("%(n)s days overdue", n=-days))
+            return gettext("in %(n)s days", n=days)
+        return gettext("%(n)s days overdue", n=-days)
 
     @app.template_filter("period_label")
     def _period_label(value: str) -> str:
