@@ -40,7 +40,7 @@ from dataclasses import astuple, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import Update, bindparam, event, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from fallstelle import db
@@ -207,9 +207,28 @@ def _keys(session: Session) -> KeyMaterial:
     return keys
 
 
+#: Every append runs these: Core statements built once (a statement built per call and its
+#: cache key cost more than the query; issue 15).
+_HEAD = select(head_table).where(head_table.c.id == 1).with_for_update()
+_INSERT_EVENTS = insert(events_table)
+#: names of the moved head's columns → its UPDATE (bound as ``new_<name>``)
+_MOVES: dict[tuple[str, ...], Update] = {}
+
+
+def _move_statement(names: tuple[str, ...]) -> Update:
+    found = _MOVES.get(names)
+    if found is None:
+        found = _MOVES[names] = (
+            update(head_table)
+            .where(head_table.c.id == 1)
+            .values({name: bindparam(f"new_{name}") for name in names})
+        )
+    return found
+
+
 def _lock_head(session: Session) -> AuditHead:
     """Take the chain lock and return the head row (detached values, not tracked)."""
-    row = session.execute(select(head_table).where(AuditHead.id == 1).with_for_update()).one()
+    row = session.execute(_HEAD).one()
     return AuditHead(**row._asdict())
 
 
@@ -241,8 +260,9 @@ def _move_head(
     head = head if head is not None else _lock_head(session)
     new = {**{k: getattr(head, k) for k in ("seq", "epoch", "entry_hash")}, **values}
     mac = chain.head_mac(chain_key, new["seq"], new["epoch"], bytes(new["entry_hash"]))
+    moved = {**values, "mac": mac}
     session.connection().execute(
-        update(head_table).where(AuditHead.id == 1).values(**values, mac=mac)
+        _move_statement(tuple(sorted(moved))), {f"new_{k}": v for k, v in moved.items()}
     )
     session.info[NEW_HEAD] = chain.Head(new["seq"], new["epoch"], bytes(new["entry_hash"]), mac)
 
@@ -275,7 +295,7 @@ def _append(session: Session, events: list[Event]) -> None:
             draft._replace(entry_hash=prev, mac=chain.entry_mac(keys.audit_chain_key, prev))
         )
     conn = session.connection()
-    conn.execute(insert(events_table), [row._asdict() for row in rows])
+    conn.execute(_INSERT_EVENTS, [row._asdict() for row in rows])
     _move_head(
         session, keys.audit_chain_key, head, seq=rows[-1].seq, entry_hash=prev, last_time=when
     )

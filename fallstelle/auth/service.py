@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fallstelle.audit import Event, record
-from fallstelle.auth import login, sessions
+from fallstelle.auth import login, reads, sessions
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.errors import Conflict, Invalid, NotAllowed
 from fallstelle.auth.models import (
@@ -49,17 +49,7 @@ OFFICES = "fallstelle.auth.offices"
 def load_actor(session: Session, user_id: str) -> Actor | None:
     """Return the actor of an active, enrolled user, or None (one SQL statement of plain
     rows: the user's flags, each role × each membership with its office's policies)."""
-    rows = session.execute(
-        select(
-            User.active, User.enrolled_at, User.password_hash, UserRole.role,
-            Office.id, Office.case_visibility, Office.counsellors_may_report,
-        )
-        .select_from(User)
-        .outerjoin(UserRole, UserRole.user_id == User.id)
-        .outerjoin(Membership, Membership.user_id == User.id)
-        .outerjoin(Office, Office.id == Membership.office_id)
-        .where(User.id == user_id)
-    ).all()  # fmt: skip
+    rows = session.execute(reads.ACTOR_ROWS, {"user_id": user_id}).all()
     if not rows:
         return None
     active, enrolled_at, password_hash = rows[0][:3]
@@ -370,17 +360,7 @@ def office_staff(
         NotAllowed: the actor may not read cases.
     """
     _require(actor, Permission.CASE_READ)
-    is_counsellor = (
-        select(UserRole.user_id)
-        .where(UserRole.user_id == User.id, UserRole.role == Role.COUNSELLOR.value)
-        .exists()
-    )
-    rows = session.execute(
-        select(User.id, User.display_name, is_counsellor)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.office_id == office_id)
-        .order_by(User.display_name)
-    )
+    rows = session.execute(reads.OFFICE_STAFF, {"office_id": office_id})
     names: dict[str, str] = {}
     counsellors: set[str] = set()
     for user_id, name, counsellor in rows:

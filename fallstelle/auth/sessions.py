@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from typing import NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,12 @@ class Loaded(NamedTuple):
     created_at: dt.datetime
 
 
+#: The row of a session id as a Core statement built once: building it per call (and its
+#: cache key), and the ORM's execution path, cost more than the query (issue 15).
+_C = WebSession.__table__.c
+_ROW = select(_C.data, _C.last_seen_at, _C.created_at).where(_C.id_hash == bindparam("digest"))
+
+
 def load(
     session: Session,
     raw: str,
@@ -53,15 +59,11 @@ def load(
 ) -> tuple[Loaded | None, str]:
     """Return the session row and ``ok``, or None and ``unknown`` / ``expired``.
 
-    An expired row is deleted (unless ``delete`` is False: a read-only look). One Core
-    SELECT of three columns: this runs on every request.
+    An expired row is deleted (unless ``delete`` is False: a read-only look). One SELECT of
+    three columns, built once: this runs on every request.
     """
     digest = hash_id(raw)
-    found = session.execute(
-        select(WebSession.data, WebSession.last_seen_at, WebSession.created_at).where(
-            WebSession.id_hash == digest
-        )
-    ).first()
+    found = session.execute(_ROW, {"digest": digest}).first()
     if found is None:
         return None, "unknown"
     row = Loaded(*found)

@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from fallstelle import crypto
@@ -47,6 +47,8 @@ from fallstelle.keyfiles import KeyMaterial
 WARN_DAYS = 30
 IDENTIFYING = "retention_identifying"
 CASE_FILE = "retention_case_file"
+_R = RetentionPolicy.__table__.c  # every case page reads its periods: built once (issue 15)
+_PERIODS = select(_R.identifying_months, _R.case_years).where(_R.office_id == bindparam("o"))
 
 
 @dataclass(frozen=True)
@@ -75,15 +77,13 @@ def case_due(closed_on: dt.date, periods: Periods) -> dt.date:
 
 
 def periods_of(session: Session, office_id: int) -> Periods:
-    row = session.get(RetentionPolicy, office_id)
+    row = session.execute(_PERIODS, {"o": office_id}).first()
     return Periods(row.identifying_months, row.case_years) if row is not None else Periods()
 
 
 def all_periods(session: Session) -> dict[int, Periods]:
-    return {
-        r.office_id: Periods(r.identifying_months, r.case_years)
-        for r in session.scalars(select(RetentionPolicy))
-    }
+    rows = session.execute(select(_R.office_id, _R.identifying_months, _R.case_years))
+    return {office_id: Periods(months, years) for office_id, months, years in rows}
 
 
 def set_periods(session: Session, actor: Actor, office_id: int, periods: Periods) -> None:

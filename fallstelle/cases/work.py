@@ -14,7 +14,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -82,6 +82,16 @@ def index_bits(session: Session, office_id: int) -> int:
 
 
 _BITS = "fallstelle.cases.index_bits"
+_E, _I = CaseEntry.__table__.c, CaseIdentity.__table__.c
+#: A case that is only read: its sealed rows as plain values, by Core statements built once
+#: (a statement built per call, its cache key and the ORM's execution path cost more than
+#: the query; issue 15).
+_READ_ENTRIES = (
+    select(_E.id, _E.kind, _E.payload)
+    .where(_E.case_id == bindparam("case_id"))
+    .order_by(_E.created_at)
+)
+_READ_IDENTITIES = select(_I.person_id, _I.payload).where(_I.case_id == bindparam("case_id"))
 
 
 class CaseWork:
@@ -131,16 +141,8 @@ class CaseWork:
         work = cls(session, case, cipher, details, keys)
         work.reading = reading
         if reading:
-            entries = session.execute(
-                select(CaseEntry.id, CaseEntry.kind, CaseEntry.payload)
-                .where(CaseEntry.case_id == case.id)
-                .order_by(CaseEntry.created_at)
-            ).all()
-            people = session.execute(
-                select(CaseIdentity.person_id, CaseIdentity.payload).where(
-                    CaseIdentity.case_id == case.id
-                )
-            ).all()
+            entries = session.execute(_READ_ENTRIES, {"case_id": case.id}).all()
+            people = session.execute(_READ_IDENTITIES, {"case_id": case.id}).all()
         else:
             entries = list(
                 session.scalars(

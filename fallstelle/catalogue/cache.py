@@ -31,12 +31,18 @@ _copies: weakref.WeakKeyDictionary[Engine, dict[Any, tuple[int, Any]]] = (
 )
 
 
+#: Read on every request that uses a copy: a Core statement built once (issue 15).
+_VERSION_ROW = select(CatalogueVersion.__table__.c.version).where(
+    CatalogueVersion.__table__.c.id == 1
+)
+
+
 def current_version(session: Session) -> int:
     """Return the catalogue's version (read once per session: one request, one batch)."""
     known = session.info.get(_VERSION)
     if isinstance(known, int):
         return known
-    found = session.scalar(select(CatalogueVersion.version).where(CatalogueVersion.id == 1))
+    found = session.scalar(_VERSION_ROW)
     version = int(found or 0)
     session.info[_VERSION] = version
     return version

@@ -41,15 +41,19 @@ def init_app(app: Flask, settings: Settings) -> None:
         requestlog,
         retention_admin,  # noqa: F401 - its routes join admin.bp before registration
         security,
+        template_messages,
+        urls,
     )
     from fallstelle.web.sessions import ServerSessionInterface
 
+    template_messages.init_app(app)  # before anything builds app.jinja_env
     runtime.init_app(app, settings)  # first: sessions and CSRF need the keys
     requestlog.init_app(app)
     app.jinja_env.globals["fallstelle_version"] = fallstelle.__version__  # footer
     app.session_interface = ServerSessionInterface()
     pipeline.init_app(app)
     i18n.init_app(app)
+    urls.init_app(app)  # templates' url_for
     audit_words.init_app(app)
     security.init_app(app, settings)
     guard.init_app(app)

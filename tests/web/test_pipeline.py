@@ -195,3 +195,56 @@ def test_request_against_damaged_keys_gets_generic_500(app: Flask) -> None:
 def test_no_attribute_renders_as_python_none(client: FlaskClient) -> None:
     body = client.get("/anmelden").get_data(as_text=True)
     assert '="None"' not in body
+
+
+def test_translated_messages_follow_each_requests_language(app: Flask) -> None:
+    """``_()`` keeps each message translated once per language and process (web.i18n): one
+    request's language never reaches another, also when German and English alternate."""
+    german, english = app.test_client(), app.test_client()
+    english.set_cookie("lang", "en")
+    for _ in range(2):
+        de = german.get("/anmelden").get_data(as_text=True)
+        en = english.get("/anmelden").get_data(as_text=True)
+        assert "<title>Anmelden – fallstelle</title>" in de and "Sign in" not in de
+        assert "<title>Sign in – fallstelle</title>" in en and "Anmelden" not in en
+
+
+def test_template_gettext_escapes_and_formats_as_jinja_does(app: Flask) -> None:
+    """The same message with and without variables, escaped only when autoescaping, ``%%``
+    a percent sign: the memo of ``_()`` changes nothing Jinja's new-style gettext does."""
+    env = app.jinja_env
+    page = env.from_string('{{ _("%(n)s%% of <b>", n="<i>") }}|{{ _("100%% of <b>") }}')
+    text = env.from_string('{% autoescape false %}{{ _("%(n)s%% of <b>", n="<i>") }}'
+                           '{% endautoescape %}')  # fmt: skip
+    with app.test_request_context("/"):
+        for _ in range(2):  # the second time from the memo
+            assert page.render() == "&lt;i&gt;% of <b>|100% of <b>"
+            assert text.render() == "<i>% of <b>"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("de", ["heute fällig", "morgen fällig", "seit 1 Tag überfällig", "in 5 Tagen",
+                "seit 3 Tagen überfällig"]),
+        ("en", ["due today", "due tomorrow", "1 day overdue", "in 5 days", "3 days overdue"]),
+    ],
+)  # fmt: skip
+def test_date_filters_in_each_language(app: Flask, lang: str, expected: list[str]) -> None:
+    """``days_left`` and ``date_de`` (web.i18n; the catalogue is looked up once per request)."""
+    import datetime as dt
+
+    from fallstelle.clock import today
+
+    on = today()
+    days = [on + dt.timedelta(days=n) for n in (0, 1, -1, 5, -3)]
+    with app.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
+        left = app.jinja_env.filters["days_left"]
+        assert [left(d) for d in days] == expected
+        assert left(None) == ""
+        shown = app.jinja_env.filters["date_de"]
+        assert shown(dt.date(2026, 3, 4)) == "04.03.2026"
+        assert shown(dt.datetime(2026, 12, 31, 23, 59)) == "31.12.2026"
+        assert shown(None) == ""
+    with app.app_context():  # no request: German, as before
+        assert app.jinja_env.filters["days_left"](on) == "heute fällig"

@@ -1,0 +1,44 @@
+"""The auth room's reads that run on (nearly) every request, as statements built once.
+
+Imports SQLAlchemy and this room's models. Building a statement per call, its cache key and
+the ORM's execution path cost more than these small queries themselves (issue 15: a case
+page spent about a tenth of its CPU there), so they are Core statements over the tables,
+built at import and executed with bound parameters. Core statements do not autoflush: they
+read rows that the requests running them have not changed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select
+
+from fallstelle.auth.models import Membership, Office, User, UserRole
+from fallstelle.auth.permissions import Role
+
+_user, _role, _member, _office = (m.__table__.c for m in (User, UserRole, Membership, Office))
+
+#: ``user_id`` → the user's flags, each role × each membership with its office's policies.
+ACTOR_ROWS = (
+    select(
+        _user.active, _user.enrolled_at, _user.password_hash, _role.role,
+        _office.id, _office.case_visibility, _office.counsellors_may_report,
+    )
+    .select_from(User.__table__)
+    .outerjoin(UserRole.__table__, _role.user_id == _user.id)
+    .outerjoin(Membership.__table__, _member.user_id == _user.id)
+    .outerjoin(Office.__table__, _office.id == _member.office_id)
+    .where(_user.id == bindparam("user_id"))
+)  # fmt: skip
+
+#: ``office_id`` → its staff (id, display name, whether a counsellor), by name.
+OFFICE_STAFF = (
+    select(
+        _user.id,
+        _user.display_name,
+        select(_role.user_id)
+        .where(_role.user_id == _user.id, _role.role == Role.COUNSELLOR.value)
+        .exists(),
+    )
+    .join(Membership.__table__, _member.user_id == _user.id)
+    .where(_member.office_id == bindparam("office_id"))
+    .order_by(_user.display_name)
+)
