@@ -42,7 +42,6 @@ def init_app(app: Flask, settings: Settings) -> None:
         retention_admin,  # noqa: F401 - its routes join admin.bp before registration
         security,
         template_messages,
-        urls,
     )
     from fallstelle.web.sessions import ServerSessionInterface
 
@@ -53,7 +52,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.session_interface = ServerSessionInterface()
     pipeline.init_app(app)
     i18n.init_app(app)
-    urls.init_app(app)  # templates' url_for
     audit_words.init_app(app)
     security.init_app(app, settings)
     guard.init_app(app)
