@@ -19,8 +19,9 @@ the open targets, whose rows then leave room for the other half's. Sweeps altern
 up until two in a row certify fewer than :data:`FEW`; only what stays open gets its own max
 (and min) LP. In HiGHS the sweep rows and columns are added once; sweeps change only bounds
 and costs, and each runs from scratch with presolve (dual simplex): the previous sweep's basis
-is far from the next optimum, and a warm dual simplex took 5–6 times the CPU on a pooled year
-of four offices (116 s against 20 s for 14,181 targets, 26 sweeps). The single-target LPs,
+is far from the next optimum, and a warm dual simplex took 4–5 times the CPU on a pooled year
+of four offices (114 s against 20–26 s for 14,181 targets, 26 sweeps; an office-sized LP
+takes the same either way). The single-target LPs,
 which change only costs, warm-start the primal simplex without presolve.
 
 **Groups of offices** (:func:`grouped`, for the big LP of many offices a pooled release
@@ -216,8 +217,8 @@ def grouped(
     of the whole LP, so a range it proves is a range of the whole). Groups of 1, 2, 4, …
     consecutive offices; a target is tried in its first office's group, moving only its cells
     there (the rest is constant). What no group certifies is left for the whole LP, which alone
-    decides failures. A pooled release links all its offices into one LP whose sweeps grow
-    much faster than its size (:data:`GROUPS`).
+    decides failures. Used from :data:`.union_check.GROUPS_FROM` base cells on (off by
+    default: the targets left for the whole LP still need about as many sweeps).
     """
     order, open_ = sorted(offices), list(wanted)
     size = 1

@@ -124,7 +124,7 @@ def test_each_sweep_starts_from_scratch(
     programs: list[Program], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A sweep's optimum is far from the last one's: warm-started dual sweeps took 1,369
-    simplex iterations here (5–6 times the CPU on a real pooled year), from scratch with
+    simplex iterations here (4–5 times the CPU on a real pooled year), from scratch with
     presolve 903 (HiGHS as pinned in requirements.txt)."""
     monkeypatch.setattr(union_check, "GROUPS_FROM", None)  # one LP of all six offices
     shown, truth = _quarters(6, 6, 1)
