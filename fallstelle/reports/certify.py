@@ -18,8 +18,17 @@ never soundness: when a sweep certifies (almost) nothing, the next takes a rando
 the open targets, whose rows then leave room for the other half's. Sweeps alternate down and
 up until two in a row certify fewer than :data:`FEW`; only what stays open gets its own max
 (and min) LP. In HiGHS the sweep rows and columns are added once; sweeps change only bounds
-and costs (warm start) and run the dual simplex (the primal one took 10–20 times longer on
-the changed bounds); the single-target LPs, which change only costs, run the primal one.
+and costs, and each runs from scratch with presolve (dual simplex): the previous sweep's basis
+is far from the next optimum, and a warm dual simplex took 4–5 times the CPU on a pooled year
+of four offices (114 s against 20–26 s for 14,181 targets, 26 sweeps; an office-sized LP
+takes the same either way). The single-target LPs,
+which change only costs, warm-start the primal simplex without presolve.
+
+**Groups of offices** (:func:`grouped`, for the big LP of many offices a pooled release
+links): the LP with every office outside a group held at its truth is an inner approximation
+(each of its fillings, with the truth elsewhere, is a filling of the whole LP), so a width it
+proves holds. Targets are tried in groups of 1, 2, 4, … offices; what none certifies goes to
+the whole LP, which alone reports failures (so the failures are those of the whole LP).
 
 **Memory across repair rounds** (:class:`Memory`): hiding one more published number only
 relaxes the LP (``= v`` becomes ``≥ 1``), so a filling found in one round is one of the next
@@ -32,8 +41,8 @@ any LP is solved.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import highspy
@@ -53,6 +62,9 @@ MAX_KEPT = 400
 #: A sweep certifying fewer targets than this counts as idle (two idle ones end the sweeps):
 #: a sweep costs about as much as four or five LPs of one target each.
 FEW = 4
+#: Whether a group's LP (:func:`grouped`) also solves one LP per target its sweeps left open:
+#: no — on a pooled year of four offices that took 3,300 LPs and 64 s CPU, sweeps alone 28 s.
+SINGLE_IN_GROUPS = False
 #: An upper bound on sweeps per check (they stop earlier: two in a row certify few).
 MAX_SWEEPS = 200
 
@@ -123,8 +135,12 @@ def certify(
     limit: int | None = None,
     memory: Memory | None = None,
     make_failure: Callable[[Target, float, float, frozenset[CellId]], Failure],
+    single: bool = True,
 ) -> list[Failure]:
-    """The targets of ``wanted`` whose range in ``program`` is too narrow (at most ``limit``)."""
+    """The targets of ``wanted`` whose range in ``program`` is too narrow (at most ``limit``).
+
+    ``single=False``: sweeps only; whatever they leave open is returned (not a proof of a
+    narrow range: :func:`grouped` passes it on to a larger LP)."""
     memory = memory if memory is not None else Memory()
     start = program.solves
     matrix = _forms(program, wanted)
@@ -162,6 +178,9 @@ def certify(
     failures: list[Failure] = []
     for j in np.flatnonzero(~shut()):
         i = int(j)
+        if not single:
+            failures.append(make_failure(wanted[i], float(lo[i]), float(hi[i]), frozenset()))
+            continue
         if shut()[i]:
             continue
         row = matrix[i].toarray().ravel()
@@ -181,6 +200,49 @@ def certify(
                 break
     memory.solves += program.solves - start
     return failures
+
+
+def grouped(
+    build: Callable[[Collection[int], Sequence[Target]], Program],
+    offices: Collection[int],
+    wanted: Sequence[Target],
+    *,
+    memory: Memory | None = None,
+    make_failure: Callable[[Target, float, float, frozenset[CellId]], Failure],
+) -> list[Target]:
+    """The targets of ``wanted`` that groups of offices smaller than ``offices`` do not certify.
+
+    ``build(group, targets)`` is the attacker's LP with every office outside ``group`` held at
+    its truth (an inner approximation: a filling of it, with the truth elsewhere, is a filling
+    of the whole LP, so a range it proves is a range of the whole). Groups of 1, 2, 4, …
+    consecutive offices; a target is tried in its first office's group, moving only its cells
+    there (the rest is constant). What no group certifies is left for the whole LP, which alone
+    decides failures. Used from :data:`.union_check.GROUPS_FROM` base cells on (off by
+    default: the targets left for the whole LP still need about as many sweeps).
+    """
+    order, open_ = sorted(offices), list(wanted)
+    size = 1
+    while open_ and size < len(order):
+        left: list[Target] = []
+        for start in range(0, len(order), size):
+            group = set(order[start : start + size])
+            mine = [t for t in open_ if t.form[0][0][0] in group]
+            if not mine:
+                continue
+            parts = [replace(t, form=tuple((x, c) for x, c in t.form if x[0] in group))
+                     for t in mine]  # fmt: skip
+            whole = {id(p): t for p, t in zip(parts, mine, strict=True)}
+            stuck = certify(
+                build(group, parts),
+                parts,
+                memory=memory,
+                make_failure=make_failure,
+                single=SINGLE_IN_GROUPS,
+            )
+            left += [whole[id(f.target)] for f in stuck]
+        open_ = left
+        size *= 2
+    return open_
 
 
 class _Sweeps:
@@ -216,8 +278,14 @@ class _Sweeps:
         low = np.where(todo, lo, -INF) if up else np.full(self.t, -INF)
         high = np.full(self.t, INF) if up else np.where(todo, hi, INF)
         self.highs.changeRowsBounds(self.t, self.rows, low, high)  # type: ignore[attr-defined]
-        self.highs.setOptionValue("simplex_strategy", 1)  # dual: new bounds, same basis
+        # from scratch, with presolve: the last sweep's basis is far from this one's optimum
+        # (a warm dual simplex took 3-10 s on a 4-office pooled year where this takes 2-3 s)
+        self.highs.clearSolver()
+        self.highs.setOptionValue("presolve", "on")
+        self.highs.setOptionValue("simplex_strategy", 1)
         self.highs.run()
+        self.program.pivots += self.highs.getInfo().simplex_iteration_count
+        self.highs.setOptionValue("presolve", "off")  # Program.optimum warm-starts
         self.highs.setOptionValue("simplex_strategy", 4)  # primal again for Program.optimum
         if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None

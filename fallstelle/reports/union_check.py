@@ -29,12 +29,15 @@ cycles do better; see docs/statistics-protection.md.
 
 **Cost**: capped sweeps certify most targets in a few LPs, each lifting as many targets as
 it can by their width at once; only the rest get their own min/max LPs (:mod:`.certify`).
+``Program(..., fixed=offices)`` holds those offices at their truth (an inner approximation,
+for certifying in groups of offices: :func:`.certify.grouped`, :data:`GROUPS_FROM`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import highspy
 import numpy as np
@@ -42,10 +45,17 @@ from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-untyped]
 
 from fallstelle.reports import versions
-from fallstelle.reports.certify import Memory, certify
+from fallstelle.reports.certify import Memory, certify, grouped
 from fallstelle.reports.identities import Form, _chain_cases, structural
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
+
+#: Base cells of linked offices from which their targets are first certified in small groups
+#: of offices (:func:`.certify.grouped`). Off (None): on the pooled funding year of 4 and 8
+#: offices it did not pay — 92 % of the targets are certified office by office in 1–2 s CPU
+#: each, but the rest still needs some 20 sweeps over the whole LP (8 offices: 210 s CPU
+#: grouped, 183 s in one LP; ``benchmarks/pooled_bench.py``, docs/statistics-protection.md).
+GROUPS_FROM: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,11 +88,21 @@ class Program:
         *,
         backend: str = "highspy",
         free: Iterable[Var] = (),
+        fixed: Collection[int] = (),
     ) -> None:
         self.backend = backend
         self._highs: highspy.Highs | None = None
         self._cols = np.zeros(0, dtype=np.int32)
         forms = [s.expand() for s in shown]
+        #: per shown number, what its cells of ``fixed`` offices add (held at their truth)
+        held = [0] * len(forms)
+        if fixed:  # an inner approximation: every filling of it, with the truth there, is one
+            out = frozenset(fixed)  # of the program without ``fixed`` (identities stay within
+            for i, form in enumerate(forms):  # one office, so theirs hold at the truth)
+                held[i] = sum(c * truth.get(x, 0) for x, c in form.items() if x[0] in out)
+                forms[i] = {x: c for x, c in form.items() if x[0] not in out}
+            truth = {v: n for v, n in truth.items() if v[0] not in out}
+            free = [v for v in free if v[0] not in out]
         variables: set[Var] = set(truth)
         for form in forms:
             variables |= set(form)
@@ -97,12 +117,14 @@ class Program:
         ub: list[tuple[Form, float]] = []
         #: the shown number behind each equation (None: an identity)
         self.eq_cells: list[CellId | None] = []
-        for s, form in zip(shown, forms, strict=True):
+        for s, form, h in zip(shown, forms, held, strict=True):
+            if fixed and not form:  # only cells held at their truth: it holds
+                continue
             if s.value is not None:
-                eq.append((form, s.value))
+                eq.append((form, s.value - h))
                 self.eq_cells.append(s.cell_id)
-            elif s.lower:
-                ub.append(({x: -c for x, c in form.items()}, -s.lower))
+            elif s.lower:  # form + h ≥ lower
+                ub.append(({x: -c for x, c in form.items()}, h - s.lower))
         for form, rhs, equal in cons:
             (eq if equal else ub).append((form, rhs))
             if equal:
@@ -110,6 +132,7 @@ class Program:
         self.a_eq, self.b_eq = self._matrix(eq)
         self.a_ub, self.b_ub = self._matrix(ub)
         self.solves = 0
+        self.pivots = 0  # simplex iterations over all its LPs (HiGHS), a measure of the work
 
     def _matrix(
         self, rows: list[tuple[Form, float]]
@@ -146,6 +169,7 @@ class Program:
         highs = self.model()
         highs.changeColsCost(len(cost), self._cols, np.asarray(cost, dtype=float))
         highs.run()
+        self.pivots += highs.getInfo().simplex_iteration_count
         status = highs.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
             raise ValueError("the register contradicts itself (counts changed under it)")
@@ -315,6 +339,19 @@ def components(shown: Sequence[Shown], wanted: Sequence[Target] = ()) -> list[se
     return sorted(out.values(), key=min)
 
 
+def _held(
+    shown: Sequence[Shown],
+    truth: Mapping[Var, int],
+    offices: set[int],
+    backend: str,
+    group: Collection[int],
+    wanted: Sequence[Target],
+) -> Program:
+    """The LP of ``offices`` with those outside ``group`` held at their truth."""
+    return Program(shown, truth, backend=backend, fixed=offices - set(group),
+                   free=(x for t in wanted for x, _ in t.form))  # fmt: skip
+
+
 def failing(
     shown: Sequence[Shown],
     truth: Mapping[Var, int],
@@ -336,9 +373,14 @@ def failing(
         here = [t for t in wanted if t.form and t.form[0][0][0] in offices]
         if not here or (limit is not None and len(out) >= limit):
             continue
-        program = Program([s for s in shown if _offices(s) <= offices],
-                          {v: n for v, n in truth.items() if v[0] in offices}, backend=backend,
-                          free=(x for t in here for x, _ in t.form))  # fmt: skip
+        linked = [s for s in shown if _offices(s) <= offices]
+        part = {v: n for v, n in truth.items() if v[0] in offices}
+        build = partial(_held, linked, part, offices, backend)
+        if GROUPS_FROM is not None and len(part) >= GROUPS_FROM:  # small groups first
+            here = grouped(build, offices, here, memory=memory, make_failure=Failure)
+        if not here:
+            continue
+        program = build(offices, here)
         out += certify(program, here, limit=None if limit is None else limit - len(out),
                        memory=memory, make_failure=Failure)  # fmt: skip
     return out
