@@ -88,5 +88,6 @@ def test_percentages_need_a_published_base_of_twenty() -> None:
 
 
 def test_the_footnote_names_k_in_both_languages() -> None:
-    assert "unter 7" in hidden_footnote(7)
+    assert "weniger als 7" in hidden_footnote(7)
     assert "fewer than 7" in hidden_footnote(7, "en")
+    assert "0, weniger" in hidden_footnote(7) and "0, fewer" in hidden_footnote(7, "en")
