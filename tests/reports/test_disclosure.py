@@ -70,6 +70,17 @@ def test_zeros_are_hidden_wherever_anything_is_and_shown_where_nothing_is(
     assert set(pub.lower_bounds().values()) <= {0}
 
 
+def test_cells_forced_by_the_check_across_releases_hide_the_zeros_too() -> None:
+    # Nothing small: on its own the release hides nothing and shows its 0. When the check
+    # across releases forces a cell (protect.py calls suppress_release again with it), the
+    # final release hides its zeros as well.
+    t = table([[0, 30], [25, 30]])
+    assert suppress(t).value((0, 0)) == 0
+    forced = [c.cell_id for c in t.cells() if c.position == (1, 1)]
+    pub = suppress_release([t], Policy(), forced)[0]
+    assert pub.is_hidden((1, 1)) and pub.value((0, 0)) is None
+
+
 def test_a_zero_published_beside_a_hidden_cell_blocks_the_release() -> None:
     t = table([[0, 10], [3, 10]])
     pub = suppress(t)
