@@ -7,29 +7,30 @@ that is not protected. Imports the standard library, :mod:`fallstelle.errors` an
 The rules, in the order :func:`suppress_release` applies them:
 
 1. **Primary suppression (SDC-1)**: a count ``1 ≤ c < k`` is hidden (``k`` defaults to 5 and
-   is never below 3, the official-statistics floor). **Zeros are published**: SDC-1 hides
-   only counts from 1 to k−1, and German official tables print "0" / "–" for empty cells.
-   Hiding zeros too would not protect anyone further (a zero discloses nothing about a
-   person), but would hide most of a sparse crosstab. Because zeros are published, an
-   attacker knows every ordinary hidden cell is at least 1; the protection audit uses that.
+   is never below 3, the official-statistics floor). **Zeros are hidden wherever anything
+   is** (issue 10, docs/statistics-protection.md): a release that hides any cell hides its
+   zeros too (``WITHHELD``; the legend says "." may stand for 0), so a reader knows of a
+   hidden number only that it is ≥ 0 — with zeros shown, a half-year part of a published
+   year count of 6 would lie in 1 … 5, narrower than k. A release that hides nothing
+   shows its zeros ("–").
 2. **Withheld breakdowns (SDC-2, SDC-7)**: totals are cells too. A total below k is hidden
    and the whole breakdown of its line is withheld (zeros included). A line whose cases all
    share one value (some member equals the total) and whose total is below
    ``attribute_threshold`` (default 20) has its breakdown withheld as well: otherwise
-   "all 6 cases in Kreis R concern Religion" would be published. Withheld cells may be 0,
-   so their public lower bound is 0. A table whose breakdown is tied to cells of another
-   table (``Table.breakdown_needs``: "grounds per case" needs every Merkmal row) has every
-   cell but its grand total withheld as soon as one of those cells, or one of its own, is
-   hidden.
+   "all 6 cases in Kreis R concern Religion" would be published. A table whose breakdown
+   is tied to cells of another table (``Table.breakdown_needs``: "grounds per case" needs
+   every Merkmal row) has every cell but its grand total withheld as soon as one of those
+   cells, or one of its own, is hidden.
 3. **Complementary suppression (SDC-3)**: every additive line (row, column, margin line;
-   its total counts as a cell of the line) with exactly one hidden cell gets one more: the
-   smallest published non-zero cell of that line, ties broken by position, so regeneration
-   gives identical output. Multi-answer lines are not additive (SDC-8) and need none.
+   its total counts as a cell of the line) with exactly one hidden cell, not a 0, gets one
+   more: the smallest published cell of that line (never 0), ties broken by position, so
+   regeneration gives identical output. Multi-answer lines (SDC-8) need none.
 4. **Consistency (SDC-5)**: a cell id hidden in one table of a release is hidden in every
    table of the release, with the same status; steps 3 and 4 run to a joint fixpoint.
 5. **Protection audit (SDC-4)**: for every hidden cell the exact feasible interval given
-   everything published in the release (:mod:`fallstelle.reports.disclosure_lp`) must
-   contain at least two values; for primary cells its width ``hi − lo`` must reach the
+   everything published in the release (:mod:`fallstelle.reports.disclosure_lp`, every
+   hidden cell ≥ 0) must contain at least two values (a hidden 0 may be pinned: it tells
+   nothing about a person); for primary cells its width ``hi − lo`` must reach the
    protection level (default k, as SDC-4 asks). A failing cell gets another complement
    from one of its lines and steps 3–5 repeat. :func:`check_release` re-checks everything
    independently and raises :class:`DisclosureError`, which blocks the release.
@@ -57,7 +58,7 @@ class Status(StrEnum):
     PUBLISHED = "published"
     PRIMARY = "primary"  # 1 ≤ count < k, or a total below k
     SECONDARY = "secondary"  # a complement (SDC-3) or added by the audit (SDC-4)
-    WITHHELD = "withheld"  # part of a withheld breakdown (SDC-2, SDC-7); may be 0
+    WITHHELD = "withheld"  # a withheld breakdown (SDC-2, SDC-7), or a hidden zero; may be 0
 
 
 HIDDEN = frozenset({Status.PRIMARY, Status.SECONDARY, Status.WITHHELD})
@@ -110,8 +111,8 @@ class Suppressed:
         return None if self.is_hidden(position) else self.table.cell(position).value
 
     def lower_bounds(self) -> dict[Position, int]:
-        """Return what a reader knows about each hidden cell: at least 1, or 0 if withheld."""
-        return {p: 0 if s is Status.WITHHELD else 1 for p, s in self.status.items() if s in HIDDEN}
+        """Return what a reader knows about each hidden cell: at least 0 (zeros are hidden)."""
+        return {p: 0 for p, s in self.status.items() if s in HIDDEN}
 
 
 def primary_statuses(table: Table, policy: Policy) -> dict[Position, Status]:
@@ -160,9 +161,16 @@ def suppress_release(
     _check_ids(tables)
     statuses = [primary_statuses(t, policy) for t in tables]
     force = set(forced)
-    for cell, st in ((c, st) for t, st in zip(tables, statuses, strict=True) for c in t.cells()):
+    cells = [(c, st) for t, st in zip(tables, statuses, strict=True) for c in t.cells()]
+    for cell, st in cells:
         if cell.cell_id in force and st[cell.position] is Status.PUBLISHED:
             st[cell.position] = Status.SECONDARY if cell.value else Status.WITHHELD
+    # Rule 1: every 0 is hidden once anything is; the later steps only add to a release that
+    # hides something, so this one pass covers the final state.
+    if any(st[c.position] in HIDDEN for c, st in cells):
+        for cell, st in cells:
+            if cell.value == 0 and st[cell.position] is Status.PUBLISHED:
+                st[cell.position] = Status.WITHHELD
     while True:
         _stabilise(tables, statuses)
         if _withhold_tied(tables, statuses):
@@ -172,10 +180,8 @@ def suppress_release(
             break
         if not _repair(tables, statuses, [cid for cid, _ in failures]):
             raise DisclosureError(_describe(tables, [cid for cid, _ in failures]))
-    release = [
-        Suppressed(t, MappingProxyType(dict(s)), policy)
-        for t, s in zip(tables, statuses, strict=True)
-    ]
+    release = [Suppressed(t, MappingProxyType(dict(s)), policy)
+               for t, s in zip(tables, statuses, strict=True)]  # fmt: skip
     check_release(release)
     return release
 
@@ -192,6 +198,7 @@ def check_release(release: Sequence[Suppressed]) -> None:
     policy = release[0].policy
     problems: list[str] = []
     seen: dict[CellId, Status] = {}
+    hides = any(pub.is_hidden(p) for pub in release for p in pub.status)
     for pub in release:
         if pub.policy != policy:
             problems.append(f"{pub.table.key}: another policy than the rest of the release")
@@ -199,12 +206,14 @@ def check_release(release: Sequence[Suppressed]) -> None:
             st = pub.status[cell.position]
             if 0 < cell.value < policy.k and st not in HIDDEN:
                 problems.append(f"{pub.table.key} {cell.position}: small count published")
+            if hides and cell.value == 0 and st not in HIDDEN:
+                problems.append(f"{pub.table.key} {cell.position}: zero published beside hidden")
             if seen.setdefault(cell.cell_id, st) != st:
                 problems.append(f"{pub.table.key} {cell.position}: status differs across tables")
         for line in pub.table.lines():
-            hidden = [p for p in line.positions if pub.is_hidden(p)]
-            if line.additive and len(hidden) == 1 and _published_sum(pub.table, line, pub.status):
-                problems.append(f"{pub.table.key} {hidden[0]}: only hidden cell of its line")
+            alone = _alone(pub.table, line, pub.status)
+            if line.additive and alone is not None:
+                problems.append(f"{pub.table.key} {alone}: only hidden cell of its line")
     tables = [p.table for p in release]
     statuses = [dict(p.status) for p in release]
     problems += [f"{tables[i].key}: breakdown published beside a hidden cell it needs"
@@ -215,10 +224,11 @@ def check_release(release: Sequence[Suppressed]) -> None:
         raise DisclosureError("release blocked: " + "; ".join(problems))
 
 
-def _published_sum(table: Table, line: Line, status: Mapping[Position, Status]) -> int:
-    # A line whose published cells are all 0 forces its one hidden cell to 0: a withheld
-    # zero that the published zeros already disclose, so it needs no complement.
-    return sum(table.cell(p).value for p in line.positions if status[p] not in HIDDEN)
+def _alone(table: Table, line: Line, status: Mapping[Position, Status]) -> Position | None:
+    """The one hidden cell of a line that needs a complement (SDC-3), or None: a lone hidden
+    0 needs none (the line tells that it is 0, which tells of no one)."""
+    hidden = [p for p in line.positions if status[p] in HIDDEN]
+    return hidden[0] if len(hidden) == 1 and table.cell(hidden[0]).value else None
 
 
 def _check_ids(tables: Sequence[Table]) -> None:
@@ -230,9 +240,8 @@ def _check_ids(tables: Sequence[Table]) -> None:
         for cell in t.cells():
             key, value = values.setdefault(cell.cell_id, (t.key, cell.value))
             if value != cell.value:
-                raise ValueError(
-                    f"tables {key!r} and {t.key!r} count cell {cell.cell_id} differently"
-                )
+                raise ValueError(f"tables {key!r} and {t.key!r} count cell {cell.cell_id} "
+                                 "differently")  # fmt: skip
 
 
 def _complete_lines(table: Table, status: dict[Position, Status]) -> bool:
@@ -241,19 +250,13 @@ def _complete_lines(table: Table, status: dict[Position, Status]) -> bool:
     while changed:
         changed = False
         for line in table.lines():
-            if not line.additive:
-                continue
-            hidden = [p for p in line.positions if status[p] in HIDDEN]
-            if len(hidden) != 1:
+            if not line.additive or _alone(table, line, status) is None:
                 continue
             # Prefer a cell whose other lines already hide something (it closes a pattern
             # instead of opening a new line that needs a complement), then the smallest.
-            candidates = [
-                (_opened_lines(table, status, p), table.cell(p).value, p)
-                for p in line.positions
-                if status[p] is Status.PUBLISHED and table.cell(p).value > 0
-            ]
-            if candidates:  # none only when the line is all zeros: nothing to protect
+            candidates = [(_opened_lines(table, status, p), table.cell(p).value, p)
+                          for p in line.positions if status[p] is Status.PUBLISHED]  # fmt: skip
+            if candidates:  # none only for a line of one cell
                 status[min(candidates)[2]] = Status.SECONDARY
                 changed = changed_any = True
     return changed_any
@@ -322,10 +325,7 @@ def _withhold_tied(tables: Sequence[Table], statuses: list[dict[Position, Status
 def _failures(
     tables: Sequence[Table], statuses: Sequence[Mapping[Position, Status]], policy: Policy
 ) -> list[tuple[CellId, Interval]]:
-    bounds = [
-        {p: 0 if s is Status.WITHHELD else 1 for p, s in st.items() if s in HIDDEN}
-        for st in statuses
-    ]
+    bounds = [{p: 0 for p, s in st.items() if s in HIDDEN} for st in statuses]
     intervals = feasible_intervals(zip(tables, bounds, strict=True))
     status_of = {
         c.cell_id: st[c.position] for t, st in zip(tables, statuses, strict=True) for c in t.cells()
@@ -333,8 +333,8 @@ def _failures(
     out: list[tuple[CellId, Interval]] = []
     for cid in sorted(intervals):
         iv, st = intervals[cid], status_of[cid]
-        if st is Status.WITHHELD and iv.hi == 0:
-            continue  # forced to 0 by a published zero total: the zero is public anyway
+        if iv.hi == 0:
+            continue  # a hidden 0 pinned at 0 (say by a hidden zero total): tells of no one
         need = policy.required_width if st is Status.PRIMARY else 1
         if iv.width < need:
             out.append((cid, iv))

@@ -9,8 +9,8 @@ of the hidden cells that agrees with everything published: all tables of the rel
 every multi-answer line ``member ≤ total`` (SDC-8: no additivity assumed), every
 :class:`~fallstelle.reports.tables.Relation` a table declares whose cells are all in the
 release (a level-2 category ≤ its level-1 category; the grounds of all cases ≥ "one ground"
-+ 2 × "two or more"), and each hidden cell's public lower bound (1 where zeros are published,
-so a hidden value is known to be positive; 0 inside a withheld breakdown).
++ 2 × "two or more"), and each hidden cell's public lower bound (0 from the disclosure
+rules: a release that hides anything hides its zeros too; the program takes any bound).
 
 Why a hand-written simplex and not ``scipy.optimize.linprog``: the problems are tiny (a few
 dozen unknowns per connected component), exactness matters more than speed, and SciPy with

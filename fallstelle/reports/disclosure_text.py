@@ -26,15 +26,20 @@ MULTI_ANSWER_NOTE = Label(
 
 
 def hidden_footnote(k: int, lang: str = "de") -> str:
-    """Return the footnote explaining the marker for a release suppressed with ``k``."""
+    """Return the footnote explaining the marker for a release suppressed with ``k``.
+
+    "." may stand for 0: a release that hides anything hides its zeros too (disclosure
+    rule 1), so the footnote says so wherever the marker appears.
+    """
     if lang == "en":
         return (
-            f'"{MARKER}" = fewer than {k} cases, or hidden so that such a value cannot be '
-            "recomputed from the totals (data protection)."
+            f'"{MARKER}" = number hidden: 0, fewer than {k} cases, or hidden so that such a '
+            "value cannot be recomputed from the totals or other reports (data protection)."
         )
     return (
-        f"„{MARKER}“ = Wert unter {k} oder zur Geheimhaltung ausgeblendet, damit kleine "
-        "Fallzahlen nicht aus den Summen zurückgerechnet werden können (Datenschutz)."
+        f"„{MARKER}“ = Zahl ausgeblendet: 0, weniger als {k} Fälle oder zum Schutz einer "
+        "anderen Zahl, damit kleine Fallzahlen nicht aus Summen oder anderen Berichten "
+        "zurückgerechnet werden können (Datenschutz)."
     )
 
 

@@ -70,7 +70,9 @@ class Shown:
     cell_id: CellId
     terms: tuple[Term, ...]
     value: int | None  # None: hidden
-    lower: int = 0  # what a reader knows of a hidden number: at least 1 (zeros are shown)
+    #: what a reader knows of a hidden number: at least 0 since zeros are hidden wherever
+    #: anything is (``disclosure`` rule 1); entries made before that recorded 1
+    lower: int = 0
     primary: bool = False
 
     def expand(self) -> dict[Var, int]:
@@ -170,6 +172,7 @@ def shown_numbers(
     codes = {code: office for code, office in session.execute(query)}
     out: dict[CellId, Shown] = {}
     for pub in release:
+        lower = pub.lower_bounds()
         for cell in pub.table.cells():
             if cell.cell_id in out:
                 continue
@@ -195,7 +198,7 @@ def shown_numbers(
                 cell.cell_id,
                 terms,
                 None if hidden else cell.value,
-                (0 if status is Status.WITHHELD else 1) if hidden else 0,
+                lower.get(cell.position, 0),
                 status is Status.PRIMARY,
             )
     return list(out.values())

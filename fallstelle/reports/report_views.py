@@ -27,6 +27,8 @@ from fallstelle.reports.disclosure_text import (
 from fallstelle.reports.pdf_worker import OFFICE_LOGO
 from fallstelle.reports.report_charts import chart_view, trend_chart_view
 from fallstelle.reports.viewmodel import (
+    ZERO,
+    ZERO_NOTE,
     ActivityView,
     CampaignReport,
     ChartView,
@@ -229,8 +231,17 @@ def funding_view(
             for a in sorted(activities, key=lambda a: (a.day, a.kind, a.title))
         ),
         activities_participants=format_count(sum(participants)) if participants else "",
-        notes=(hidden_footnote(policy.k), percent_note(policy.percentage_base)),
+        notes=(
+            hidden_footnote(policy.k),
+            percent_note(policy.percentage_base),
+            *((ZERO_NOTE,) if _shows_zero(section_views) else ()),
+        ),
     )
+
+
+def _shows_zero(sections: Sequence[SectionView]) -> bool:
+    """True when a table prints "–" for 0 (a release that hides nothing: zeros are shown)."""
+    return any(c.text == ZERO for s in sections for t in s.tables for r in t.rows for c in r.cells)
 
 
 def _headline(pub: Suppressed, spec: Headline) -> HeadlineView | None:

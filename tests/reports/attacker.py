@@ -9,7 +9,8 @@ Two attacks on the register (``fallstelle.reports.register.load``):
   pooled − one office = the other office, parent − siblings … in any combination. One SVD
   gives the null space; a form orthogonal to it is determined.
 * **LP** — the minimum and maximum of each hidden number (and each base cell) of 1 … k−1
-  subject to everything published, the identities, ``x ≥ 0`` and "hidden means ≥ 1":
+  subject to everything published, the identities, ``x ≥ 0`` and each hidden number's
+  recorded lower bound (0 since zeros are hidden wherever anything is; 1 in older entries):
   ``scipy.optimize.linprog`` with its own constraint matrix (not the checker's ``Program``).
 
 Both read only what a reader has: published values, which numbers were hidden, what each

@@ -113,7 +113,7 @@ def test_multi_answer_tables_carry_the_note() -> None:
     text = to_csv([pub])
     assert "mehr als 100 %" in text
     assert "more than 100 %" in to_csv([pub], lang="en")
-    assert "Wert unter 5" in text
+    assert "Zahl ausgeblendet: 0, weniger als 5 Fälle" in text
 
 
 def test_a_blocked_release_writes_no_file(tmp_path: Path) -> None:

@@ -38,8 +38,9 @@ def test_lp_intervals_equal_the_brute_force_integer_range(counts: list[list[int]
 
 
 def test_lp_uses_what_the_reader_knows_about_hidden_cells() -> None:
-    # All four interior cells hidden, margins published. Zeros are published, so the other
-    # hidden cells are at least 1: x00 ≤ 8 − 1. A withheld cell may be 0: x00 ≤ 8.
+    # All four interior cells hidden, margins published. Hidden cells known to be at least
+    # 1 (as when zeros were published): x00 ≤ 8 − 1. A cell that may be 0: x00 ≤ 8 (every
+    # hidden cell since zeros are hidden wherever anything is).
     t = table([[1, 9], [7, 8]])
     hidden = {(0, 0): 1, (0, 1): 1, (1, 0): 1, (1, 1): 1}
     assert feasible_intervals([(t, hidden)])[t.cell((0, 0)).cell_id].hi == 7
@@ -88,5 +89,6 @@ def test_percentages_need_a_published_base_of_twenty() -> None:
 
 
 def test_the_footnote_names_k_in_both_languages() -> None:
-    assert "unter 7" in hidden_footnote(7)
+    assert "weniger als 7" in hidden_footnote(7)
     assert "fewer than 7" in hidden_footnote(7, "en")
+    assert "0, weniger" in hidden_footnote(7) and "0, fewer" in hidden_footnote(7, "en")

@@ -181,7 +181,8 @@ def test_golden_release_of_the_fixed_dataset(store: Store) -> None:
         # 30 and 11 are hidden as complements of OTHER's 3 and 3 (the totals are published)
         ("fallzahlen", "GOLD", "neu"): ".", ("fallzahlen", "GOLD", "abgeschlossen"): "20",
         ("fallzahlen", "GOLD", "laufend"): ".",
-        ("fallzahlen", "OTHER", "neu"): ".", ("fallzahlen", "OTHER", "abgeschlossen"): "0",
+        # OTHER's 0 closed cases: "." since the release hides cells (zeros hidden, issue 10)
+        ("fallzahlen", "OTHER", "neu"): ".", ("fallzahlen", "OTHER", "abgeschlossen"): ".",
         ("fallzahlen", "OTHER", "laufend"): ".",
         ("fallzahlen", "total", "neu"): "33", ("fallzahlen", "total", "abgeschlossen"): "20",
         ("fallzahlen", "total", "laufend"): "14",
@@ -189,7 +190,9 @@ def test_golden_release_of_the_fixed_dataset(store: Store) -> None:
     assert cells[("merkmal", "rassismus_herkunft", "total")] == "24"
     assert cells[("merkmal", "rassismus_herkunft.antisemitismus", "total")] == "6"
     assert cells[("merkmal", "geschlecht", "total")] == "10"
-    assert cells[("merkmal", "lebensalter", "total")] == "."  # 5, hidden by the audit (SDC-4)
+    # 5: was hidden by the audit (SDC-4) while hidden numbers were known to be ≥ 1; with
+    # zeros hidden its hidden sub-rows keep 0 … 5, the protection interval, and it is shown
+    assert cells[("merkmal", "lebensalter", "total")] == "5"
     assert cells[("merkmal", "total", "total")] == "33"
     # 6 with two or more grounds, 27 with one: withheld, since beside the hidden Lebensalter
     # row they would tell a reader that the Merkmal rows add up to between 39 and 81.
@@ -202,9 +205,10 @@ def test_golden_release_of_the_fixed_dataset(store: Store) -> None:
     assert cells[("kreis", "05315", "total")] == "25"
     assert cells[("kreis", "05111", "total")] == "."  # 5: the complement of "ohne Angabe" 3
     # Fixed shape (issue 10): every vocabulary row is listed — 144 more cells than the 457 of
-    # the rows that occur, all of them 0 — and the suppression is unchanged (the same 69
-    # hidden cells, every earlier cell with the same value; checked when the shape changed).
-    assert sum(v == "." for v in cells.values()) == 69 and len(cells) == 601
+    # the rows that occur, all of them 0. Zeros hidden (issue 10): 533 "." — the 69 hidden
+    # before, less the 3 Lebensalter cells (5), plus all 467 zeros; no "0" is printed.
+    assert sum(v == "." for v in cells.values()) == 533 and len(cells) == 601
+    assert "0" not in cells.values()
     # every published number of the release, pinned: a change of aggregation or
     # suppression shows up here first
     assert (
@@ -215,7 +219,7 @@ def test_golden_release_of_the_fixed_dataset(store: Store) -> None:
     )
 
 
-GOLDEN_DIGEST = "3e4248a41e2cdef8"
+GOLDEN_DIGEST = "6d6c8ebedd1dc258"  # zeros hidden (issue 10); before: 3e4248a41e2cdef8
 
 
 def test_regenerating_gives_the_same_numbers_and_bytes(store: Store) -> None:
@@ -282,4 +286,4 @@ def test_k_and_activities_reach_the_report(store: Store, tmp_path: Path) -> None
     path.write_bytes(release.pdf)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout  # fmt: skip
-    assert "Diskriminierung erkennen" in text and "Wert unter 3" in text
+    assert "Diskriminierung erkennen" in text and "weniger als 3 Fälle" in " ".join(text.split())
