@@ -30,13 +30,12 @@ links): the LP with every office outside a group held at its truth is an inner a
 proves holds. Targets are tried in groups of 1, 2, 4, … offices; what none certifies goes to
 the whole LP, which alone reports failures (so the failures are those of the whole LP).
 
-**Memory across repair rounds** (:class:`Memory`): hiding one more published number only
-relaxes the LP (``= v`` becomes ``≥ 1``), so a filling found in one round is one of the next
-round's too — but only mostly: the per-release suppression, given one more cell to hide, may
-publish a complement it hid before, and a release may show a number it did not show before.
-``protect`` therefore carries the fillings themselves, and each round first keeps those that
-are still fillings of its LP (checked against every equation and bound); they certify before
-any LP is solved.
+**Memory across repair rounds** (:class:`Memory`): hiding one more published number only relaxes the
+LP (``= v`` becomes ``≥`` its lower bound), so a filling found in one round is one of the next
+round's too — but only mostly: the per-release suppression, given one more cell to hide, may publish
+a complement it hid before, and a release may show a number it did not show before. ``protect``
+therefore carries the fillings themselves, and each round first keeps those that are still fillings
+of its LP (checked against every equation and bound); they certify before any LP is solved.
 """
 
 from __future__ import annotations

@@ -16,7 +16,10 @@ target's form ``t`` (its range is then at least the width, whichever side has ro
   (``A_eq d = 0``, ``A_ub (x + d) ≤ b_ub``, a hidden number stays ≥ its lower bound);
 * every published, non-zero cell ``c`` of the new release with form ``f_c`` and value
   ``v_c`` may move: ``|f_c · d| ≤ s_c`` for both fillings, and, hidden, it stays ≥ 1
-  (``f_c · d ≥ 1 − v_c``); zeros and numbers the register already published stay.
+  (``f_c · d ≥ 1 − v_c``); zeros and numbers the register already published stay. Since a
+  release that hides anything hides its zeros too, a reader knows only ≥ 0 of such a cell:
+  ≥ 1 here is stricter than needed (it may hide more, or call a target impossible that is
+  not), never weaker; the check after the choice decides.
 
 The objective ``Σ cost_c · s_c`` is the big-M relaxation of "hide as few cells as
 possible" (``s_c = M · z_c``); a vertex of it moves few cells. Every cell with

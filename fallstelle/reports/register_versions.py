@@ -76,7 +76,8 @@ def _legacy(s: Shown, label: str) -> Shown:
 
 
 def _consistent(shown: Iterable[Shown], truth: Mapping[Var, int]) -> bool:
-    """Whether the true counts satisfy every number (published value, "hidden means ≥ 1")."""
+    """Whether the true counts satisfy every number (its published value; a hidden number at
+    least its lower bound)."""
     for s in shown:
         value = sum(truth.get(x, 0) * c for x, c in s.expand().items())
         if (s.value is not None and value != s.value) or (s.value is None and value < s.lower):

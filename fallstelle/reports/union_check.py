@@ -5,8 +5,9 @@ Owns the linear program behind issue 10's check. Imports NumPy, SciPy (HiGHS thr
 
 **The attacker** holds every number the installation has ever shown (the register) and
 knows what each one is: a sum of base cells ``x ≥ 0`` (office × quarter × unit × fact).
-Besides the published equations ``Σ x = value`` and "a hidden number is ≥ 1" (zeros are
-shown) the attacker knows the vocabulary's identities, for every office, quarter and unit:
+Besides the published equations ``Σ x = value`` and "a hidden number is ≥ its lower bound"
+(0 since a release that hides anything hides its zeros too; 1 in entries made before) the
+attacker knows the vocabulary's identities, for every office, quarter and unit:
 
 * a level-2 code never exceeds its level-1 code, a code or a pair never exceeds the cases
   (``n``), a pair never exceeds either of its codes;
