@@ -15,11 +15,9 @@ target's form ``t`` (its range is then at least the width, whichever side has ro
 * ``x + d ≥ 0``; every identity and every number the register holds still holds
   (``A_eq d = 0``, ``A_ub (x + d) ≤ b_ub``, a hidden number stays ≥ its lower bound);
 * every published, non-zero cell ``c`` of the new release with form ``f_c`` and value
-  ``v_c`` may move: ``|f_c · d| ≤ s_c`` for both fillings, and, hidden, it stays ≥ 1
-  (``f_c · d ≥ 1 − v_c``); zeros and numbers the register already published stay. Since a
-  release that hides anything hides its zeros too, a reader knows only ≥ 0 of such a cell:
-  ≥ 1 here is stricter than needed (it may hide more, or call a target impossible that is
-  not), never weaker; the check after the choice decides.
+  ``v_c`` may move: ``|f_c · d| ≤ s_c`` for both fillings, and, hidden, it stays ≥ 0
+  (``f_c · d ≥ −v_c``: a release that hides anything hides its zeros too, so a reader knows
+  no more of a hidden number); zeros and numbers the register already published stay.
 
 The objective ``Σ cost_c · s_c`` is the big-M relaxation of "hide as few cells as
 possible" (``s_c = M · z_c``); a vertex of it moves few cells. Every cell with
@@ -124,8 +122,8 @@ class _Model:
         ]
         a_eq, a_ub = _blocks(blocks_eq, n, p), _blocks(blocks_ub, n, p)
         b_eq = np.zeros(a_eq.shape[0])
-        lower_gap = self.values - 1.0
-        b_ub = np.concatenate([self.slack, self.slack, np.zeros(4 * p), lower_gap, lower_gap,
+        # a cell it hides stays ≥ 0: the release then hides its zeros too (disclosure rule 1)
+        b_ub = np.concatenate([self.slack, self.slack, np.zeros(4 * p), self.values, self.values,
                                [-float(target.width)]])  # fmt: skip
         weights = [0.0 if s.cell_id in free else cost(s.value or 0) for s in self.movable]
         c = np.concatenate([np.zeros(2 * n), weights, [0.0, 0.0]])

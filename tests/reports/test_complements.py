@@ -120,3 +120,28 @@ def test_previews_of_each_office_then_both_pooled_pass_the_check(store: Store) -
     # The checker's own verdict over the whole register (the independent attacker's SVD and
     # LPs over these 1,700 numbers take minutes; the synthetic tests above run it).
     assert check(shown, base, K) == []
+
+
+def test_a_cell_hidden_by_the_choice_may_be_zero_in_the_other_fillings() -> None:
+    # A release that hides anything hides its zeros, so a reader knows a hidden number only
+    # to be ≥ 0. An older entry hid x0 = 1 (recorded ≥ 1) and published n = 6 = x0 + x1; the
+    # new release shows x1 = 5, which pins x0. Hiding x1 protects x0 only if x1 may be 0 in
+    # the other filling (x0 in 1 … 6); with "hidden means ≥ 1" the LP called it impossible.
+    quarter = ("2026-Q1",)
+    base: dict[Var, int] = {(1, quarter[0], "neu", "n"): 6, (1, quarter[0], "neu", "col:x=0"): 1,
+                            (1, quarter[0], "neu", "col:x=1"): 5}  # fmt: skip
+
+    def shown(fact: str, value: int | None, lower: int = 0) -> Shown:
+        cid = (("fact", fact), ("zeitraum", "test"))
+        return Shown(cid, (((1,), quarter, "neu", (fact,), 1),), value, lower, value is None)
+
+    known = [shown("n", 6), shown("col:x=0", None, lower=1)]
+    new = [shown("col:x=1", 5)]
+    failures = check([*known, *new], base, K)
+    assert failures
+    choice = complements.choose(failures, known, new, base)
+    assert not choice.impossible
+    assert choice.cells == {new[0].cell_id}
+    after = [*known, shown("col:x=1", None)]
+    assert check(after, base, K) == []
+    assert _safe(after, base)
