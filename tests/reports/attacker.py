@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linprog  # type: ignore[import-untyped]
+from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
 from fallstelle.reports.register import Shown, Var
 from fallstelle.reports.union_check import _chain_cases, structural
@@ -67,6 +68,18 @@ def _dense(index: Mapping[Var, int], rows: Rows) -> np.ndarray:
     return m
 
 
+def _sparse(index: Mapping[Var, int], rows: Rows) -> csr_matrix:
+    """The rows as a sparse matrix (HiGHS reads it as is; a dense one of a year's register
+    has millions of zeros, which made each LP of :func:`narrowed` cost seconds)."""
+    data, cols, ptr = [], [], [0]
+    for form, _ in rows:
+        for x, c in form.items():
+            cols.append(index[x])
+            data.append(float(c))
+        ptr.append(len(cols))
+    return csr_matrix((data, cols, ptr), shape=(len(rows), len(index)))
+
+
 def pinned(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[Recovered]:
     """Hidden numbers (not 0) that the published equations determine exactly."""
     index, eq, _ = _space(shown, truth)
@@ -98,8 +111,8 @@ def pinned(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[Rec
 def narrowed(shown: Sequence[Shown], truth: Mapping[Var, int], k: int) -> list[Recovered]:
     """Hidden numbers and base cells of 1 … k−1 whose LP range is narrower than k."""
     index, eq, ub = _space(shown, truth)
-    a_eq, b_eq = _dense(index, eq), np.array([b for _, b in eq])
-    a_ub = _dense(index, ub) if ub else None
+    a_eq, b_eq = _sparse(index, eq), np.array([b for _, b in eq])
+    a_ub = _sparse(index, ub) if ub else None
     b_ub = np.array([b for _, b in ub]) if ub else None
     wanted: list[tuple[str, dict[Var, int], int]] = []
     seen = set()
