@@ -58,9 +58,6 @@ def current_translations() -> Any:
     return found
 
 
-_translations = current_translations
-
-
 def gettext(string: str, **variables: Any) -> str:
     """Flask-Babel's ``gettext`` (formatted only with variables), with this request's catalogue
     looked up once per request (filters call it on every page)."""
@@ -83,11 +80,7 @@ def _memo() -> dict[tuple[str, bool], tuple[str, Markup]]:
     """This request's language's memo (looked up once per request)."""
     found: dict[tuple[str, bool], tuple[str, Markup]] | None = g.get("fallstelle_gettext")
     if found is None:
-        translations = _translations()
-        found = _MEMO.get(translations)
-        if found is None:
-            found = _MEMO.setdefault(translations, {})
-        g.fallstelle_gettext = found
+        found = g.fallstelle_gettext = _MEMO.setdefault(current_translations(), {})
     return found
 
 
@@ -103,7 +96,7 @@ def _gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
     memo = _memo()
     done = memo.get(key)
     if done is None:
-        plain: str = _translations().ugettext(string)
+        plain: str = current_translations().ugettext(string)
         marked = Markup(plain)  # noqa: S704 - our own catalogue, as Jinja's i18n does
         done = memo[key] = (plain, marked) if variables else (plain % {}, marked % {})
     found = done[1] if eval_ctx.autoescape else done[0]
@@ -121,8 +114,8 @@ def init_app(app: Flask) -> None:
     # its cache on each call. Look them up once per request instead (issue 15: a tenth of
     # the case page's time went there).
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda s: _translations().ugettext(s),
-        lambda s, p, n: _translations().ungettext(s, p, n),
+        lambda s: current_translations().ugettext(s),
+        lambda s, p, n: current_translations().ungettext(s, p, n),
         newstyle=True,
     )
     # ``_()`` (the case page calls it some 145 times) without the extension's two layers of

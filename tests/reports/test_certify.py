@@ -5,7 +5,6 @@ cost (issue 10)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -18,20 +17,6 @@ from fallstelle.reports.register import Shown, Var
 from fallstelle.reports.union_check import Program, failing, targets
 
 K = 5
-
-
-@pytest.fixture
-def programs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Program]]:
-    """Every Program the checker builds (to count its LPs)."""
-    made: list[Program] = []
-    init = Program.__init__
-
-    def spy(self: Program, *args: object, **kwargs: object) -> None:
-        init(self, *args, **kwargs)  # type: ignore[arg-type]
-        made.append(self)
-
-    monkeypatch.setattr(union_check.Program, "__init__", spy)
-    yield made
 
 
 def _quarters_of_a_year(facts: int, seed: int) -> tuple[list[Shown], dict[Var, int]]:

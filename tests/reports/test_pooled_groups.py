@@ -7,7 +7,6 @@ finds, and the independent attacker. Sweeps over the whole LP start from scratch
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,20 +17,6 @@ from fallstelle.reports.union_check import Program, Target, failing, targets
 from tests.reports import attacker
 
 K = 5
-
-
-@pytest.fixture
-def programs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Program]]:
-    """Every Program the checker builds (to measure its LPs)."""
-    made: list[Program] = []
-    init = Program.__init__
-
-    def spy(self: Program, *args: object, **kwargs: object) -> None:
-        init(self, *args, **kwargs)  # type: ignore[arg-type]
-        made.append(self)
-
-    monkeypatch.setattr(union_check.Program, "__init__", spy)
-    yield made
 
 
 def _quarters(offices: int, facts: int, seed: int) -> tuple[list[Shown], dict[Var, int]]:
