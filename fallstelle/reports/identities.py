@@ -1,12 +1,13 @@
 """What a reader knows besides the published numbers: the vocabulary's identities over base
 cells, within each version of them (issue 10).
 
-Owns :func:`structural` (the identities) and the unknowns of running-count chains
-(:func:`_chain_cases`). Imports :mod:`.register` and :mod:`.versions`; no database. The
-identities are listed in :mod:`.union_check`'s docstring; :mod:`.versions` says how an older
-snapshot of an office quarter, or a legacy register entry, gets base cells of its own: the
-identities hold within each version, and running counts chain from an old version into the
-current one where their quarters agree.
+Owns :func:`structural` (the identities), the unknowns of running-count chains
+(:func:`_chain_cases`) and :func:`closure` (every base cell the identities reach). Imports
+:mod:`.register` and :mod:`.versions`; no database. The identities are listed in
+:mod:`.union_check`'s docstring; :mod:`.versions` says how an older snapshot of an office
+quarter, or a legacy register entry, gets base cells of its own: the identities hold within
+each version, and running counts chain from an old version into the current one where their
+quarters agree.
 """
 
 from __future__ import annotations
@@ -129,4 +130,17 @@ def _chain_cases(variables: Iterable[Var]) -> set[Var]:
         while q >= first:
             out |= {(o, q, "neu", "n"), (o, q, "abgeschlossen", "n"), (o, q, RUNNING, "n")}
             q = _prev(q)
+    return out
+
+
+def closure(variables: Iterable[Var]) -> set[Var]:
+    """Every base cell a reader's equations reach from these: the cells themselves, the case
+    counts of every quarter their running counts span (:func:`_chain_cases`) and the cells the
+    identities add — among them each chain's boundary, the running count at the end of the
+    quarter before its first. The check needs the truth of all of them: a cell it reads no
+    truth of is never a target, yet a report of 2026 may pin the running count of 2025-Q4."""
+    out = set(variables)
+    out |= _chain_cases(out)
+    for form, _, _ in structural(out):
+        out |= set(form)
     return out

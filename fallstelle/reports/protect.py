@@ -9,9 +9,11 @@ When no published cell of the new release is left to hide, the release is refuse
 (:class:`ReleaseRefused`, a German message for management). Imports SQLAlchemy and the
 ``reports`` modules named; never the case rows, never ``crypto``.
 
-Failures that the register alone already has (an installation upgraded from before the
-register, or a revision) are reported by :func:`audit_register`, not blamed on the new
-release: no new release can change what was published.
+Failures that the stored register alone already has (an installation upgraded from before
+the register, or a revision) are reported by :func:`audit_register`, not blamed on the new
+release: no new release can change what was published. What an earlier part of the same
+build shows (the funding report's year, before its comparison year) is not published yet:
+it is part of the union, and a failure it causes is this build's own.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from fallstelle.reports import complements, frozen, register
+from fallstelle.reports import complements, frozen, identities, register
 from fallstelle.reports.certify import Memory
 from fallstelle.reports.disclosure import (
     DisclosureError,
@@ -64,8 +66,10 @@ class Protected:
 
 def truth(session: Session, shown: Sequence[Shown]) -> dict[Var, int]:
     """The frozen base counts of every office these numbers touch, and their running counts;
-    older snapshots where a number read one (:func:`.frozen.truth`)."""
-    return frozen.truth(session, {v for s in shown for v in s.expand()})
+    older snapshots where a number read one (:func:`.frozen.truth`). Every base cell the
+    identities reach is read (:func:`.identities.closure`): a chain's boundary cell, the
+    running count before a report's first quarter, is a target like any other."""
+    return frozen.truth(session, identities.closure(v for s in shown for v in s.expand()))
 
 
 def _family(fact: str) -> set[str]:
@@ -121,9 +125,11 @@ def protect(
     offices: Sequence[int],
     period: Period,
     known: Sequence[Shown],
+    earlier: Sequence[Shown] = (),
 ) -> Protected:
-    """Suppress ``tables`` so that, with everything ``known`` (the register), nothing small
-    can be narrowed below the protection interval.
+    """Suppress ``tables`` so that, with everything ``known`` (the stored register) and
+    ``earlier`` (what this build's earlier parts show), nothing small can be narrowed below
+    the protection interval. Only failures of ``known`` alone are exempt.
 
     Raises:
         ReleaseRefused: no choice of further hidden cells in this release protects it.
@@ -134,8 +140,8 @@ def protect(
         return Protected(release, register.shown_numbers(session, release, offices, period),
                          0, frozenset())  # fmt: skip
     ids_here = {c.cell_id for t in tables for c in t.cells()}
-    forced = set(register.hidden_ids(known)) & ids_here
-    base = truth(session, [*known, *register.shown_numbers(session, suppress_release(
+    forced = set(register.hidden_ids([*known, *earlier])) & ids_here
+    base = truth(session, [*known, *earlier, *register.shown_numbers(session, suppress_release(
         tables, policy, forced), offices, period)])  # fmt: skip
     k = policy.required_width
     old: set[str] = set()
@@ -145,7 +151,7 @@ def protect(
         release = suppress_release(tables, policy, forced)
         check_release(release)  # the release on its own first (cheap, remembered)
         new = register.shown_numbers(session, release, offices, period)
-        union = [*known, *new]
+        union = [*known, *earlier, *new]
         # targets of offices the new release is not linked to keep their range: not checked
         live = set().union(*(g for g in components(union) if g & set(offices)))
         wanted = [t for t in targets(union, base, k)
@@ -164,7 +170,7 @@ def protect(
                   "fillings reused", memory.reused, file=sys.stderr)  # fmt: skip
         if not failures:
             return Protected(release, new, rounds, frozenset(forced))
-        chosen = complements.choose(failures, known, new, base)
+        chosen = complements.choose(failures, [*known, *earlier], new, base)
         if chosen.impossible:  # a proof: no choice of cells in this release protects it
             break
         more = chosen.cells - forced

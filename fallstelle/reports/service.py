@@ -134,7 +134,12 @@ class _Shown:
     """What one build or preview shows: per period, the numbers for the register."""
 
     parts: list[tuple[str, list[register.Shown]]]
-    known: list[register.Shown]
+    known: list[register.Shown]  # the register as stored before this build
+
+    @property
+    def earlier(self) -> list[register.Shown]:
+        """What this build's earlier parts show (the funding report's year, for its trend)."""
+        return [s for _period, numbers in self.parts for s in numbers]
 
 
 def _suppressed(
@@ -154,11 +159,10 @@ def _suppressed(
     if agg.empty:
         return None
     try:
-        done = protect(session, agg.tables, policy, ids, period, shown.known)
+        done = protect(session, agg.tables, policy, ids, period, shown.known, shown.earlier)
     except ValueError as err:  # a safety net: load_versions reads contradictions as legacy
         raise (RegisterContradiction(str(err)) if "contradicts" in str(err) else err) from None
     shown.parts.append((period.code, done.shown))
-    shown.known = [*shown.known, *done.shown]
     return done.release, agg.office_names
 
 

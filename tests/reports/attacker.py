@@ -26,8 +26,8 @@ import numpy as np
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
+from fallstelle.reports.identities import _chain_cases, structural
 from fallstelle.reports.register import Shown, Var
-from fallstelle.reports.union_check import _chain_cases, structural
 
 
 @dataclass(frozen=True)
