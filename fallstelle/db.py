@@ -96,6 +96,10 @@ def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.close()
 
 
+#: Connections each engine keeps open: ``run.py``'s threads per worker (``--threads``, 8).
+POOL_SIZE = 8
+
+
 def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
     """Create the engine for ``settings.database_url`` with the pragmas applied.
 
@@ -106,7 +110,10 @@ def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
     begin DEFERRED, so readers never wait for a writer (WAL).
     """
     # hide_parameters: a failing statement must not copy field values into the log.
-    options: dict[str, Any] = {"hide_parameters": True}
+    # pool_size: as many kept connections as a worker has threads; with SQLAlchemy's default
+    # (5) eight concurrent readers closed and reopened a connection every few requests (a
+    # new SQLite connection runs its pragmas and prepares every statement again).
+    options: dict[str, Any] = {"hide_parameters": True, "pool_size": POOL_SIZE}
     if read_only and not settings.is_sqlite:
         options["execution_options"] = {"postgresql_readonly": True}
     engine = create_engine(settings.database_url, **options)

@@ -1,4 +1,4 @@
-"""Server connections: pinged only after sitting idle in the pool (issue 15, second pass).
+"""Pooled connections: kept for every thread, pinged only after sitting idle (issue 15).
 
 ``pool_pre_ping`` cost a round trip on every checkout (two per case page on PostgreSQL);
 ``db._ping_if_idle`` pings only a connection idle for ``PING_AFTER_IDLE`` and replaces a
@@ -46,5 +46,25 @@ def test_a_busy_connection_is_not_pinged_and_an_idle_dead_one_is_replaced(
         with engine.connect() as conn:  # pinged, found dead, replaced: no error
             assert conn.execute(text("SELECT 1")).scalar() == 1
         assert pinged
+    finally:
+        engine.dispose()
+
+
+def test_a_worker_s_eight_threads_keep_their_connections(
+    store: object, initialised: Settings
+) -> None:
+    """Eight concurrent requests, again and again, open eight connections once (the pool's
+    default of five closed three and opened them again on every burst)."""
+    from sqlalchemy import event
+
+    engine = make_engine(initialised, read_only=True)
+    opened: list[object] = []
+    event.listen(engine, "connect", lambda conn, _record: opened.append(conn))
+    try:
+        for _ in range(3):
+            held = [engine.connect() for _ in range(db.POOL_SIZE)]
+            for conn in held:
+                conn.close()
+        assert len(opened) == db.POOL_SIZE
     finally:
         engine.dispose()

@@ -12,7 +12,16 @@ caller's events, and raises when that commit failed (the caller then sends an er
 the content).
 
 No thread of its own: the first waiting request leads, writes the batch queued so far and
-hands the lead to the next waiting request, so no request serves others for long. Each
+hands the lead to the next waiting request, so no request serves others for long.
+
+A request may hand its events in early and wait for them later (:meth:`GroupCommit.submit`,
+:meth:`GroupCommit.wait`): the web pipeline submits a read's event when the page starts to
+render and waits before the response leaves, so the commit (its fsync) runs while the page
+is rendered instead of after it (issue 15: under 8 concurrent readers a request spent about
+a third of its time waiting for its batch). Only a request that is waiting is handed the
+lead, so a request still rendering never holds up the others; a request that gives up
+(its page failed) takes its events back with :meth:`GroupCommit.withdraw` if no batch has
+taken them yet. Each
 process has one; several processes (``run.py --workers``) serialise on the chain lock as
 before. On SQLite a batch first takes ``lock_path`` with ``flock``: a leader of another
 process that holds SQLite's write lock would otherwise make this one poll for it (SQLite's
@@ -23,6 +32,7 @@ moment it is free, and the requests that arrive meanwhile join the next, larger 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -38,13 +48,16 @@ from fallstelle.audit.service import record
 MAX_BATCH = 512
 
 
-class _Ticket:
-    __slots__ = ("error", "events", "lead", "ready")
+class Ticket:
+    """Events handed in (:meth:`GroupCommit.submit`); :meth:`GroupCommit.wait` for them."""
+
+    __slots__ = ("error", "events", "lead", "ready", "waiting")
 
     def __init__(self, events: Sequence[Event]) -> None:
         self.events = events
-        self.ready = threading.Event()
+        self.ready = threading.Event()  # written (or failed), or the lead was handed over
         self.lead = False
+        self.waiting = False  # its request waits in :meth:`GroupCommit.wait`
         self.error: BaseException | None = None
 
 
@@ -56,7 +69,7 @@ class GroupCommit:
         self._lock_path = lock_path
         self._lock_fd: tuple[int, int] | None = None  # (pid, fd): a lock of this process's own
         self._lock = threading.Lock()
-        self._queue: list[_Ticket] = []
+        self._queue: list[Ticket] = []
         self._leading = False
         self.batches = 0  # committed batches, for tests and the benchmark
 
@@ -66,23 +79,53 @@ class GroupCommit:
         Raises:
             Exception: whatever made the batch's commit fail (nothing of it was stored).
         """
+        if events:
+            self.wait(self.submit(events))
+
+    def submit(self, events: Sequence[Event]) -> Ticket:
+        """Queue ``events`` for the next batch and return at once; they are durable only
+        when :meth:`wait` on the ticket returns."""
+        ticket = Ticket(events)
         if not events:
-            return
-        ticket = _Ticket(events)
+            ticket.ready.set()
+            return ticket
         with self._lock:
             self._queue.append(ticket)
-            if not self._leading:
+        return ticket
+
+    def wait(self, ticket: Ticket) -> None:
+        """Return once the ticket's events are committed (writing them if nobody does).
+
+        Raises:
+            Exception: whatever made the batch's commit fail (nothing of it was stored).
+        """
+        with self._lock:
+            ticket.waiting = True
+            if not self._leading and not ticket.ready.is_set():
+                # Nobody writes: our events are still queued (a batch in flight has a leader).
                 self._leading = ticket.lead = True
         if not ticket.lead:
             # Woken either because a leader wrote our events, or because the lead passed to
-            # us (we are first in the queue and nobody else leads): then we write them.
+            # us (we wait, and nobody else leads): then we write them.
             ticket.ready.wait()
         if ticket.lead:
             self._lead(ticket)
         if ticket.error is not None:
             raise ticket.error
 
-    def _lead(self, own: _Ticket) -> None:
+    def withdraw(self, ticket: Ticket) -> Sequence[Event] | None:
+        """Take back a ticket's events if no batch has taken them yet (and return them);
+        else wait until their batch is done and return None (they are written, or failed)."""
+        with self._lock:
+            if ticket in self._queue:
+                self._queue.remove(ticket)
+                ticket.ready.set()
+                return ticket.events
+        with contextlib.suppress(Exception):  # the batch failed: nothing of it was stored
+            self.wait(ticket)
+        return None
+
+    def _lead(self, own: Ticket) -> None:
         """Write batches until our own events are in; then pass the lead on."""
         done = False
         while not done:
@@ -92,14 +135,14 @@ class GroupCommit:
             done = own in batch or not batch
             self._write(batch)
         with self._lock:
-            if self._queue:
-                nxt = self._queue[0]
+            nxt = next((t for t in self._queue if t.waiting), None)
+            if nxt is not None:
                 nxt.lead = True
                 nxt.ready.set()  # the next waiting request leads now
             else:
-                self._leading = False
+                self._leading = False  # the next request to wait leads
 
-    def _write(self, batch: list[_Ticket]) -> None:
+    def _write(self, batch: list[Ticket]) -> None:
         if not batch:
             return
         error: BaseException | None = None

@@ -7,11 +7,17 @@ request id. Views never commit or roll back; the pipeline does, in one place:
 * the view returned (whatever its status): :func:`finish` commits in ``after_request``,
   before a byte of the response leaves. A request that only reads (GET/HEAD, not marked
   :func:`writes`) runs in a read-only transaction; its audit events are appended by the
-  process's group commit (``audit.group``), and the response waits until they are durable;
+  process's group commit (``audit.group``), and the response waits until they are durable.
+  They are handed in as soon as the page starts to render (Flask's
+  ``before_render_template``): the batch's commit then runs while the page is rendered, and
+  ``finish`` still waits for it before the response leaves;
 * the view raised — a refusal of a service (403/404/409/429, ``web.errors``), an ``abort``
   or a bug: :meth:`RequestContext.fail` rolls back everything but the audit events of
   refusals and failures (outcome not ``ok``) and commits those, so "the refusal is audited"
-  no longer depends on every view remembering;
+  no longer depends on every view remembering. A read's events handed in early are taken
+  back (``GroupCommit.withdraw``) unless a batch has already taken them: then the read is
+  recorded although its page failed (it was decrypted for the actor: the log errs on the
+  side of saying more);
 * a change that may fail half-way runs in :meth:`RequestContext.attempt` (a savepoint): bad
   input or a stale version undoes exactly that change, and the rest of the request — the
   audited read of the page shown again — still commits.
@@ -27,7 +33,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, g, request
+from flask import Flask, before_render_template, g, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -35,6 +41,7 @@ from werkzeug.wrappers import Response
 from fallstelle import clock
 from fallstelle.audit import Event, record
 from fallstelle.audit import service as audit_service
+from fallstelle.audit.group import Ticket
 from fallstelle.auth.actor import Actor
 from fallstelle.keyfiles import KeyMaterial
 from fallstelle.runtime import Runtime, get_runtime
@@ -66,6 +73,8 @@ class RequestContext:
         self._session: Session | None = None
         self._actor: Actor | None = _UNSET
         self.finished = False
+        #: Read events handed to the group commit before the response (:meth:`submit_reads`).
+        self._tickets: list[Ticket] = []
 
     @property
     def store(self) -> Store:
@@ -146,6 +155,15 @@ class RequestContext:
         """
         self.session.commit()
 
+    def submit_reads(self) -> None:
+        """Hand the read events recorded so far to the group commit without waiting (a page
+        starts to render); :meth:`commit` waits for them before the response leaves."""
+        if self.writes or self.finished or self._session is None:
+            return
+        events = audit_service.take_pending(self._session)
+        if events:
+            self._tickets.append(self.runtime.group.submit(events))
+
     def commit(self) -> None:
         """Make the request's work durable (the pipeline calls this, never a view)."""
         self.finished = True
@@ -157,7 +175,10 @@ class RequestContext:
         else:
             events = audit_service.take_pending(session)
             session.rollback()  # a read-only transaction: nothing to keep but the events
-            self.runtime.group.append(events)
+            group = self.runtime.group
+            tickets, self._tickets = [*self._tickets, group.submit(events)], []
+            for ticket in tickets:
+                group.wait(ticket)
         self.runtime.storage_fault = None  # a write went through: the storage works again
 
     def fail(self) -> None:
@@ -169,7 +190,12 @@ class RequestContext:
         session = self._session
         if session is None:
             return
-        refusals = audit_service.take_pending(session, failures_only=True)
+        early: list[Event] = []
+        for ticket in self._tickets:  # handed in while rendering: back if not yet taken
+            back = self.runtime.group.withdraw(ticket)
+            early += [event for event in back or () if event.outcome != "ok"]
+        self._tickets = []
+        refusals = early + audit_service.take_pending(session, failures_only=True)
         session.rollback()
         if not refusals:
             return
@@ -190,6 +216,9 @@ class RequestContext:
             self._session.rollback()
 
     def close(self) -> None:
+        for ticket in self._tickets:  # never committed nor failed: nothing may claim a read
+            self.runtime.group.withdraw(ticket)
+        self._tickets = []
         if self._session is not None:
             self._session.rollback()
             self._session.close()
@@ -262,6 +291,14 @@ def close(_exc: BaseException | None) -> None:
         unused.close()
 
 
+def _rendering(_app: Flask, **_extra: Any) -> None:
+    """``before_render_template``: the reads recorded so far go to the group commit now."""
+    ctx: RequestContext | None = g.get("fallstelle_ctx")
+    if ctx is not None:
+        ctx.submit_reads()
+
+
 def init_app(app: Flask) -> None:
     app.after_request(finish)
     app.teardown_appcontext(close)
+    before_render_template.connect(_rendering, app)

@@ -167,3 +167,50 @@ def test_two_processes_group_commit_on_postgresql(store: Store) -> None:
     log = rows(store)
     assert [r.seq for r in log] == list(range(1, 2 * 4 * count + 1))
     assert verify(store).startswith(f"audit log intact: {2 * 4 * count} events")
+
+
+def test_events_handed_in_early_are_written_by_whoever_waits(store: Store) -> None:
+    """A request that submitted and is still rendering never holds up one that waits."""
+    gate, writing = threading.Event(), threading.Event()
+
+    class Slow:
+        """Sessions whose first commit waits for ``gate`` (a batch in flight)."""
+
+        calls = 0
+
+        def __call__(self) -> Session:
+            session = store.sessions()
+            Slow.calls += 1
+            if Slow.calls == 1:
+                from sqlalchemy import event
+
+                def hold(*_args: object) -> None:
+                    writing.set()
+                    assert gate.wait(10)
+
+                event.listen(session, "before_commit", hold)
+            return session
+
+    group = GroupCommit(Slow())  # type: ignore[arg-type]
+    first = threading.Thread(target=group.append, args=([Event("case.read", object_id="a")],))
+    first.start()
+    assert writing.wait(10)  # "a" is being written; its request leads
+    early = group.submit([Event("case.read", object_id="early")])  # its request renders on
+    waiting = threading.Thread(target=group.append, args=([Event("case.read", object_id="b")],))
+    waiting.start()
+    gate.set()
+    first.join(10)
+    waiting.join(10)  # the lead went to the waiting request, not to the rendering one
+    assert not waiting.is_alive()
+    assert [r.object_id for r in rows(store)] == ["a", "early", "b"]
+    group.wait(early)  # written meanwhile: returns at once
+
+
+def test_withdrawn_events_are_not_written(store: Store) -> None:
+    group = GroupCommit(store.sessions)
+    taken_back = group.submit([Event("case.read", object_id="failed-page")])
+    assert [e.object_id for e in group.withdraw(taken_back) or ()] == ["failed-page"]
+    written = group.submit([Event("case.read", object_id="shown-page")])
+    group.wait(written)
+    assert group.withdraw(written) is None  # too late: already in the log
+    assert [r.object_id for r in rows(store)] == ["shown-page"]

@@ -117,7 +117,9 @@ def test_no_case_content_leaves_when_its_read_event_cannot_be_stored(
     def unavailable(events: object) -> None:
         raise OSError("disk full")
 
+    # Every way a read's events are stored: appended, or handed in early and waited for.
     monkeypatch.setattr(group, "append", unavailable)
+    monkeypatch.setattr(group, "wait", unavailable)
     response = client.get(location)
     assert response.status_code == 500
     body = response.get_data(as_text=True)
