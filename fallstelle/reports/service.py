@@ -136,11 +136,6 @@ class _Shown:
     parts: list[tuple[str, list[register.Shown]]]
     known: list[register.Shown]  # the register as stored before this build
 
-    @property
-    def earlier(self) -> list[register.Shown]:
-        """What this build's earlier parts show (the funding report's year, for its trend)."""
-        return [s for _period, numbers in self.parts for s in numbers]
-
 
 def _suppressed(
     session: Session,
@@ -159,7 +154,8 @@ def _suppressed(
     if agg.empty:
         return None
     try:
-        done = protect(session, agg.tables, policy, ids, period, shown.known, shown.earlier)
+        earlier = [s for _period, numbers in shown.parts for s in numbers]  # this build's
+        done = protect(session, agg.tables, policy, ids, period, shown.known, earlier)
     except ValueError as err:  # a safety net: load_versions reads contradictions as legacy
         raise (RegisterContradiction(str(err)) if "contradicts" in str(err) else err) from None
     shown.parts.append((period.code, done.shown))
