@@ -94,6 +94,9 @@ def build_command(
     if csv_dir is not None and not csv_dir.is_dir():
         _fail(f"--csv: directory {csv_dir} does not exist")
     csv_path = csv_dir / f"{out.stem}.csv" if csv_dir is not None else None
+    for path in (out, csv_path):  # the file is renamed onto it: never onto /dev/null or a pipe
+        if path is not None and (path.exists() or path.is_symlink()) and not path.is_file():
+            _fail(f"{path} is not a regular file; name a new file or one to overwrite")
     store = open_or_exit()
     written: list[Path] = []
     with store.sessions() as session:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,3 +124,20 @@ def test_a_broken_template_leaves_no_file(
     )
     assert code == 1 and "report asset" in stderr
     assert list(out_dir.iterdir()) == [] and _releases(store) == []
+
+
+def test_a_special_file_as_target_is_refused_and_left_alone(
+    runner: FlaskCliRunner, store: Store, tmp_path: Path
+) -> None:
+    # The PDF is written beside its target and renamed onto it: `--out /dev/null` once turned
+    # the machine's /dev/null into a regular file holding a report. A FIFO plays the device.
+    (tmp_path / "out").mkdir()
+    fifo = tmp_path / "out" / "null"
+    os.mkfifo(fifo)
+    code, _stdout, stderr = _invoke(
+        runner, "--period", "2026", "--office", "GOLD", "--template", "funding", "--out", str(fifo)
+    )
+    assert code == 1
+    assert "is not a regular file" in stderr and len(stderr.strip().splitlines()) == 1
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and _releases(store) == []
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["null"]
