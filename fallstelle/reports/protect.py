@@ -141,16 +141,18 @@ def protect(
                          0, frozenset())  # fmt: skip
     ids_here = {c.cell_id for t in tables for c in t.cells()}
     forced = set(register.hidden_ids([*known, *earlier])) & ids_here
-    base = truth(session, [*known, *earlier, *register.shown_numbers(session, suppress_release(
-        tables, policy, forced), offices, period)])  # fmt: skip
+    release = suppress_release(tables, policy, forced)
+    new = register.shown_numbers(session, release, offices, period)
+    base = truth(session, [*known, *earlier, *new])
     k = policy.required_width
     old: set[str] = set()
     started = time.perf_counter()
     memory = Memory()  # the fillings found so far: most stay feasible as the release hides more
     for rounds in range(1, MAX_ROUNDS + 1):
-        release = suppress_release(tables, policy, forced)
+        if rounds > 1:  # round 1 checks the suppression the truth was read for
+            release = suppress_release(tables, policy, forced)
+            new = register.shown_numbers(session, release, offices, period)
         check_release(release)  # the release on its own first (cheap, remembered)
-        new = register.shown_numbers(session, release, offices, period)
         union = [*known, *earlier, *new]
         # targets of offices the new release is not linked to keep their range: not checked
         live = set().union(*(g for g in components(union) if g & set(offices)))
