@@ -272,9 +272,8 @@ def choose(
         choice.cells |= cells
     if _DEBUG:
         print("complements", len(failures), "targets,", choice.lps, "LPs:", len(choice.cells),
-              "cells,",
-              len(choice.impossible), "impossible,", len(choice.undecided), "undecided",
-              file=sys.stderr)  # fmt: skip
+              "cells,", len(choice.impossible), "impossible,", len(choice.undecided),
+              "undecided", file=sys.stderr)  # fmt: skip
     return choice
 
 

@@ -2,7 +2,7 @@
 cells, within each version of them (issue 10).
 
 Owns :func:`structural` (the identities), the unknowns of running-count chains
-(:func:`_chain_cases`) and :func:`closure` (every base cell the identities reach). Imports
+(:func:`_chain_cases`) and :func:`system` (every base cell the identities reach). Imports
 :mod:`.register` and :mod:`.versions`; no database. The identities are listed in
 :mod:`.union_check`'s docstring; :mod:`.versions` says how an older snapshot of an office
 quarter, or a legacy register entry, gets base cells of its own: the identities hold within
@@ -133,14 +133,20 @@ def _chain_cases(variables: Iterable[Var]) -> set[Var]:
     return out
 
 
-def closure(variables: Iterable[Var]) -> set[Var]:
-    """Every base cell a reader's equations reach from these: the cells themselves, the case
-    counts of every quarter their running counts span (:func:`_chain_cases`) and the cells the
-    identities add — among them each chain's boundary, the running count at the end of the
-    quarter before its first. The check needs the truth of all of them: a cell it reads no
-    truth of is never a target, yet a report of 2026 may pin the running count of 2025-Q4."""
+def system(variables: Iterable[Var]) -> tuple[set[Var], list[tuple[Form, int, bool]]]:
+    """Every base cell a reader's equations reach from these, and the identities over them:
+    the cells themselves, the case counts of every quarter their running counts span
+    (:func:`_chain_cases`) and the cells the identities add — among them each chain's
+    boundary, the running count at the end of the quarter before its first."""
     out = set(variables)
     out |= _chain_cases(out)
-    for form, _, _ in structural(out):
+    cons = structural(out)
+    for form, _, _ in cons:
         out |= set(form)
-    return out
+    return out, cons
+
+
+def closure(variables: Iterable[Var]) -> set[Var]:
+    """The cells of :func:`system`. The check needs the truth of all of them: a cell it reads
+    no truth of is never a target, yet a report of 2026 may pin the running count of 2025-Q4."""
+    return system(variables)[0]

@@ -47,7 +47,7 @@ from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-u
 
 from fallstelle.reports import versions
 from fallstelle.reports.certify import Memory, certify, grouped
-from fallstelle.reports.identities import Form, _chain_cases, structural
+from fallstelle.reports.identities import Form, system
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
 
@@ -107,10 +107,7 @@ class Program:
         variables: set[Var] = set(truth)
         for form in forms:
             variables |= set(form)
-        variables |= _chain_cases(variables)
-        cons = structural(variables)
-        for form, _, _ in cons:  # as :func:`.identities.closure`, with the identities kept
-            variables |= set(form)
+        variables, cons = system(variables)
         variables |= set(free)  # unknowns nothing here constrains (a target's other cells)
         self.index = {v: i for i, v in enumerate(sorted(variables))}
         self.truth = np.array([truth.get(v, 0) for v in sorted(variables)], dtype=float)
