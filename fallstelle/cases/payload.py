@@ -146,7 +146,7 @@ def _decoder(tp: Any) -> _Decoder:
 def _dataclass_decoder(tp: type) -> _Decoder:
     hints = _hints(tp)
     names = frozenset(f.name for f in dataclasses.fields(tp))
-    fields: dict[str, _Decoder] = {}
+    table: list[dict[str, _Decoder]] = []
 
     def build(value: Any, where: str) -> Any:
         if not isinstance(value, dict):
@@ -154,8 +154,12 @@ def _dataclass_decoder(tp: type) -> _Decoder:
         unknown = value.keys() - names
         if unknown:
             raise ValueError(f"{where}.{sorted(unknown)[0]}")
-        if not fields:  # filled on first use: a section may refer to itself
-            fields.update((k, _decoder(hints[k])) for k in names)
+        if not table:  # worked out on first use: a section may refer to itself
+            # Built whole, then published in one step: another thread (a worker's first
+            # requests) must never see the table half filled (a KeyError and a 500 when it
+            # was filled in place).
+            table[:] = [{k: _decoder(hints[k]) for k in names}]
+        fields = table[0]
         return tp(**{k: fields[k](v, f"{where}.{k}") for k, v in value.items()})
 
     return build
