@@ -17,8 +17,11 @@ pre-forked waitress workers, ``cli.workers``), and measures over loopback:
    and a case page (goal: p95 < 100 ms at 10,000 cases, < 250 ms at 100,000);
 2. eight signed-in counsellors reading random case pages for ``--seconds`` (30), and the same
    client against the floor app (``benchmarks/floor_app.py``: Flask + SQLAlchemy + AES-GCM,
-   50 rows, no audit) right after: requests per second of both (goal: ≥ 50 % of the floor),
-   errors (goal: 0);
+   50 rows, no audit), in turns of ``--seconds / --pairs`` (app, floor, floor, app, …; both
+   servers run the whole time, only one is loaded): requests per second of both (goal: ≥ 50 %
+   of the floor), errors (goal: 0). The turns keep a load that changes during the run (the
+   machine is shared) from falling on one side only: one 30 s block each, back to back,
+   gave ratios from 42 % to 57 % on the same code;
 3. afterwards ``flask audit verify`` on the installation: every read is in the chain.
 
 The machine's load average is printed beside the numbers: compare only within one run.
@@ -218,6 +221,39 @@ def load(clients: list[Client], paths: list[str], seconds: float) -> tuple[float
     return sum(counts) / elapsed, sum(errors), every[int(len(every) * 0.95) - 1]
 
 
+def paired(
+    clients: list[Client],
+    pages: list[str],
+    floor_clients: list[Client],
+    seconds: float,
+    pairs: int,
+    workers: int,
+) -> None:
+    """The load phase: the app and the floor app in turns (app, floor, floor, app, …), each
+    for ``seconds / pairs``, so that a load that drifts during the run (another process
+    starting or ending) weighs on both alike; prints each turn, and the ratio of the totals
+    (``seconds`` for each)."""
+    turn = seconds / pairs
+    done: dict[str, list[float]] = {"app": [0.0, 0, 0.0], "floor": [0.0, 0, 0.0]}  # n, errors, p95
+    for i in range(2 * pairs):
+        which = "app" if i % 4 in (0, 3) else "floor"
+        group, paths = (clients, pages) if which == "app" else (floor_clients, ["/"])
+        rps, errors, p95 = load(group, paths, turn)
+        total = done[which]
+        total[0] += rps * turn
+        total[1] += errors
+        total[2] = max(total[2], p95)
+        print(f"  {which:5} {turn:4.1f} s: {rps:6.1f} req/s, {errors} errors, p95 {p95:.0f} ms "
+              f"({load_avg()})")  # fmt: skip
+    app, floor = done["app"], done["floor"]
+    for name, (requests, failed, worst) in (("case pages", app), ("floor app", floor)):
+        print(
+            f"{CLIENTS} clients, {name}, {seconds:.0f} s in {pairs} turns: "
+            f"{requests / seconds:6.1f} req/s, {failed:.0f} errors, worst p95 {worst:.0f} ms"
+        )
+    print(f"fallstelle / floor with {workers} worker(s): {app[0] / floor[0]:.0%} (goal ≥ 50 %)")
+
+
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("a") as out:  # what the server said, e.g. about an error
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
@@ -246,6 +282,10 @@ def main() -> None:
         help="worker processes, comma-separated: one round each (default: 1 and run.py's)",
     )  # fmt: skip
     parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    parser.add_argument(
+        "--pairs", type=int, default=3,
+        help="turns of app and floor in the load phase (default 3: app, floor, floor, app, …)",
+    )  # fmt: skip
     options = parser.parse_args()
     rounds = list(dict.fromkeys(int(w) for w in options.workers.split(",")))
     base = options.keep or Path(tempfile.mkdtemp(prefix="request-bench-"))
@@ -272,11 +312,15 @@ def main() -> None:
     try:
         for workers in rounds:
             served = ["--workers", str(workers), "--threads", str(options.threads)]
-            port = free_port()
+            port, floor_port = free_port(), free_port()
             server = start([sys.executable, "run.py", "--port", str(port), *served], env,
                            base / "server.log")  # fmt: skip
+            floor = start([sys.executable, str(ROOT / "benchmarks" / "floor_app.py"),
+                           str(floor_dir / "floor.db"), str(floor_port), *served],
+                          env, floor_dir / "floor.log")  # fmt: skip
             try:
                 wait_ready(port, server)
+                wait_ready(floor_port, floor, "/")
                 if not clients:  # signed in once: the sessions live in the database
                     clients = [Client(port) for _ in range(CLIENTS)]
                     for client, (name, secret) in zip(clients, accounts, strict=True):
@@ -297,24 +341,11 @@ def main() -> None:
                     ):
                         p50, p95 = single(clients[0], paths, 200)
                         print(f"  {label:10} p50 {p50:6.1f}  p95 {p95:6.1f}")
-                rps, errors, p95 = load(clients, pages, options.seconds)
-                print(f"{CLIENTS} clients, case pages, {options.seconds:.0f} s: {rps:6.1f} "
-                      f"req/s, {errors} errors, p95 {p95:.0f} ms ({load_avg()})")  # fmt: skip
+                floor_clients = [Client(floor_port) for _ in range(CLIENTS)]
+                paired(clients, pages, floor_clients, options.seconds, options.pairs, workers)
             finally:
                 stop(server)
-            floor_port = free_port()
-            floor = start([sys.executable, str(ROOT / "benchmarks" / "floor_app.py"),
-                           str(floor_dir / "floor.db"), str(floor_port), *served],
-                          env, floor_dir / "floor.log")  # fmt: skip
-            try:
-                wait_ready(floor_port, floor, "/")
-                floor_clients = [Client(floor_port) for _ in range(CLIENTS)]
-                f_rps, f_errors, f_p95 = load(floor_clients, ["/"], options.seconds)
-            finally:
                 stop(floor)
-            print(f"{CLIENTS} clients, floor app, {options.seconds:.0f} s: {f_rps:6.1f} req/s, "
-                  f"{f_errors} errors, p95 {f_p95:.0f} ms ({load_avg()})")  # fmt: skip
-            print(f"fallstelle / floor with {workers} worker(s): {rps / f_rps:.0%} (goal ≥ 50 %)")
     finally:
         shutil.rmtree(floor_dir, ignore_errors=True)
     verified = flask(env, "audit", "verify")
