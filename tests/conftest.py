@@ -13,6 +13,11 @@ into the test's schema; the keys directory is copied beside it. Each test still 
 database and files, so tests stay isolated; they share key material, which no test depends
 on being unique (tests about keys make their own). Tests that need a database with nothing
 in it (first start, refusals) get an empty one.
+
+On PostgreSQL, replaying the dump (about 0.55 s) and dropping a test's schema afterwards
+(about 0.3 s) are the server's work: a thread of this process (:class:`_Prepared`) restores
+the next copies while a test runs and drops used schemas behind it, so the server does them
+on the other core instead of the test run waiting for them.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import os
 import shutil
 import subprocess
 import uuid
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +89,52 @@ class Template:
         raw.execute(self.dump.replace(self.schema, schema))
 
 
+def _restore(template: Template) -> str:
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = _admin()
+    try:
+        with admin.connect() as conn:
+            template.restore_into(conn, schema)
+    finally:
+        admin.dispose()
+    return schema
+
+
+def _drop(schema: str) -> None:
+    admin = _admin()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+class _Prepared:
+    """Copies of the template schema restored ahead (``AHEAD``), and used schemas dropped, in
+    order on one thread: a test takes a copy that is (usually) ready."""
+
+    AHEAD = 2
+
+    def __init__(self, template: Template) -> None:
+        self._template = template
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-copies")
+        self._ahead: deque[Future[str]] = deque()
+
+    def take(self) -> str:
+        while len(self._ahead) < self.AHEAD + 1:
+            self._ahead.append(self._pool.submit(_restore, self._template))
+        return self._ahead.popleft().result()
+
+    def give_back(self, schema: str) -> None:
+        self._pool.submit(_drop, schema)
+
+    def close(self) -> None:
+        for ahead in self._ahead:
+            if not ahead.cancel() and ahead.exception() is None:
+                self._pool.submit(_drop, ahead.result())
+        self._pool.shutdown(wait=True)
+
+
 def _dump_schema(schema: str) -> str:
     url = make_url(PG_URL)
     command = [
@@ -121,6 +174,14 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def _copies(_template: Template) -> Iterator[_Prepared]:
+    """PostgreSQL: copies of the template schema, restored ahead on a thread."""
+    prepared = _Prepared(_template)
+    yield prepared
+    prepared.close()
+
+
 @pytest.fixture
 def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A database URL: a copy of the template installation's database for tests that use
@@ -135,13 +196,18 @@ def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str
             shutil.copy2(copy.sqlite_file, path)
         yield f"sqlite:///{path}"
         return
+    if copy is not None:
+        copies: _Prepared = request.getfixturevalue("_copies")
+        schema = copies.take()
+        try:
+            yield _pg_schema_url(schema)
+        finally:
+            copies.give_back(schema)
+        return
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = _admin()
     with admin.connect() as conn:
-        if copy is not None:
-            copy.restore_into(conn, schema)
-        else:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         yield _pg_schema_url(schema)
     finally:
