@@ -108,15 +108,24 @@ def require_case(
 
 def visible_clause(actor: Actor) -> ColumnElement[bool]:
     """Return the WHERE clause selecting exactly the cases :func:`may_see` allows."""
+    return _visible(actor.user_id, sorted(actor.office_ids))
+
+
+def visible_clause_bound() -> ColumnElement[bool]:
+    """:func:`visible_clause` for a statement built once: the actor comes as the parameters
+    ``uid`` (user id) and ``offices`` (office ids) — see :func:`visible_params`."""
+    return _visible(bindparam("uid"), bindparam("offices", expanding=True))
+
+
+def visible_params(actor: Actor) -> dict[str, object]:
+    """The parameters of :func:`visible_clause_bound` for ``actor``."""
+    return {"uid": actor.user_id, "offices": sorted(actor.office_ids)}
+
+
+def _visible(uid: object, offices: object) -> ColumnElement[bool]:
     own_offices = select(Office.id).where(Office.case_visibility == VISIBILITY_OWN)
-    shares = exists().where(
-        and_(CaseCounsellor.case_id == Case.id, CaseCounsellor.user_id == actor.user_id)
-    )
+    shares = exists().where(and_(CaseCounsellor.case_id == Case.id, CaseCounsellor.user_id == uid))
     return and_(
-        Case.office_id.in_(sorted(actor.office_ids)),
-        or_(
-            Case.office_id.not_in(own_offices),
-            Case.lead_counsellor_id == actor.user_id,
-            shares,
-        ),
+        Case.office_id.in_(offices),  # type: ignore[arg-type]
+        or_(Case.office_id.not_in(own_offices), Case.lead_counsellor_id == uid, shares),
     )

@@ -10,11 +10,12 @@ e-mail is in ``cases.search``. Each call records one audit event (ids and codes 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from fallstelle.auth.actor import Actor
@@ -61,8 +62,10 @@ def _visible(actor: Actor) -> Select[tuple[Case]]:
     return select(Case).where(access.visible_clause(actor))
 
 
-def _summaries(session: Session, query: Select[Any]) -> list[CaseSummary]:
-    return [CaseSummary(*row) for row in session.execute(query)]
+def _summaries(
+    session: Session, query: Select[Any], params: dict[str, object] | None = None
+) -> list[CaseSummary]:
+    return [CaseSummary(*row) for row in session.execute(query, params)]
 
 
 def find_by_number(session: Session, actor: Actor, case_number: str) -> list[CaseSummary]:
@@ -105,37 +108,52 @@ def dashboard(session: Session, actor: Actor, on: dt.date | None = None) -> Dash
     on = on or today()
     soon = on + dt.timedelta(days=SOON_DAYS)
     board = Dashboard(
-        _mine(session, actor, Case.opened_on.is_not(None), MY_OPEN, Case.opened_on, newest=True),
-        _mine(session, actor, Case.next_deadline_on <= soon, DUE_CASES, Case.next_deadline_on),
-        _mine(session, actor, Case.next_follow_up_on <= on, DUE_CASES, Case.next_follow_up_on),
-    )  # fmt: skip
+        _mine(session, actor, None, MY_OPEN, Case.opened_on, newest=True),
+        _mine(session, actor, soon, DUE_CASES, Case.next_deadline_on),
+        _mine(session, actor, on, DUE_CASES, Case.next_follow_up_on),
+    )
     access.audit(session, actor, "case.dashboard")
     return board
 
 
 def _mine(
-    session: Session, actor: Actor, where: ColumnElement[bool], limit: int,
+    session: Session, actor: Actor, until: dt.date | None, limit: int,
     by: InstrumentedAttribute[dt.date | None], *, newest: bool = False,
 ) -> list[CaseSummary]:  # fmt: skip
-    """The first ``limit`` open cases the actor leads or shares, by the date ``by`` (the
-    case number and id break ties), soonest or ``newest`` first."""
-    shares = select(CaseCounsellor.case_id).where(CaseCounsellor.user_id == actor.user_id)
+    """The first ``limit`` open cases the actor leads or shares whose date ``by`` is set (and
+    on or before ``until``), by that date (the case number and id break ties), soonest or
+    ``newest`` first."""
+    params = {**access.visible_params(actor), "until": until}
+    rows = [
+        row
+        for statement in _mine_statements(by.key, until is not None, limit, newest)
+        for row in _summaries(session, statement, params)
+    ]
+    rows.sort(key=lambda r: (getattr(r, by.key), r.case_number, r.id), reverse=newest)
+    return rows[:limit]
+
+
+@functools.cache
+def _mine_statements(by_key: str, bounded: bool, limit: int, newest: bool) -> tuple[Any, Any]:
+    """The two statements of :func:`_mine`, built once per process with the actor and the
+    date as parameters: built per request (six on the home page, each with the visibility
+    clause), they and their cache keys cost more Python time than the queries (issue 15)."""
+    by: InstrumentedAttribute[dt.date | None] = getattr(Case, by_key)
+    uid: BindParameter[str] = bindparam("uid")
+    shares = select(CaseCounsellor.case_id).where(CaseCounsellor.user_id == uid)
     order = [c.desc() if newest else c.asc() for c in (by, Case.case_number, Case.id)]
+    when = by <= bindparam("until") if bounded else by.is_not(None)
     # First the ids, in order from the index (lead, date) or from the shares, then their
     # rows joined to them, kept if visible. Asked in one query — or as "id IN (…)" — SQLite
     # walked the office's index instead (it takes "office = ?" for selective).
-    ids = select(Case.id).where(Case.status.in_(OPEN_STATUSES), where).order_by(*order).limit(limit)
-    led = ids.where(Case.lead_counsellor_id == actor.user_id).subquery()
-    shared = ids.where(Case.id.in_(shares), Case.lead_counsellor_id != actor.user_id).subquery()
-    rows = [
-        row
+    ids = select(Case.id).where(Case.status.in_(OPEN_STATUSES), when).order_by(*order).limit(limit)
+    led = ids.where(Case.lead_counsellor_id == uid).subquery()
+    shared = ids.where(Case.id.in_(shares), Case.lead_counsellor_id != uid).subquery()
+    return tuple(
+        select(*SUMMARY_COLUMNS).select_from(part).join(Case, Case.id == part.c.id)
+        .where(access.visible_clause_bound())
         for part in (led, shared)
-        for row in _summaries(session, select(*SUMMARY_COLUMNS).select_from(part)
-                              .join(Case, Case.id == part.c.id)
-                              .where(access.visible_clause(actor)))
-    ]  # fmt: skip
-    rows.sort(key=lambda r: (getattr(r, by.key), r.case_number, r.id), reverse=newest)
-    return rows[:limit]
+    )  # type: ignore[return-value]  # fmt: skip
 
 
 def case_numbers(session: Session, actor: Actor, ids: list[str]) -> dict[str, str]:

@@ -123,12 +123,11 @@ class Plan:
 def plan(case: Case, periods: Periods) -> Plan:
     closed = case.closed_on
     return Plan(
-        closed_on=closed,
-        legal_hold=case.legal_hold,
+        closed_on=closed, legal_hold=case.legal_hold,
         identifying_on=identifying_due(closed, periods) if closed else None,
         identifying_removed_on=case.identifying_removed_on,
         case_on=case_due(closed, periods) if closed else None,
-    )
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -188,12 +187,13 @@ def upcoming(session: Session, actor: Actor, on: dt.date, days: int = WARN_DAYS,
     return sorted(found, key=lambda u: (u.on, u.case_number))[:limit]
 
 
-def count_upcoming(session: Session, actor: Actor, on: dt.date, days: int = WARN_DAYS) -> int:
-    """How many deletions :func:`upcoming` would list without a limit."""
-    policies, until = all_periods(session), on + dt.timedelta(days=days)
-    queries = [q for w in ("identifying", "case") for q in _actor_due(policies, until, w, actor)]
-    return sum(session.scalar(q.with_only_columns(func.count())) or 0
-               for q in queries) if actor.can(Permission.CASE_READ) else 0  # fmt: skip
+def count_upcoming(session: Session, actor: Actor, on: dt.date, cap: int = 1000) -> int:
+    """How many deletions :func:`upcoming` would list without a limit, up to ``cap + 1``."""
+    policies, until = all_periods(session), on + dt.timedelta(days=WARN_DAYS)
+    parts = [q.with_only_columns(Case.id).limit(cap + 1).subquery() for w in ("identifying",
+             "case") for q in _actor_due(policies, until, w, actor)]  # fmt: skip
+    found = sum(session.scalar(select(func.count()).select_from(p)) or 0 for p in parts)
+    return min(found, cap + 1) if actor.can(Permission.CASE_READ) else 0
 
 
 def due(session: Session, on: dt.date) -> tuple[list[uuid.UUID], list[uuid.UUID]]:

@@ -15,6 +15,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from fallstelle import db
 from fallstelle.auth.errors import Invalid
 from fallstelle.cli.progress import progress
 from fallstelle.cli.setup import open_or_exit
@@ -54,6 +55,7 @@ def import_command(file: Path, office: str, counsellor: str | None) -> None:
             click.echo("fallstelle: nothing was imported", err=True)
             sys.exit(1)
         session.commit()
+    db.refresh_statistics(store.engine)  # the planner's view of the grown tables (issue 15)
     numbers = result.case_numbers
     span = f" ({numbers[0]} … {numbers[-1]})" if numbers else ""
     click.echo(
@@ -83,6 +85,7 @@ def demo_command(count: int, seed: int, office: str) -> None:
     except Invalid as invalid:
         click.echo(f"fallstelle: {invalid.field}: {invalid.code}", err=True)
         sys.exit(1)
+    db.refresh_statistics(store.engine)  # the planner's view of the grown tables (issue 15)
     for line in result.created:
         click.echo(f"Created {line} for the demo.")
     elapsed = time.perf_counter() - started

@@ -17,6 +17,7 @@ from fallstelle.cli import cases as cases_cli
 from fallstelle.intake.importer import ImportRefused, import_cases
 from fallstelle.store import Store
 from tests.auth.factories import make_account, make_office
+from tests.cases.test_demo import planned_rows
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "import-example.jsonl"
 
@@ -134,6 +135,7 @@ def test_the_command_imports_and_refuses(
     assert done.exit_code == 0, done.output
     assert "Imported 4 cases into ESSEN as berta" in done.output
     assert count(store, Case) == 4
+    assert planned_rows(store, "cases") == 4  # ANALYZE after the bulk write (issue 15)
 
 
 def _first_line() -> dict[str, object]:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, event, select, text
 
 from fallstelle.audit.models import AuditEvent
-from fallstelle.cases import listing, queries
+from fallstelle.cases import access, listing, queries
 from fallstelle.cases.models import Case
 from fallstelle.store import Store
 from tests.cases.factories import World, create, short_form
@@ -206,3 +206,23 @@ def test_the_dashboard_reads_the_lead_index_not_the_office(store: Store, world: 
         sql, params = selects[0]
         first = " | ".join(str(r[-1]) for r in raw.execute("EXPLAIN QUERY PLAN " + sql, params))
     assert "ix_cases_lead_counsellor_id_opened_on" in first, first
+
+
+def test_the_dashboard_builds_its_statements_once(
+    store: Store, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built per request, its six statements with the visibility clause and their cache
+    keys cost more Python time than the queries (issue 15): the second builds none."""
+    _make(store, world, 3)
+    with store.sessions() as session:
+        first = queries.dashboard(session, world.alice, dt.date(2026, 2, 1))
+
+    def no_new_statement(*_args: object) -> None:
+        raise AssertionError("a dashboard statement built per request")
+
+    monkeypatch.setattr(access, "visible_clause", no_new_statement)
+    monkeypatch.setattr(access, "visible_clause_bound", no_new_statement, raising=False)
+    with store.sessions() as session:
+        assert queries.dashboard(session, world.alice, dt.date(2026, 2, 1)) == first
+        assert queries.dashboard(session, world.bert, dt.date(2026, 2, 1)).my_open == []
+    assert len(first.my_open) == 3

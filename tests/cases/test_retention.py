@@ -270,3 +270,6 @@ def test_the_home_page_warning_names_the_soonest_and_counts_the_rest(
         assert len(retention.upcoming(s, world.alice, on, limit=2)) == 2
         assert retention.count_upcoming(s, world.alice, on) == 3
         assert retention.count_upcoming(s, world.bert, on) == 0
+        # Counted only up to the cap, then one more: "over …" (56,000 due at 100k cases).
+        assert retention.count_upcoming(s, world.alice, on, cap=2) == 3
+        assert retention.count_upcoming(s, world.alice, on, cap=1) == 2

@@ -20,6 +20,7 @@ from fallstelle.audit.models import AuditEvent
 from fallstelle.cases import retention
 from fallstelle.cases.models import Case, CaseIdentity, ErasureRecord, RetentionPolicy
 from fallstelle.store import Store
+from fallstelle.web import case_rights
 from tests.auth.factories import Account, make_account
 from tests.web.helpers import csrf, sign_in
 from tests.web.test_case_lifecycle import _version, _view
@@ -180,7 +181,9 @@ def test_the_admin_sets_an_office_s_periods(app: Flask, store: Store, anna: Acco
     assert browser.post(path, data=bad).status_code == 400
 
 
-def test_the_home_page_warns_thirty_days_ahead(client: FlaskClient, store: Store) -> None:
+def test_the_home_page_warns_thirty_days_ahead(
+    client: FlaskClient, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     today = clock.today()
     closed = retention.add_months(today, -6) + dt.timedelta(days=10)  # due in 10 days
     location = open_case(client, opened_on=(closed - dt.timedelta(days=30)).isoformat())
@@ -193,6 +196,11 @@ def test_the_home_page_warns_thirty_days_ahead(client: FlaskClient, store: Store
     assert done.status_code == 302, done.get_data(as_text=True)[-1500:]
     due = retention.identifying_due(closed, retention.Periods()).strftime("%d.%m.%Y")
     assert due in client.get("/").get_data(as_text=True)
+    with monkeypatch.context() as patch:  # beyond the cap the page says "over …"
+        patch.setattr(case_rights, "SHOWN_WARNINGS", 1)
+        patch.setattr(case_rights, "COUNTED_WARNINGS", 0)
+        home = client.get("/").get_data(as_text=True)
+        assert due in home and ("over 0 in all" in home or "über 0" in home), home
     with clock.frozen(today - dt.timedelta(days=30)), store.sessions() as s:  # > 30 days ahead
             from fallstelle.auth.actor import Actor
             from fallstelle.auth.permissions import Role
