@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, format_datetime, get_translations
+from flask_babel import Babel, format_datetime, format_decimal, get_translations
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
@@ -139,6 +139,11 @@ def init_app(app: Flask) -> None:
     def _date_de(value: dt.date | None) -> str:
         # As strftime("%d.%m.%Y") (the year unpadded, as glibc does), at a fifth of its cost.
         return f"{value.day:02d}.{value.month:02d}.{value.year}" if value else ""
+
+    @app.template_filter("number")
+    def _number(value: int) -> str:
+        """A count with the language's digit grouping: "1.000" in German, "1,000" in English."""
+        return str(format_decimal(value))
 
     @app.template_filter("datetime_de")
     def _datetime_de(value: dt.datetime) -> str:

@@ -248,3 +248,12 @@ def test_date_filters_in_each_language(app: Flask, lang: str, expected: list[str
         assert shown(None) == ""
     with app.app_context():  # no request: German, as before
         assert app.jinja_env.filters["days_left"](on) == "heute fällig"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("de", "1.000"), ("en", "1,000")])
+def test_counts_are_grouped_as_the_language_groups_them(
+    app: Flask, lang: str, expected: str
+) -> None:
+    """``number`` (the home page's "over 1.000" deletions): German groups by ".", English ","."""
+    with app.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
+        assert app.jinja_env.filters["number"](1000) == expected
