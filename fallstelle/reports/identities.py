@@ -140,13 +140,15 @@ def system(variables: Iterable[Var]) -> tuple[set[Var], list[tuple[Form, int, bo
     (:func:`_chain_cases`) and the cells the identities add — among them each chain's
     boundary, the running count at the end of the quarter before its first.
 
-    Remembered for the last few sets of cells (:func:`_system`): a repair loop builds its
-    LPs over the same cells round after round. The forms are shared: read them only."""
+    Remembered for the last 4 sets of cells (:func:`_system`): a repair loop builds its
+    LPs over the same cells round after round (an H1 funding build needs 3 sets). The
+    forms are shared: read them only. A process keeps them until other sets push them out
+    (an office's year: ~17 MB; a pooled LP of many offices grows with its cells)."""
     out, cons = _system(frozenset(variables))
     return set(out), list(cons)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)
 def _system(
     variables: frozenset[Var],
 ) -> tuple[frozenset[Var], tuple[tuple[Form, int, bool], ...]]:
