@@ -116,7 +116,7 @@ def _forms(program: Program, wanted: Sequence[Target]) -> csr_matrix:
 
 
 def _offices(program: Program) -> frozenset[int]:
-    return frozenset(v[0] for v in program.index)
+    return program.offices
 
 
 def _fits(program: Program, x: np.ndarray, tol: float = 1e-6) -> bool:

@@ -13,6 +13,7 @@ quarters agree.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from fallstelle.reports import versions
 from fallstelle.reports.register import RUNNING, Var
@@ -137,13 +138,26 @@ def system(variables: Iterable[Var]) -> tuple[set[Var], list[tuple[Form, int, bo
     """Every base cell a reader's equations reach from these, and the identities over them:
     the cells themselves, the case counts of every quarter their running counts span
     (:func:`_chain_cases`) and the cells the identities add — among them each chain's
-    boundary, the running count at the end of the quarter before its first."""
+    boundary, the running count at the end of the quarter before its first.
+
+    Remembered for the last 4 sets of cells (:func:`_system`): a repair loop builds its
+    LPs over the same cells round after round (an H1 funding build needs 3 sets). The
+    forms are shared: read them only. A process keeps them until other sets push them out
+    (an office's year: ~17 MB; a pooled LP of many offices grows with its cells)."""
+    out, cons = _system(frozenset(variables))
+    return set(out), list(cons)
+
+
+@lru_cache(maxsize=4)
+def _system(
+    variables: frozenset[Var],
+) -> tuple[frozenset[Var], tuple[tuple[Form, int, bool], ...]]:
     out = set(variables)
     out |= _chain_cases(out)
     cons = structural(out)
     for form, _, _ in cons:
         out |= set(form)
-    return out, cons
+    return frozenset(out), tuple(cons)
 
 
 def closure(variables: Iterable[Var]) -> set[Var]:

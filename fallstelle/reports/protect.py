@@ -148,6 +148,8 @@ def protect(
     old: set[str] = set()
     started = time.perf_counter()
     memory = Memory()  # the fillings found so far: most stay feasible as the release hides more
+    # the register alone is one LP for the whole loop: every filling of it stays one
+    alone = Memory()
     for rounds in range(1, MAX_ROUNDS + 1):
         if rounds > 1:  # round 1 checks the suppression the truth was read for
             release = suppress_release(tables, policy, forced)
@@ -160,7 +162,8 @@ def protect(
                   if t.name not in old and t.form and t.form[0][0][0] in live]  # fmt: skip
         failures = failing(union, base, k, wanted, limit=20, memory=memory)
         if failures:  # failures the register has without this release are not its fault
-            before = failing(known, base, k, [f.target for f in failures]) if known else []
+            blame = [f.target for f in failures]
+            before = failing(known, base, k, blame, memory=alone) if known else []
             old |= {f.target.name for f in before}
             failures = [f for f in failures if f.target.name not in old]
             if not failures:

@@ -110,6 +110,7 @@ class Program:
         variables, cons = system(variables)
         variables |= set(free)  # unknowns nothing here constrains (a target's other cells)
         self.index = {v: i for i, v in enumerate(sorted(variables))}
+        self.offices = frozenset(v[0] for v in variables)
         self.truth = np.array([truth.get(v, 0) for v in sorted(variables)], dtype=float)
         eq: list[tuple[Form, float]] = []
         ub: list[tuple[Form, float]] = []
