@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from fallstelle import crypto
@@ -44,7 +44,6 @@ from fallstelle.clock import today
 from fallstelle.db import utcnow
 from fallstelle.keyfiles import KeyMaterial
 
-WARN_DAYS = 30
 IDENTIFYING = "retention_identifying"
 CASE_FILE = "retention_case_file"
 _R = RetentionPolicy.__table__.c  # every case page reads its periods: built once (issue 15)
@@ -123,24 +122,15 @@ class Plan:
 def plan(case: Case, periods: Periods) -> Plan:
     closed = case.closed_on
     return Plan(
-        closed_on=closed, legal_hold=case.legal_hold,
+        closed_on=closed,
+        legal_hold=case.legal_hold,
         identifying_on=identifying_due(closed, periods) if closed else None,
         identifying_removed_on=case.identifying_removed_on,
         case_on=case_due(closed, periods) if closed else None,
-    )  # fmt: skip
+    )
 
 
-@dataclass(frozen=True)
-class Upcoming:
-    """A deletion due within the warning period, for the home page."""
-
-    case_id: uuid.UUID
-    case_number: str
-    what: str  # "identifying" or "case"
-    on: dt.date
-
-
-def _earliest_closing(periods: Periods, on: dt.date, what: str) -> dt.date:
+def earliest_closing(periods: Periods, on: dt.date, what: str) -> dt.date:
     """The latest closing date whose deletion of ``what`` is due on or before ``on``."""
     if what == "identifying":
         return add_months(on, -periods.identifying_months)
@@ -151,49 +141,15 @@ def _due_clause(policies: dict[int, Periods], on: dt.date, what: str) -> ColumnE
     """Closed cases of any office whose ``what`` is due on or before ``on``."""
     known = list(policies)
     parts = [
-        and_(Case.office_id == office, Case.closed_on <= _earliest_closing(p, on, what))
+        and_(Case.office_id == office, Case.closed_on <= earliest_closing(p, on, what))
         for office, p in policies.items()
     ]
     parts.append(and_(Case.office_id.not_in(known) if known else Case.office_id.is_not(None),
-                      Case.closed_on <= _earliest_closing(Periods(), on, what)))  # fmt: skip
+                      Case.closed_on <= earliest_closing(Periods(), on, what)))  # fmt: skip
     clause = and_(Case.status == "abgeschlossen", Case.legal_hold.is_(False), or_(*parts))
     if what == "identifying":
         clause = and_(clause, Case.identifying_removed_on.is_(None))
     return clause
-
-
-def _actor_due(policies: dict[int, Periods], until: dt.date, what: str, actor: Actor) -> list:  # type: ignore[type-arg]
-    """Per office of the actor, a range on (office, status, closed_on) — not an OR (issue 15)."""
-    return [select(Case.id, Case.case_number, Case.office_id, Case.closed_on).where(
-        Case.office_id == o, Case.status == "abgeschlossen", Case.legal_hold.is_(False),
-        Case.closed_on <= _earliest_closing(policies.get(o, Periods()), until, what),
-        Case.identifying_removed_on.is_(None) if what == "identifying" else true(),
-        access.visible_clause(actor)) for o in sorted(actor.office_ids)]  # fmt: skip
-
-
-def upcoming(session: Session, actor: Actor, on: dt.date, days: int = WARN_DAYS,
-             limit: int | None = None) -> list[Upcoming]:  # fmt: skip
-    """Deletions of the actor's cases due within ``days``, soonest first, at most ``limit``."""
-    if not actor.can(Permission.CASE_READ):
-        return []
-    policies, until, found = all_periods(session), on + dt.timedelta(days=days), []
-    for what in ("identifying", "case"):
-        for query in _actor_due(policies, until, what, actor):
-            rows = session.execute(query.order_by(Case.closed_on, Case.case_number).limit(limit))
-            for case_id, number, office_id, closed in rows:
-                p = policies.get(office_id, Periods())
-                when = identifying_due(closed, p) if what == "identifying" else case_due(closed, p)
-                found.append(Upcoming(case_id, number, what, max(when, on)))
-    return sorted(found, key=lambda u: (u.on, u.case_number))[:limit]
-
-
-def count_upcoming(session: Session, actor: Actor, on: dt.date, cap: int = 1000) -> int:
-    """How many deletions :func:`upcoming` would list without a limit, up to ``cap + 1``."""
-    policies, until = all_periods(session), on + dt.timedelta(days=WARN_DAYS)
-    parts = [q.with_only_columns(Case.id).limit(cap + 1).subquery() for w in ("identifying",
-             "case") for q in _actor_due(policies, until, w, actor)]  # fmt: skip
-    found = sum(session.scalar(select(func.count()).select_from(p)) or 0 for p in parts)
-    return min(found, cap + 1) if actor.can(Permission.CASE_READ) else 0
 
 
 def due(session: Session, on: dt.date) -> tuple[list[uuid.UUID], list[uuid.UUID]]:

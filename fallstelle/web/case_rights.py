@@ -20,7 +20,7 @@ from fallstelle.auth import login
 from fallstelle.auth import service as accounts
 from fallstelle.auth.errors import AuthRefused
 from fallstelle.auth.permissions import Permission
-from fallstelle.cases import access_request, deletion, retention
+from fallstelle.cases import access_request, deletion, deletion_warnings, retention
 from fallstelle.cases import page as case_page
 from fallstelle.cases.erasure import Register
 from fallstelle.cases.errors import Invalid
@@ -201,7 +201,7 @@ COUNTED_WARNINGS = 1000
 
 
 @bp.app_template_global("retention_warnings")
-def retention_warnings() -> tuple[list[retention.Upcoming], int, int]:
+def retention_warnings() -> tuple[list[deletion_warnings.Upcoming], int, int]:
     """The soonest deletions of the signed-in counsellor's cases due within 30 days, how
     many there are in all, counted up to :data:`COUNTED_WARNINGS` + 1, and that cap (home
     page)."""
@@ -209,8 +209,8 @@ def retention_warnings() -> tuple[list[retention.Upcoming], int, int]:
     actor = ctx.actor
     if actor is None:
         return [], 0, COUNTED_WARNINGS
-    shown = retention.upcoming(ctx.session, actor, today(), limit=SHOWN_WARNINGS)
+    shown = deletion_warnings.upcoming(ctx.session, actor, today(), limit=SHOWN_WARNINGS)
     if len(shown) < SHOWN_WARNINGS:
         return shown, len(shown), COUNTED_WARNINGS
-    total = retention.count_upcoming(ctx.session, actor, today(), cap=COUNTED_WARNINGS)
+    total = deletion_warnings.count_upcoming(ctx.session, actor, today(), cap=COUNTED_WARNINGS)
     return shown, total, COUNTED_WARNINGS

@@ -14,7 +14,15 @@ import pytest
 from sqlalchemy import func, select
 
 from fallstelle import clock
-from fallstelle.cases import attachments, corrections, history, retention, search, service
+from fallstelle.cases import (
+    attachments,
+    corrections,
+    deletion_warnings,
+    history,
+    retention,
+    search,
+    service,
+)
 from fallstelle.cases.erasure import Register, settle
 from fallstelle.cases.errors import NotAllowed
 from fallstelle.cases.models import (
@@ -108,9 +116,9 @@ def test_identifying_data_goes_after_six_months_and_the_rest_is_sealed_anew(
         old_identity = bytes(s.scalars(select(CaseIdentity.payload)).one())
     old_files = set(files.glob("*.bin"))
     with clock.frozen(dt.date(2026, 9, 9)), store.sessions() as s:
-        (warning,) = retention.upcoming(s, world.alice, dt.date(2026, 9, 9))
+        (warning,) = deletion_warnings.upcoming(s, world.alice, dt.date(2026, 9, 9))
         assert (warning.what, warning.on) == ("identifying", dt.date(2026, 9, 10))
-        assert retention.upcoming(s, world.bert, dt.date(2026, 9, 9)) == []
+        assert deletion_warnings.upcoming(s, world.bert, dt.date(2026, 9, 9)) == []
     assert _run(store, register, files, dt.date(2026, 9, 9)).identifying == []
     dry = _run(store, register, files, dt.date(2026, 9, 10), dry_run=True)
     assert len(dry.identifying) == 1
@@ -160,8 +168,8 @@ def test_the_case_file_goes_at_the_end_of_the_third_year(
     with store.sessions() as s:
         records = s.scalar(select(func.count()).select_from(StatisticalRecord))
     with clock.frozen(dt.date(2029, 12, 15)), store.sessions() as s:
-        assert [w.what for w in retention.upcoming(s, world.alice, dt.date(2029, 12, 15))] == [
-            "identifying", "case"]  # fmt: skip
+        due = deletion_warnings.upcoming(s, world.alice, dt.date(2029, 12, 15))
+        assert [w.what for w in due] == ["identifying", "case"]
     assert _run(store, register, files, dt.date(2029, 12, 31)).erased == []
     report = _run(store, register, files, dt.date(2030, 1, 1))
     assert len(report.erased) == 1 and report.identifying == []
@@ -180,7 +188,7 @@ def test_a_legal_hold_stops_both(
 ) -> None:
     case_id = _closed_case(store, world, files, hold=True)
     with clock.frozen(dt.date(2031, 6, 1)), store.sessions() as s:
-        assert retention.upcoming(s, world.alice, dt.date(2031, 6, 1)) == []
+        assert deletion_warnings.upcoming(s, world.alice, dt.date(2031, 6, 1)) == []
     report = _run(store, register, files, dt.date(2031, 6, 1))
     assert report.erased == [] and report.identifying == []
     assert _view(store, world, case_id).identities
@@ -266,10 +274,10 @@ def test_the_home_page_warning_names_the_soonest_and_counts_the_rest(
         _closed_case(store, world, files)
     on = dt.date(2026, 9, 9)
     with store.sessions() as s:
-        assert len(retention.upcoming(s, world.alice, on)) == 3
-        assert len(retention.upcoming(s, world.alice, on, limit=2)) == 2
-        assert retention.count_upcoming(s, world.alice, on) == 3
-        assert retention.count_upcoming(s, world.bert, on) == 0
+        assert len(deletion_warnings.upcoming(s, world.alice, on)) == 3
+        assert len(deletion_warnings.upcoming(s, world.alice, on, limit=2)) == 2
+        assert deletion_warnings.count_upcoming(s, world.alice, on) == 3
+        assert deletion_warnings.count_upcoming(s, world.bert, on) == 0
         # Counted only up to the cap, then one more: "over …" (56,000 due at 100k cases).
-        assert retention.count_upcoming(s, world.alice, on, cap=2) == 3
-        assert retention.count_upcoming(s, world.alice, on, cap=1) == 2
+        assert deletion_warnings.count_upcoming(s, world.alice, on, cap=2) == 3
+        assert deletion_warnings.count_upcoming(s, world.alice, on, cap=1) == 2

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from fallstelle import clock
 from fallstelle.audit.models import AuditEvent
-from fallstelle.cases import retention
+from fallstelle.cases import deletion_warnings, retention
 from fallstelle.cases.models import Case, CaseIdentity, ErasureRecord, RetentionPolicy
 from fallstelle.store import Store
 from fallstelle.web import case_rights
@@ -208,4 +208,4 @@ def test_the_home_page_warns_thirty_days_ahead(
             offices = frozenset(s.scalars(select(Case.office_id)))
             lead = s.scalars(select(Case.lead_counsellor_id)).one()
             actor = Actor.for_user(lead, frozenset({Role.COUNSELLOR}), offices)
-            assert retention.upcoming(s, actor, clock.today()) == []
+            assert deletion_warnings.upcoming(s, actor, clock.today()) == []
