@@ -84,12 +84,12 @@ class Memory:
 
     def add(self, program: Program, x: np.ndarray) -> None:
         if len(self.fillings) < MAX_KEPT:
-            self.fillings.append((_offices(program), program.index, x.copy()))
+            self.fillings.append((program.offices, program.index, x.copy()))
 
     def feasible(self, program: Program) -> np.ndarray:
         """The kept fillings that are fillings of ``program``'s LP (columns; variables that
         a filling did not know are 0 in it)."""
-        out, maps, offices = [], {}, _offices(program)
+        out, maps, offices = [], {}, program.offices
         for where, index, x in self.fillings:
             if where != offices:
                 continue
@@ -113,10 +113,6 @@ def _forms(program: Program, wanted: Sequence[Target]) -> csr_matrix:
             values.append(c)
     shape = (len(wanted), len(program.index))
     return csr_matrix((values, (rows, cols)), shape=shape, dtype=float)
-
-
-def _offices(program: Program) -> frozenset[int]:
-    return program.offices
 
 
 def _fits(program: Program, x: np.ndarray, tol: float = 1e-6) -> bool:

@@ -109,9 +109,10 @@ class Program:
             variables |= set(form)
         variables, cons = system(variables)
         variables |= set(free)  # unknowns nothing here constrains (a target's other cells)
-        self.index = {v: i for i, v in enumerate(sorted(variables))}
-        self.offices = frozenset(v[0] for v in variables)
-        self.truth = np.array([truth.get(v, 0) for v in sorted(variables)], dtype=float)
+        order = sorted(variables)
+        self.index = {v: i for i, v in enumerate(order)}
+        self.offices = frozenset(v[0] for v in order)
+        self.truth = np.array([truth.get(v, 0) for v in order], dtype=float)
         eq: list[tuple[Form, float]] = []
         ub: list[tuple[Form, float]] = []
         #: the shown number behind each equation (None: an identity)
