@@ -35,6 +35,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         guard,
         handbook,
         i18n,
+        links,
         main,
         pipeline,
         reports,
@@ -49,6 +50,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     runtime.init_app(app, settings)  # first: sessions and CSRF need the keys
     requestlog.init_app(app)
     app.jinja_env.globals["fallstelle_version"] = fallstelle.__version__  # footer
+    links.init_app(app)
     app.session_interface = ServerSessionInterface()
     pipeline.init_app(app)
     i18n.init_app(app)

@@ -1,0 +1,153 @@
+"""Links in templates, built from a pattern per endpoint instead of the URL map (issue 15).
+
+A case page builds about fifty links (``url_for`` in the templates), and each went the
+whole way through Flask and Werkzeug: the request's URL adapter, the URL defaults, the
+map's rules for the endpoint, the rule's builder. Under load that was a quarter of the
+page's rendering. The links of one endpoint differ only in their variables, so
+:class:`LinkBuilder` asks ``flask.url_for`` once per endpoint, set of argument names and
+script root, with a stand-in value for each variable, and cuts the answer into the fixed
+text around the stand-ins; later links join that text with each value as the rule's own
+converter writes it (``to_url``: the same quoting, the same numbers).
+
+Only the plain case takes the short way: a request is active, the endpoint is absolute
+and has one rule without defaults, the arguments are exactly the rule's variables (plus
+``_anchor``, quoted as Flask quotes it), no value is None, a list or a tuple, every
+converter is one whose stand-in can be built (UUID, integer, string, path), and no
+``url_defaults`` function is registered. Everything else — query arguments, ``_external``,
+relative endpoints, unknown endpoints (and their ``BuildError``) — goes to ``flask.url_for``
+as before. ``tests/web/test_link_patterns.py`` compares both ways for every rule of the app.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+from flask import Flask, url_for
+from flask.globals import _cv_request
+from werkzeug.routing.converters import (
+    BaseConverter,
+    IntegerConverter,
+    PathConverter,
+    UnicodeConverter,
+    UUIDConverter,
+)
+
+#: Patterns kept at most (endpoints × argument names × script roots); then it starts over.
+LIMIT = 2000
+#: Text that ``urllib.parse.quote`` (Werkzeug's ``to_url``) never changes.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*\Z").match
+#: What Flask lets stand in an anchor unquoted (``Flask.url_for``).
+ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+class Pattern(NamedTuple):
+    """The fixed text of a link, and between its pieces the variables in order of appearance."""
+
+    pieces: tuple[str, ...]  # one more than slots
+    slots: tuple[tuple[str, Callable[[Any], str]], ...]  # the variable, how it is written
+
+
+class LinkBuilder:
+    """``url_for`` for templates: the same links, built from a pattern where that is exact."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._patterns: dict[tuple[str, tuple[str, ...], str], Pattern | None] = {}
+
+    def url_for(self, endpoint: str, **values: Any) -> str:
+        """``flask.url_for``'s link for ``endpoint`` and ``values``."""
+        context = _cv_request.get(None)
+        if context is None or context.url_adapter is None or endpoint[:1] == ".":
+            return url_for(endpoint, **values)
+        anchor = values.pop("_anchor", None)
+        key = (endpoint, tuple(values), context.url_adapter.script_name)
+        if key in self._patterns:
+            pattern = self._patterns[key]
+        else:
+            if len(self._patterns) >= LIMIT:
+                self._patterns.clear()
+            pattern = self._patterns[key] = self._pattern(endpoint, key[1])
+        if pattern is None:
+            return url_for(endpoint, _anchor=anchor, **values)
+        pieces = pattern.pieces
+        link = pieces[0]
+        for (name, write), piece in zip(pattern.slots, pieces[1:], strict=True):
+            value = values[name]
+            if value is None or isinstance(value, list | tuple):
+                return url_for(endpoint, _anchor=anchor, **values)
+            link += write(value) + piece
+        if anchor is not None:
+            link += "#" + quote(anchor, safe=ANCHOR_SAFE)
+        return link
+
+    def _pattern(self, endpoint: str, names: tuple[str, ...]) -> Pattern | None:
+        """The pattern of ``endpoint`` for these argument names, None where it is not exact."""
+        if any(self.app.url_default_functions.values()) or any(n[:1] == "_" for n in names):
+            return None
+        rules = self.app.url_map._rules_by_endpoint.get(endpoint, [])
+        if len(rules) != 1:
+            return None
+        rule = rules[0]
+        converters: dict[str, BaseConverter] = getattr(rule, "_converters", {})
+        if rule.defaults or set(names) != set(rule.arguments) or set(converters) != set(names):
+            return None
+        stand_ins: dict[str, Any] = {}
+        for i, name in enumerate(names):
+            stand_in = _stand_in(converters[name], i)
+            if stand_in is None:
+                return None
+            stand_ins[name] = stand_in
+        built = url_for(endpoint, **stand_ins)
+        found = sorted(
+            (built.find(text), text, name)
+            for name, value in stand_ins.items()
+            for text in [converters[name].to_url(value)]
+        )
+        pieces, slots, at = [], [], 0
+        for position, text, name in found:
+            if position < at or built.count(text) != 1:
+                return None
+            pieces.append(built[at:position])
+            slots.append((name, _writer(converters[name])))
+            at = position + len(text)
+        pieces.append(built[at:])
+        return Pattern(tuple(pieces), tuple(slots))
+
+
+def _writer(converter: BaseConverter) -> Callable[[Any], str]:
+    """How the converter writes a value: its ``to_url``, with a short way for the common
+    values (a UUID's text; a string of unreserved characters, which ``quote`` leaves as it is)."""
+    if type(converter) is UUIDConverter:
+        return str  # UUIDConverter.to_url
+    if type(converter) in (UnicodeConverter, PathConverter):
+        to_url = converter.to_url
+
+        def segment(value: Any) -> str:
+            if type(value) is str and _UNRESERVED(value):
+                return value
+            return to_url(value)
+
+        return segment
+    return converter.to_url
+
+
+def _stand_in(converter: BaseConverter, i: int) -> Any:
+    """A value the converter writes as text found nowhere else in a link, or None."""
+    kind = type(converter)
+    if kind is UUIDConverter:
+        return uuid.UUID(int=0x5EC7_1E5_0000_4000_8000_0000_0000_0000 + i)
+    if isinstance(converter, IntegerConverter) and kind is IntegerConverter:
+        limits = (converter.fixed_digits, converter.min, converter.max)
+        return 7_310_000_457 + i if limits == (0, None, None) else None
+    if kind in (UnicodeConverter, PathConverter):
+        return f"zq{i}stand-in{i}qz"
+    return None
+
+
+def init_app(app: Flask) -> None:
+    """Give the templates the pattern-built ``url_for`` (Python code keeps Flask's)."""
+    app.jinja_env.globals["url_for"] = LinkBuilder(app).url_for  # a method: a quick call
