@@ -29,6 +29,7 @@ from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
 from fallstelle.web.i18n import current_translations
+from fallstelle.web.template_context import CallContext
 
 #: Templates each language's overlay keeps compiled (Jinja's default for an environment).
 _CACHE_SIZE = 400
@@ -36,6 +37,9 @@ _CACHE_SIZE = 400
 
 class LocalizedEnvironment(Environment):
     """Flask's Jinja environment; in a request, a template comes from its language's overlay."""
+
+    #: Templates call functions the quick way where the callee's type says how.
+    context_class = CallContext
 
     #: The overlay's language (None: the app's own environment).
     language: str | None = None
