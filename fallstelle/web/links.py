@@ -10,12 +10,13 @@ text around the stand-ins; later links join that text with each value as the rul
 converter writes it (``to_url``: the same quoting, the same numbers).
 
 Only the plain case takes the short way: a request is active, the endpoint is absolute
-and has one rule without defaults, the arguments are exactly the rule's variables (plus
-``_anchor``, quoted as Flask quotes it), no value is None, a list or a tuple, every
-converter is one whose stand-in can be built (UUID, integer, string, path), and no
-``url_defaults`` function is registered. Everything else — query arguments, ``_external``,
-relative endpoints, unknown endpoints (and their ``BuildError``) — goes to ``flask.url_for``
-as before. ``tests/web/test_link_patterns.py`` compares both ways for every rule of the app.
+and has one rule without defaults, the arguments hold every variable of the rule, no value
+is None, a list or a tuple, every converter is one whose stand-in can be built (UUID,
+integer, string, path), and no ``url_defaults`` function is registered. Other arguments
+become the query as Werkzeug writes it (strings and integers only; ``_anchor`` is quoted as
+Flask quotes it). Everything else — ``_external``, relative endpoints, unknown endpoints
+(and their ``BuildError``) — goes to ``flask.url_for`` as before.
+``tests/web/test_link_patterns.py`` compares both ways for every rule of the app.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any, NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import Flask, url_for
 from flask.globals import _cv_request
@@ -40,15 +41,24 @@ from werkzeug.routing.converters import (
 LIMIT = 2000
 #: Text that ``urllib.parse.quote`` (Werkzeug's ``to_url``) never changes.
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*\Z").match
+#: What Werkzeug lets stand in a query unquoted (``werkzeug.urls._urlencode``).
+QUERY_SAFE = "!$'()*,/:;?@"
+#: Query values written the short way (others, None among them, go to Flask).
+_QUERY_TYPES = frozenset({str, int})
+#: Values a variable never takes the short way (Werkzeug would write them its own way).
+_NOT_ONE = (list, tuple)
 #: What Flask lets stand in an anchor unquoted (``Flask.url_for``).
 ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
 class Pattern(NamedTuple):
-    """The fixed text of a link, and between its pieces the variables in order of appearance."""
+    """A link's fixed text with its variables, in order of appearance, and its query."""
 
-    pieces: tuple[str, ...]  # one more than slots
-    slots: tuple[tuple[str, Callable[[Any], str]], ...]  # the variable, how it is written
+    start: str
+    #: (variable, how it is written, the fixed text after it)
+    slots: tuple[tuple[str, Callable[[Any], str], str], ...]
+    #: The arguments that are not the rule's variables: the query, in the order given.
+    query: tuple[str, ...]
 
 
 class LinkBuilder:
@@ -73,30 +83,38 @@ class LinkBuilder:
             pattern = self._patterns[key] = self._pattern(endpoint, key[1])
         if pattern is None:
             return url_for(endpoint, _anchor=anchor, **values)
-        pieces = pattern.pieces
-        link = pieces[0]
-        for (name, write), piece in zip(pattern.slots, pieces[1:], strict=True):
+        link = pattern.start
+        for name, write, after in pattern.slots:
             value = values[name]
-            if value is None or isinstance(value, list | tuple):
+            if value is None or isinstance(value, _NOT_ONE):
                 return url_for(endpoint, _anchor=anchor, **values)
-            link += write(value) + piece
+            link += write(value) + after
+        if pattern.query:
+            query = [(name, values[name]) for name in pattern.query]
+            if any(type(value) not in _QUERY_TYPES for _, value in query):
+                return url_for(endpoint, _anchor=anchor, **values)
+            link += "?" + urlencode(query, safe=QUERY_SAFE)
         if anchor is not None:
             link += "#" + quote(anchor, safe=ANCHOR_SAFE)
         return link
 
     def _pattern(self, endpoint: str, names: tuple[str, ...]) -> Pattern | None:
         """The pattern of ``endpoint`` for these argument names, None where it is not exact."""
-        if any(self.app.url_default_functions.values()) or any(n[:1] == "_" for n in names):
+        url_map = self.app.url_map
+        if any(self.app.url_default_functions.values()) or url_map.sort_parameters:
             return None
-        rules = self.app.url_map._rules_by_endpoint.get(endpoint, [])
+        if any(n[:1] == "_" for n in names):
+            return None
+        rules = url_map._rules_by_endpoint.get(endpoint, [])
         if len(rules) != 1:
             return None
         rule = rules[0]
         converters: dict[str, BaseConverter] = getattr(rule, "_converters", {})
-        if rule.defaults or set(names) != set(rule.arguments) or set(converters) != set(names):
+        variables = [n for n in names if n in rule.arguments]
+        if rule.defaults or not set(variables) == set(rule.arguments) == set(converters):
             return None
         stand_ins: dict[str, Any] = {}
-        for i, name in enumerate(names):
+        for i, name in enumerate(variables):
             stand_in = _stand_in(converters[name], i)
             if stand_in is None:
                 return None
@@ -107,15 +125,16 @@ class LinkBuilder:
             for name, value in stand_ins.items()
             for text in [converters[name].to_url(value)]
         )
-        pieces, slots, at = [], [], 0
+        pieces, writers, at = [], [], 0
         for position, text, name in found:
             if position < at or built.count(text) != 1:
                 return None
             pieces.append(built[at:position])
-            slots.append((name, _writer(converters[name])))
+            writers.append((name, _writer(converters[name])))
             at = position + len(text)
         pieces.append(built[at:])
-        return Pattern(tuple(pieces), tuple(slots))
+        slots = tuple((n, w, after) for (n, w), after in zip(writers, pieces[1:], strict=True))
+        return Pattern(pieces[0], slots, tuple(n for n in names if n not in rule.arguments))
 
 
 def _writer(converter: BaseConverter) -> Callable[[Any], str]:
