@@ -136,6 +136,21 @@ def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
     return engine
 
 
+def end_read(session: Session) -> None:
+    """End a read-only transaction with COMMIT, not ROLLBACK: its engine cannot write
+    (:func:`make_engine` with ``read_only``), so both keep nothing, but psycopg answers every
+    ROLLBACK by dropping the connection's prepared statements (``DEALLOCATE ALL``), and a
+    read request ends one on every page: PostgreSQL then parsed and planned each of a page's
+    statements again, on every request (issue 15). ORM changes that were never flushed (a
+    read has none) are discarded as before, by a rollback."""
+    if not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted:
+        session.rollback()
+    else:
+        session.commit()
+
+
 #: A pooled server connection idle for longer than this is pinged before it is handed out.
 PING_AFTER_IDLE = dt.timedelta(seconds=5).total_seconds()
 _IDLE_SINCE = "fallstelle.idle_since"

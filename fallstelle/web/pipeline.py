@@ -38,7 +38,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from fallstelle import clock
+from fallstelle import clock, db
 from fallstelle.audit import Event, record
 from fallstelle.audit import service as audit_service
 from fallstelle.audit.group import Ticket
@@ -91,6 +91,7 @@ class RequestContext:
             store = self.store
             opened: Session | None = g.pop("fallstelle_read_session", None)
             if opened is not None and self.writes:
+                db.end_read(opened)
                 opened.close()
                 opened = None
             # A read continues the read transaction the session cookie was checked in.
@@ -174,7 +175,7 @@ class RequestContext:
             session.commit()
         else:
             events = audit_service.take_pending(session)
-            session.rollback()  # a read-only transaction: nothing to keep but the events
+            db.end_read(session)  # nothing to keep but the events
             group = self.runtime.group
             tickets, self._tickets = [*self._tickets, group.submit(events)], []
             for ticket in tickets:

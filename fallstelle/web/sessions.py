@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 
 from fallstelle.audit import Event, record
 from fallstelle.auth import sessions as store_sessions
-from fallstelle.db import as_utc, utcnow
+from fallstelle.db import as_utc, end_read, utcnow
 from fallstelle.runtime import get_runtime
 
 
@@ -90,6 +90,7 @@ class ServerSessionInterface(SessionInterface):
                 return found
         finally:
             if db is not None:
+                end_read(db)  # keeps the connection's prepared statements (PostgreSQL)
                 db.close()
         if status == "expired":  # rare: delete the dead row (a write) and say so
             with store.sessions() as db, db.begin():

@@ -107,6 +107,44 @@ def test_a_get_cannot_write(failing_app: Flask, store: Store) -> None:
     assert _offices(store, "GET") == 0
 
 
+def test_a_get_that_changes_an_object_without_flushing_keeps_nothing(
+    failing_app: Flask, store: Store
+) -> None:
+    with store.sessions() as s, s.begin():
+        s.add(Office(code="KEEP", name="as it was", provider=""))
+
+    @failing_app.get("/_test/change-on-get")
+    @public
+    def _change_on_get() -> str:
+        office = context().session.scalars(select(Office).where(Office.code == "KEEP")).one()
+        office.name = "changed on GET"  # never flushed: the read's end must not write it
+        return "changed"
+
+    assert failing_app.test_client().get("/_test/change-on-get").status_code == 200
+    with store.sessions() as s:
+        assert s.scalar(select(func.count()).where(Office.name == "changed on GET")) == 0
+
+
+def test_reads_end_with_commit_not_rollback(client: FlaskClient, store: Store) -> None:
+    """psycopg drops a connection's prepared statements at every ROLLBACK (``DEALLOCATE
+    ALL``): a read that ended with one made PostgreSQL parse and plan every statement of the
+    next page again. The read engine cannot write, so its COMMIT keeps nothing either."""
+    location = open_case(client)
+    ends: list[str] = []
+    engine = store.read_engine
+    listeners = [(n, lambda _conn, n=n: ends.append(n)) for n in ("commit", "rollback")]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        for path in (location, "/faelle", "/"):
+            ends.clear()
+            assert client.get(path).status_code == 200
+            assert ends and set(ends) == {"commit"}, (path, ends)
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
 def test_no_case_content_leaves_when_its_read_event_cannot_be_stored(
     client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
