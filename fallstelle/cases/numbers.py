@@ -29,6 +29,9 @@ def allocate(session: Session, office_id: int, year: int) -> str:
             set_={"last": CaseNumberCounter.last + 1},
         )
         .returning(CaseNumberCounter.last)
+        # The counter is a row of its own: what the session holds pending (a bulk loader's
+        # earlier cases) has no bearing on it, so it is not flushed first.
+        .execution_options(autoflush=False)
     )
     last = session.execute(stmt).scalar_one()
     return f"{year}-{last:04d}"

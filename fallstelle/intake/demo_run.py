@@ -94,7 +94,7 @@ def create_demo(
                 for _ in range(min(BATCH, count - result.cases)):
                     bulk.create_whole_case(
                         session, actor, store.keys, next(cases), source="demo",
-                        counsellors=set(leads), rules=rules,
+                        counsellors=set(leads), rules=rules, flush=False,
                     )  # fmt: skip
                     result.cases += 1
             gc.collect()
