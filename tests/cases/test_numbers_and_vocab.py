@@ -114,13 +114,19 @@ def test_a_reserved_block_gives_the_numbers_one_by_one_allocation_would(
         assert taken == ["2026-0002", "2025-0001", "2026-0003", "2026-0004"]
         assert numbers.allocate(session, world.office_a, 2026) == "2026-0005"
         assert numbers.allocate(session, world.office_b, 2026) == "2026-0001"
-    with pytest.raises(RuntimeError, match="not used"):  # a left-over number: a gap
-        with store.sessions() as session, session.begin():
-            with numbers.reserved(session, world.office_a, {2026: 2}):
-                numbers.allocate(session, world.office_a, 2026)
-    with pytest.raises(Invalid):  # an error inside: the rollback gives the block back
-        with store.sessions() as session, session.begin():
-            with numbers.reserved(session, world.office_a, {2026: 2}):
-                raise Invalid("status", "choice")
+    with (
+        pytest.raises(RuntimeError, match="not used"),  # a left-over number: a gap
+        store.sessions() as session,
+        session.begin(),
+        numbers.reserved(session, world.office_a, {2026: 2}),
+    ):
+        numbers.allocate(session, world.office_a, 2026)
+    with (
+        pytest.raises(Invalid),  # an error inside: the rollback gives the block back
+        store.sessions() as session,
+        session.begin(),
+        numbers.reserved(session, world.office_a, {2026: 2}),
+    ):
+        raise Invalid("status", "choice")
     with store.sessions() as session, session.begin():
         assert numbers.allocate(session, world.office_a, 2026) == "2026-0006"
