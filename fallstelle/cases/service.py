@@ -153,7 +153,7 @@ def start_case(
         co_counsellors=[CaseCounsellor(user_id=u) for u in co],
     )
     cipher = sealing.new_case_key(keys.keyring, case)  # bound to office and counsellors
-    work = CaseWork(session, case, cipher, details, keys)
+    work = CaseWork(session, case, cipher, details, keys, fresh=True)
     check_order(details, today(), work.vocabulary.known, "")  # before a number is spent
     case.case_number = numbers.allocate(session, new.office_id, new.opened_on.year)
     session.add(case)

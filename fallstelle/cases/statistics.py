@@ -68,9 +68,14 @@ def rewrite(
     closed_on: dt.date | None,
     details: CaseDetails,
     entries: list[object],
+    new: bool = False,
 ) -> None:
-    """Write (or delete, after a withdrawal of consent) the record ``details`` links to."""
-    record = session.get(StatisticalRecord, details.stat_record_id)
+    """Write (or delete, after a withdrawal of consent) the record ``details`` links to.
+
+    ``new``: the case was just begun, so its record (a fresh random id) cannot exist yet and
+    is not looked up (one SELECT less per created case).
+    """
+    record = None if new else session.get(StatisticalRecord, details.stat_record_id)
     before = stat_counts.snapshot(record) if record is not None else None
     if details.statistics_withdrawn():
         if record is not None:

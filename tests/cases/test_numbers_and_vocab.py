@@ -99,3 +99,34 @@ def test_an_offices_own_term_is_usable_there_only(store: Store, world: World) ->
     other.incident = Incident(life_domains=["wohnen.wohnheim"])
     with pytest.raises(Invalid):
         create(store, world.bert, other)
+
+
+def test_a_reserved_block_gives_the_numbers_one_by_one_allocation_would(
+    store: Store, world: World
+) -> None:
+    from fallstelle.cases import numbers
+
+    with store.sessions() as session, session.begin():
+        assert numbers.allocate(session, world.office_a, 2026) == "2026-0001"
+        with numbers.reserved(session, world.office_a, {2026: 3, 2025: 1, 2024: 0}):
+            taken = [numbers.allocate(session, world.office_a, y) for y in (2026, 2025, 2026)]
+            taken.append(numbers.allocate(session, world.office_a, 2026))
+        assert taken == ["2026-0002", "2025-0001", "2026-0003", "2026-0004"]
+        assert numbers.allocate(session, world.office_a, 2026) == "2026-0005"
+        assert numbers.allocate(session, world.office_b, 2026) == "2026-0001"
+    with (
+        pytest.raises(RuntimeError, match="not used"),  # a left-over number: a gap
+        store.sessions() as session,
+        session.begin(),
+        numbers.reserved(session, world.office_a, {2026: 2}),
+    ):
+        numbers.allocate(session, world.office_a, 2026)
+    with (
+        pytest.raises(Invalid),  # an error inside: the rollback gives the block back
+        store.sessions() as session,
+        session.begin(),
+        numbers.reserved(session, world.office_a, {2026: 2}),
+    ):
+        raise Invalid("status", "choice")
+    with store.sessions() as session, session.begin():
+        assert numbers.allocate(session, world.office_a, 2026) == "2026-0006"

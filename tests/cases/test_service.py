@@ -218,3 +218,28 @@ def test_a_case_opened_for_reading_reads_the_same_and_cannot_be_saved(
         assert reading.before is None and changing.before is not None
         with pytest.raises(RuntimeError, match="opened for reading"):
             reading.save(world.alice)
+
+
+def test_only_a_new_cases_first_save_may_leave_the_flush_to_the_caller(
+    store: Store, world: World
+) -> None:
+    """``save(flush=False)`` (the demo's batches) skips the version check a flush does: an
+    opened case, or a new one saved before, must still flush (and write its history)."""
+    from fallstelle.cases.models import StatisticalRecord
+    from fallstelle.cases.work import CaseWork
+
+    case_id, _ = create(store, world.alice)
+    with store.sessions() as session, session.begin():
+        case = session.get(Case, case_id)
+        assert case is not None
+        with pytest.raises(RuntimeError, match="first save"):
+            CaseWork.open(session, case, store.keys).save(world.alice, flush=False)
+    with store.sessions() as session, session.begin():
+        work = service.start_case(session, world.alice, store.keys, short_form(world.office_a))
+        work.save(world.alice, flush=False)
+        assert session.scalar(select(Case.id).where(Case.id == work.case.id)) is not None
+        with pytest.raises(RuntimeError, match="first save"):
+            work.save(world.alice, flush=False)
+        work.save(world.alice)  # a second save finds the record written by the first
+        records = session.scalars(select(StatisticalRecord)).all()
+        assert len(records) == 2
