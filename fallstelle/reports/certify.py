@@ -60,8 +60,14 @@ INF = highspy.kHighsInf
 #: Fillings a repair loop keeps for its later rounds (each a vector over the LP's unknowns).
 MAX_KEPT = 400
 #: A sweep certifying fewer targets than this counts as idle (two idle ones end the sweeps):
-#: a sweep costs about as much as four or five LPs of one target each.
+#: a sweep costs about as much as four or five LPs of one target each. On LPs below
+#: :data:`PRESOLVE_FROM` unknowns up to :data:`FEW_SMALL` (a quarter of the targets the sweep
+#: tried, at least :data:`FEW`): on the eight recorded certify calls of a half-year funding
+#: build after the year (one office) 16 took 6.8–7.0 s CPU against 8.3 s with 4, the same
+#: failures; on two pooled LPs of two offices 16 took 13.6 s against 10.9 s (build10,
+#: 2026-12-03). Small test LPs of a few dozen targets keep 4.
 FEW = 4
+FEW_SMALL = 16
 #: Whether a group's LP (:func:`grouped`) also solves one LP per target its sweeps left open:
 #: no — on a pooled year of four offices that took 3,300 LPs and 64 s CPU, sweeps alone 28 s.
 SINGLE_IN_GROUPS = False
@@ -174,7 +180,8 @@ def certify(
         if idle:  # stuck: a random half, so that the other half's cells can make room
             todo &= rng.random(len(todo)) < 0.5
         keep(sweeps.run(up, todo, lo, hi))
-        idle = idle + 1 if int(shut().sum()) - before < FEW else 0
+        few = FEW if sweeps.n >= PRESOLVE_FROM else min(FEW_SMALL, max(FEW, int(todo.sum()) // 4))
+        idle = idle + 1 if int(shut().sum()) - before < few else 0
         up = not up
     sweeps.close()
     failures: list[Failure] = []
