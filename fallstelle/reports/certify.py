@@ -18,7 +18,8 @@ never soundness: when a sweep certifies (almost) nothing, the next takes a rando
 the open targets, whose rows then leave room for the other half's. Sweeps alternate down and
 up until two in a row certify fewer than :data:`FEW`; only what stays open gets its own max
 (and min) LP. In HiGHS the sweep rows and columns are added once; sweeps change only bounds
-and costs, and each runs from scratch with presolve (dual simplex): the previous sweep's basis
+and costs, and each runs from scratch (dual simplex; with presolve from
+:data:`PRESOLVE_FROM` unknowns on): the previous sweep's basis
 is far from the next optimum, and a warm dual simplex took 4–5 times the CPU on a pooled year
 of four offices (114 s against 20–26 s for 14,181 targets, 26 sweeps; an office-sized LP
 takes the same either way). The single-target LPs,
@@ -59,13 +60,25 @@ INF = highspy.kHighsInf
 #: Fillings a repair loop keeps for its later rounds (each a vector over the LP's unknowns).
 MAX_KEPT = 400
 #: A sweep certifying fewer targets than this counts as idle (two idle ones end the sweeps):
-#: a sweep costs about as much as four or five LPs of one target each.
+#: a sweep costs about as much as four or five LPs of one target each. On LPs below
+#: :data:`PRESOLVE_FROM` unknowns up to :data:`FEW_SMALL` (a quarter of the targets the sweep
+#: tried, at least :data:`FEW`): on the eight recorded certify calls of a half-year funding
+#: build after the year (one office) 16 took 6.8–7.0 s CPU against 8.3 s with 4, the same
+#: failures; on two pooled LPs of two offices 16 took 13.6 s against 10.9 s (build10,
+#: 2026-12-03). Small test LPs of a few dozen targets keep 4.
 FEW = 4
+FEW_SMALL = 16
 #: Whether a group's LP (:func:`grouped`) also solves one LP per target its sweeps left open:
 #: no — on a pooled year of four offices that took 3,300 LPs and 64 s CPU, sweeps alone 28 s.
 SINGLE_IN_GROUPS = False
 #: An upper bound on sweeps per check (they stop earlier: two in a row certify few).
 MAX_SWEEPS = 200
+#: Unknowns from which a sweep runs HiGHS's presolve first. On one office's LP (10,313
+#: unknowns, the half-year funding build after the year) a sweep without presolve took 30–40 %
+#: less CPU (first repair round: 3.4–4.9 s → 2.1–3.0 s, the same fillings certify the same
+#: targets); on a pooled LP of two offices (20,024 and 22,041 unknowns) presolve paid
+#: (2.9 → 3.7 s and 4.5 → 6.4 s without it). build10, 2026-12-03.
+PRESOLVE_FROM = 15_000
 
 
 @dataclass
@@ -167,7 +180,8 @@ def certify(
         if idle:  # stuck: a random half, so that the other half's cells can make room
             todo &= rng.random(len(todo)) < 0.5
         keep(sweeps.run(up, todo, lo, hi))
-        idle = idle + 1 if int(shut().sum()) - before < FEW else 0
+        few = FEW if sweeps.n >= PRESOLVE_FROM else min(FEW_SMALL, max(FEW, int(todo.sum()) // 4))
+        idle = idle + 1 if int(shut().sum()) - before < few else 0
         up = not up
     sweeps.close()
     failures: list[Failure] = []
@@ -273,10 +287,11 @@ class _Sweeps:
         low = np.where(todo, lo, -INF) if up else np.full(self.t, -INF)
         high = np.full(self.t, INF) if up else np.where(todo, hi, INF)
         self.highs.changeRowsBounds(self.t, self.rows, low, high)  # type: ignore[attr-defined]
-        # from scratch, with presolve: the last sweep's basis is far from this one's optimum
-        # (a warm dual simplex took 3-10 s on a 4-office pooled year where this takes 2-3 s)
+        # from scratch, with presolve on large LPs (PRESOLVE_FROM): the last sweep's basis is
+        # far from this one's optimum (a warm dual simplex took 3-10 s on a 4-office pooled
+        # year where this takes 2-3 s)
         self.highs.clearSolver()
-        self.highs.setOptionValue("presolve", "on")
+        self.highs.setOptionValue("presolve", "on" if self.n >= PRESOLVE_FROM else "off")
         self.highs.setOptionValue("simplex_strategy", 1)
         self.highs.run()
         self.program.pivots += self.highs.getInfo().simplex_iteration_count

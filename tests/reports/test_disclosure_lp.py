@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,3 +94,29 @@ def test_the_footnote_names_k_in_both_languages() -> None:
     assert "weniger als 7" in hidden_footnote(7)
     assert "fewer than 7" in hidden_footnote(7, "en")
     assert "0, weniger" in hidden_footnote(7) and "0, fewer" in hidden_footnote(7, "en")
+
+
+def test_minimum_skipped_for_unknowns_seen_at_zero_matches_every_lp_solved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """build10: a vertex where an unknown is 0 proves its minimum 0, so its min LP is skipped;
+    the intervals must be exactly those of solving every min and max LP."""
+    rng = random.Random(7)  # noqa: S311 - test data
+    programs = []
+    for _ in range(200):
+        n = rng.randint(2, 7)
+        lower = [rng.randint(0, 2) for _ in range(n)]
+        point = [b + rng.choice([0, 0, 1, 3]) for b in lower]  # a filling: feasible
+        cons = []
+        for _ in range(rng.randint(1, 5)):
+            vs = rng.sample(range(n), rng.randint(2, n))
+            coefs = tuple(sorted((v, rng.choice([1, 1, -1, 2])) for v in vs))
+            equal = rng.random() < 0.6
+            rhs = sum(c * point[v] for v, c in coefs) + (0 if equal else rng.choice([0, 2]))
+            cons.append(disclosure_lp._Constraint(coefs, rhs, equal))
+        programs.append((list(range(n)), cons, lower))
+    fast = [disclosure_lp._solve_component(*p) for p in programs]
+    monkeypatch.setattr(
+        disclosure_lp._Simplex, "_seen", lambda self, rhs, basis: None
+    )  # every min LP
+    assert fast == [disclosure_lp._solve_component(*p) for p in programs]
