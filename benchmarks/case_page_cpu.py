@@ -67,6 +67,44 @@ def wrap(timers: collections.Counter[str], module: str, path: str, label: str) -
     setattr(owner, name, timed)
 
 
+def signed_in(base: Path, user: str, database_url: str = "") -> tuple[Any, list[str]]:
+    """The app of a request-benchmark installation, a test client signed in as ``user`` (a
+    TOTP code already used waits for the next one), and the case paths of the first list page."""
+    os.environ.update(
+        FALLSTELLE_DATA_DIR=str(base / "data"),
+        FALLSTELLE_KEYS_DIR=str(base / "keys"),
+        FALLSTELLE_BCRYPT_ROUNDS="4",
+    )
+    if database_url:
+        os.environ["FALLSTELLE_DATABASE_URL"] = database_url
+    sys.path.insert(0, str(ROOT))
+    import pyotp
+
+    from fallstelle import create_app
+    from fallstelle.runtime import get_runtime
+
+    app = create_app()
+    get_runtime(app).open(app)
+    client = app.test_client()
+
+    def form(path: str, fields: dict[str, str]) -> int:
+        page = client.get(path).get_data(as_text=True)
+        token = TOKEN.search(page)
+        assert token, f"no CSRF token on {path}"
+        return client.post(path, data={**fields, "csrf_token": token.group(1)}).status_code
+
+    assert form("/anmelden", {"username": user, "password": PASSWORD}) == 302
+    totp = pyotp.TOTP((base / "data" / f"{user}.totp").read_text().strip())
+    while form("/anmelden/code", {"code": totp.now()}) != 302:  # a used code: the next one
+        time.sleep(31 - time.time() % 30)
+    listing = client.get("/faelle").get_data(as_text=True)
+    paths = [
+        f"/faelle/{i}" for i in sorted(set(re.findall(r'href="/faelle/([0-9a-f-]{36})"', listing)))
+    ]
+    assert paths, "no cases on the case list"
+    return client, paths
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("installation", type=Path, help="a --keep directory of request_bench")
@@ -77,38 +115,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a cProfile of one more round")
     parser.add_argument("--dump", type=Path, help="write 20 rendered pages, tokens masked")
     options = parser.parse_args()
-    base: Path = options.installation
-    os.environ.update(
-        FALLSTELLE_DATA_DIR=str(base / "data"),
-        FALLSTELLE_KEYS_DIR=str(base / "keys"),
-        FALLSTELLE_BCRYPT_ROUNDS="4",
-    )
-    if options.database_url:
-        os.environ["FALLSTELLE_DATABASE_URL"] = options.database_url
-    sys.path.insert(0, str(ROOT))
-    import pyotp
-
-    from fallstelle import create_app
-    from fallstelle.runtime import get_runtime
-
-    app = create_app()
-    get_runtime(app).open(app)
-    client = app.test_client()
-    secret = (base / "data" / f"{options.user}.totp").read_text().strip()
-
-    def form(path: str, fields: dict[str, str]) -> int:
-        page = client.get(path).get_data(as_text=True)
-        token = TOKEN.search(page)
-        assert token, f"no CSRF token on {path}"
-        return client.post(path, data={**fields, "csrf_token": token.group(1)}).status_code
-
-    assert form("/anmelden", {"username": options.user, "password": PASSWORD}) == 302
-    assert form("/anmelden/code", {"code": pyotp.TOTP(secret).now()}) == 302
-    listing = client.get("/faelle").get_data(as_text=True)
-    paths = [
-        f"/faelle/{i}" for i in sorted(set(re.findall(r'href="/faelle/([0-9a-f-]{36})"', listing)))
-    ]
-    assert paths, "no cases on the case list"
+    client, paths = signed_in(options.installation, options.user, options.database_url)
     if options.dump:
         pages = []
         for path in paths[:20]:

@@ -20,16 +20,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "ein langer Satz als Passwort"  # noqa: S105 - the request benchmark's accounts
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from case_page_cpu import signed_in
 
 
 def main() -> None:
@@ -39,36 +36,10 @@ def main() -> None:
     parser.add_argument("pages", type=int)
     parser.add_argument("--without", choices=["render", "audit"])
     options = parser.parse_args()
-    base: Path = options.installation
-    os.environ.update(
-        FALLSTELLE_DATA_DIR=str(base / "data"),
-        FALLSTELLE_KEYS_DIR=str(base / "keys"),
-        FALLSTELLE_BCRYPT_ROUNDS="4",
-    )
-    sys.path.insert(0, str(ROOT))
-    import pyotp
-
-    from fallstelle import create_app
-    from fallstelle.runtime import get_runtime
-
-    app = create_app()
-    get_runtime(app).open(app)
-    client = app.test_client()
-
-    def form(path: str, fields: dict[str, str]) -> int:
-        token = TOKEN.search(client.get(path).get_data(as_text=True))
-        assert token, f"no CSRF token on {path}"
-        return client.post(path, data={**fields, "csrf_token": token.group(1)}).status_code
-
-    assert form("/anmelden", {"username": options.user, "password": PASSWORD}) == 302
-    totp = pyotp.TOTP((base / "data" / f"{options.user}.totp").read_text().strip())
-    while form("/anmelden/code", {"code": totp.now()}) != 302:  # a used code: the next one
-        time.sleep(31 - time.time() % 30)
-    listing = client.get("/faelle").get_data(as_text=True)
-    ids = sorted(set(re.findall(r'href="/faelle/([0-9a-f-]{36})"', listing)))[:10]
-    assert ids, "no cases on the case list"
-    for case_id in ids:
-        client.get(f"/faelle/{case_id}")
+    client, paths = signed_in(options.installation, options.user)
+    paths = paths[:10]
+    for path in paths:
+        client.get(path)
     if options.without == "render":
         import fallstelle.web.cases as views
 
@@ -83,7 +54,7 @@ def main() -> None:
     control = ["callgrind_control", "-i"]
     subprocess.run([*control, "on", str(os.getpid())], check=True, capture_output=True)
     for i in range(options.pages):
-        assert client.get(f"/faelle/{ids[i % len(ids)]}").status_code == 200
+        assert client.get(paths[i % len(paths)]).status_code == 200
     subprocess.run([*control, "off", str(os.getpid())], check=True, capture_output=True)
 
 
