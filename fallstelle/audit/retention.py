@@ -60,7 +60,7 @@ def start_epoch(session: Session, key: Ed25519PrivateKey) -> chain.Checkpoint | 
         ChainDamaged: the head was not written with the chain key.
     """
     final = checkpoint(session, key)
-    chain_key = _keys(session).audit_chain_key
+    chain_key = _keys(session.info).audit_chain_key
     head = _checked_head(session, chain_key)
     if final is None or head.seq == head.epoch_base_seq:
         return None

@@ -37,10 +37,11 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import astuple, replace
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Update, bindparam, event, func, insert, select, update
+from sqlalchemy import Connection, Update, bindparam, event, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from fallstelle import db
@@ -155,9 +156,15 @@ def _before_commit(session: Session) -> None:
 
 def _after_commit(session: Session) -> None:
     new_head: chain.Head | None = session.info.pop(NEW_HEAD, None)
-    settings = session.info.get(db.SETTINGS_INFO)
-    if new_head is not None and settings is not None:
-        keys = _keys(session)
+    if new_head is not None:
+        offer_head(session.info, new_head)
+
+
+def offer_head(info: Mapping[str, Any], new_head: chain.Head) -> None:
+    """Hand a committed head to the witness file (``info``: a store's session info)."""
+    settings = info.get(db.SETTINGS_INFO)
+    if settings is not None:
+        keys = _keys(info)
         writer = witness.writer(
             settings.audit_witness, keys.audit_signing_key, settings.audit_witness_ms / 1000
         )
@@ -198,8 +205,8 @@ class ChainDamaged(RuntimeError):
     """The head row was not written with the chain key: nothing more is appended."""
 
 
-def _keys(session: Session) -> KeyMaterial:
-    keys: KeyMaterial | None = session.info.get(db.KEYS_INFO)
+def _keys(info: Mapping[str, Any]) -> KeyMaterial:
+    keys: KeyMaterial | None = info.get(db.KEYS_INFO)
     if keys is None:
         raise RuntimeError(
             "audit events need the installation's keys: use a session of fallstelle.store"
@@ -226,13 +233,13 @@ def _move_statement(names: tuple[str, ...]) -> Update:
     return found
 
 
-def _lock_head(session: Session) -> AuditHead:
+def _lock_head(session: Session | Connection) -> AuditHead:
     """Take the chain lock and return the head row (detached values, not tracked)."""
     row = session.execute(_HEAD).one()
     return AuditHead(**row._asdict())
 
 
-def _checked_head(session: Session, chain_key: bytes) -> AuditHead:
+def _checked_head(session: Session | Connection, chain_key: bytes) -> AuditHead:
     """Take the chain lock; return the head row if the chain key wrote it.
 
     Raises:
@@ -253,18 +260,22 @@ def _checked_head(session: Session, chain_key: bytes) -> AuditHead:
 def _move_head(
     session: Session, chain_key: bytes, head: AuditHead | None = None, **values: Any
 ) -> None:
-    """Set the head to ``values`` (seq, entry_hash, epoch, …) with a fresh MAC.
+    """Set the head to ``values`` (seq, entry_hash, epoch, …) with a fresh MAC; the witness
+    gets it when ``session`` commits.
 
     ``head``: the row as the caller read it under the chain lock (else it is read again).
     """
-    head = head if head is not None else _lock_head(session)
+    conn = session.connection()
+    head = head if head is not None else _lock_head(conn)
+    session.info[NEW_HEAD] = _move_head_on(conn, chain_key, head, **values)
+
+
+def _move_head_on(conn: Connection, chain_key: bytes, head: AuditHead, **values: Any) -> chain.Head:
     new = {**{k: getattr(head, k) for k in ("seq", "epoch", "entry_hash")}, **values}
     mac = chain.head_mac(chain_key, new["seq"], new["epoch"], bytes(new["entry_hash"]))
     moved = {**values, "mac": mac}
-    session.connection().execute(
-        _move_statement(tuple(sorted(moved))), {f"new_{k}": v for k, v in moved.items()}
-    )
-    session.info[NEW_HEAD] = chain.Head(new["seq"], new["epoch"], bytes(new["entry_hash"]), mac)
+    conn.execute(_move_statement(tuple(sorted(moved))), {f"new_{k}": v for k, v in moved.items()})
+    return chain.Head(new["seq"], new["epoch"], bytes(new["entry_hash"]), mac)
 
 
 def _append_pending(session: Session) -> None:
@@ -280,9 +291,26 @@ def _append(session: Session, events: list[Event]) -> None:
     Raises:
         ChainDamaged: the head was not written with the chain key.
     """
-    keys = _keys(session)
     _listen(session)
-    head = _checked_head(session, keys.audit_chain_key)
+    session.info[NEW_HEAD] = append_on(session.connection(), session.info, events)
+
+
+def append_on(conn: Connection, info: Mapping[str, Any], events: Sequence[Event]) -> chain.Head:
+    """Append ``events`` on ``conn`` under the chain lock and return the new head; the caller
+    commits ``conn``'s transaction and then hands the head to :func:`offer_head`.
+
+    ``info``: a store's session info (the keys; :data:`SIGNER` if checkpoints are signed with
+    another key or cadence). :mod:`audit.group` writes its batches through this, without an
+    ORM session (issue 15: the session cost more than the append).
+
+    Raises:
+        ChainDamaged: the head was not written with the chain key.
+        TypeError: an event is not an :class:`Event`.
+    """
+    if not all(isinstance(ev, Event) for ev in events):
+        raise TypeError("append_on() takes fallstelle.audit.Event objects")
+    keys = _keys(info)
+    head = _checked_head(conn, keys.audit_chain_key)
     when = chain.format_time(utcnow())
     rows: list[chain.Row] = []
     prev = bytes(head.entry_hash)
@@ -294,15 +322,15 @@ def _append(session: Session, events: list[Event]) -> None:
         rows.append(
             draft._replace(entry_hash=prev, mac=chain.entry_mac(keys.audit_chain_key, prev))
         )
-    conn = session.connection()
     conn.execute(_INSERT_EVENTS, [row._asdict() for row in rows])
-    _move_head(
-        session, keys.audit_chain_key, head, seq=rows[-1].seq, entry_hash=prev, last_time=when
+    new_head = _move_head_on(
+        conn, keys.audit_chain_key, head, seq=rows[-1].seq, entry_hash=prev, last_time=when
     )
-    signer: tuple[Ed25519PrivateKey, int] | None = session.info.get(SIGNER)
+    signer: tuple[Ed25519PrivateKey, int] | None = info.get(SIGNER)
     key, every = signer or (keys.audit_signing_key, DEFAULT_EVERY)
     due = [r for r in rows if r.seq % every == 0]
-    _insert_checkpoints(session, [chain.sign(key, r.seq, r.epoch, r.entry_hash, when) for r in due])
+    _insert_checkpoints(conn, [chain.sign(key, r.seq, r.epoch, r.entry_hash, when) for r in due])
+    return new_head
 
 
 def _columns(ev: Event) -> tuple[Any, ...]:
@@ -313,9 +341,9 @@ def _columns(ev: Event) -> tuple[Any, ...]:
     return (actor_id, actor_role, action, object_type, object_id, outcome, *rest)
 
 
-def _insert_checkpoints(session: Session, checkpoints: list[chain.Checkpoint]) -> None:
+def _insert_checkpoints(conn: Connection, checkpoints: list[chain.Checkpoint]) -> None:
     if checkpoints:
-        session.connection().execute(
+        conn.execute(
             insert(checkpoints_table),
             [
                 {
@@ -362,5 +390,5 @@ def checkpoint(
     new = [chain.sign(key, seq, ep, bytes(h), when) for seq, ep, h in due]
     if head.seq > last and all(cp.seq != head.seq for cp in new):
         new.append(chain.sign(key, head.seq, head.epoch, bytes(head.entry_hash), when))
-    _insert_checkpoints(session, new)
+    _insert_checkpoints(session.connection(), new)
     return _stored_checkpoint(session, head.seq) if not new else new[-1]

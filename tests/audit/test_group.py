@@ -16,13 +16,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from fallstelle import db
-from fallstelle.audit import Event, record
+from fallstelle.audit import Event, record, service, witness
 from fallstelle.audit.group import GroupCommit
 from fallstelle.store import Store
-from tests.audit.helpers import rows, verify
+from tests.audit.helpers import flush_witness, rows, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 THREADS, PER_THREAD = 8, 25
@@ -95,20 +96,7 @@ def test_two_group_commits_on_one_database(store: Store) -> None:
     assert verify(store).startswith(f"audit log intact: {8 * PER_THREAD} events")
 
 
-def test_a_failed_batch_fails_every_request_in_it_and_stores_nothing(store: Store) -> None:
-    class Broken:
-        def __call__(self) -> Session:
-            session = store.sessions()
-
-            def fail(*_args: object) -> None:
-                raise OSError("disk full")
-
-            from sqlalchemy import event
-
-            event.listen(session, "before_commit", fail)
-            return session
-
-    group = GroupCommit(Broken())  # type: ignore[arg-type]
+def _fails_every_request(group: GroupCommit) -> list[BaseException]:
     failures: list[BaseException] = []
     start = threading.Barrier(THREADS)
 
@@ -120,8 +108,68 @@ def test_a_failed_batch_fails_every_request_in_it_and_stores_nothing(store: Stor
             failures.append(exc)
 
     _run([threading.Thread(target=read, args=(n,)) for n in range(THREADS)])
+    return failures
+
+
+def _disk_full(*_args: object) -> None:
+    raise OSError("disk full")
+
+
+def test_a_failed_commit_fails_every_request_in_its_batch_and_stores_nothing(
+    store: Store,
+) -> None:
+    """The database refuses the COMMIT itself (a full disk): every reader gets the error."""
+    engine = store.sessions.kw["bind"]
+    event.listen(engine, "commit", _disk_full)
+    try:
+        failures = _fails_every_request(GroupCommit(store.sessions))
+    finally:
+        event.remove(engine, "commit", _disk_full)
     assert len(failures) == THREADS
     assert rows(store) == []
+    assert verify(store).startswith("audit log intact: 0 events")
+
+
+def test_a_batch_that_fails_halfway_stores_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events inserted and the head moved, then the checkpoint's insert fails: no event of the
+    batch stays, the head stays where it was, and the next batch appends from it."""
+    monkeypatch.setattr(service, "_insert_checkpoints", _disk_full)
+    group = GroupCommit(store.sessions)
+    assert len(_fails_every_request(group)) == THREADS
+    assert rows(store) == []
+    monkeypatch.undo()
+    group.append([Event("case.read", object_id="after")])
+    assert [r.seq for r in rows(store)] == [1]
+    assert verify(store).startswith("audit log intact: 1 events")
+
+
+def test_a_batch_is_written_without_an_orm_session(store: Store) -> None:
+    """Issue 15: a batch's ORM session (sessionmaker, begin, listeners, flush, commit) cost
+    more instructions than its append; a batch goes through a Core connection. The events,
+    their checkpoints and the witness are the same as for any other append."""
+    service.enable_checkpoints(store.sessions, store.keys.audit_signing_key, every=4)
+    group = GroupCommit(store.sessions)
+    opened: list[object] = []
+
+    def note(*args: object) -> None:
+        opened.append(args)
+
+    event.listen(Session, "after_begin", note)
+    try:
+        for n in range(10):
+            group.append([Event("case.read", actor_id="a", object_id=str(n))])
+    finally:
+        event.remove(Session, "after_begin", note)
+    assert opened == []
+    assert [r.seq for r in rows(store)] == list(range(1, 11))
+    flush_witness()
+    found = witness.read(store.settings.audit_witness)
+    assert found is not None and found.seq == 10
+    assert verify(store) == (
+        "audit log intact: 10 events (seq 1-10); 2 signed checkpoints match; the witness matches"
+    )
 
 
 CHILD = """
@@ -173,25 +221,18 @@ def test_events_handed_in_early_are_written_by_whoever_waits(store: Store) -> No
     """A request that submitted and is still rendering never holds up one that waits."""
     gate, writing = threading.Event(), threading.Event()
 
-    class Slow:
-        """Sessions whose first commit waits for ``gate`` (a batch in flight)."""
+    held: list[object] = []
 
-        calls = 0
+    def hold(*_args: object) -> None:
+        """The first batch's commit waits for ``gate`` (a batch in flight)."""
+        held.append(_args)
+        if len(held) == 1:
+            writing.set()
+            assert gate.wait(10)
 
-        def __call__(self) -> Session:
-            session = store.sessions()
-            Slow.calls += 1
-            if Slow.calls == 1:
-                from sqlalchemy import event
-
-                def hold(*_args: object) -> None:
-                    writing.set()
-                    assert gate.wait(10)
-
-                event.listen(session, "before_commit", hold)
-            return session
-
-    group = GroupCommit(Slow())  # type: ignore[arg-type]
+    engine = store.sessions.kw["bind"]
+    event.listen(engine, "commit", hold)
+    group = GroupCommit(store.sessions)
     first = threading.Thread(target=group.append, args=([Event("case.read", object_id="a")],))
     first.start()
     assert writing.wait(10)  # "a" is being written; its request leads
@@ -202,6 +243,7 @@ def test_events_handed_in_early_are_written_by_whoever_waits(store: Store) -> No
     first.join(10)
     waiting.join(10)  # the lead went to the waiting request, not to the rendering one
     assert not waiting.is_alive()
+    event.remove(engine, "commit", hold)
     assert [r.object_id for r in rows(store)] == ["a", "early", "b"]
     group.wait(early)  # written meanwhile: returns at once
 
