@@ -1,11 +1,15 @@
 """The floor app of ``request_bench``: what a page costs with no audit, no sessions, no rules.
 
-Flask + SQLAlchemy + AES-256-GCM: one route reads 50 rows from a SQLite table, decrypts each
+Flask + SQLAlchemy + AES-256-GCM: one route reads 50 rows from a table, decrypts each
 payload and renders them in a Jinja template; served by waitress like the real app. The
 request benchmark measures fallstelle's case page against this under the same client, so
 the ratio says what fallstelle's own work (sessions, access checks, audit) costs.
 
-    python benchmarks/floor_app.py DB_FILE PORT [--workers N] [--threads T]
+    python benchmarks/floor_app.py DATABASE PORT [--workers N] [--threads T]
+
+``DATABASE``: a SQLite file, or a database URL (``postgresql+psycopg://…``): the request
+benchmark gives the floor the app's own database server, so that both pay its round trips
+(the table is ``floor_rows``; the app has none of that name).
 
 ``--workers`` forks N processes on one port exactly as ``run.py --workers`` does
 (``fallstelle.cli.workers``), so both are served the same way.
@@ -32,14 +36,19 @@ class Base(DeclarativeBase):
 
 
 class Row(Base):
-    __tablename__ = "rows"
+    __tablename__ = "floor_rows"
     id = Column(Integer, primary_key=True)
     payload = Column(LargeBinary, nullable=False)
 
 
-def build(path: str) -> None:
+def url_of(database: str) -> str:
+    """A database URL as given, a file name as a SQLite URL."""
+    return database if "://" in database else f"sqlite:///{database}"
+
+
+def build(database: str) -> None:
     """Create the table with 50 encrypted rows (once)."""
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine(url_of(database))
     Base.metadata.create_all(engine)
     aead = AESGCM(KEY)
     with Session(engine) as session, session.begin():
@@ -51,8 +60,8 @@ def build(path: str) -> None:
     engine.dispose()
 
 
-def create(path: str) -> Flask:
-    engine = create_engine(f"sqlite:///{path}", pool_size=10)
+def create(database: str) -> Flask:
+    engine = create_engine(url_of(database), pool_size=10)
     aead = AESGCM(KEY)
     app = Flask(__name__)
 

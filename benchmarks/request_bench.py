@@ -17,12 +17,17 @@ pre-forked waitress workers, ``cli.workers``), and measures over loopback:
    and a case page (goal: p95 < 100 ms at 10,000 cases, < 250 ms at 100,000);
 2. eight signed-in counsellors reading random case pages for ``--seconds`` (30), and the same
    client against the floor app (``benchmarks/floor_app.py``: Flask + SQLAlchemy + AES-GCM,
-   50 rows, no audit), in turns of ``--seconds / --pairs`` (app, floor, floor, app, …; both
+   50 rows, no audit; on the app's database server, or a SQLite file with
+   ``--floor-on-sqlite``), in turns of ``--seconds / --pairs`` (app, floor, floor, app, …; both
    servers run the whole time, only one is loaded): requests per second of both (goal: ≥ 50 %
    of the floor), errors (goal: 0). The turns keep a load that changes during the run (the
    machine is shared) from falling on one side only: one 30 s block each, back to back,
    gave ratios from 42 % to 57 % on the same code;
 3. afterwards ``flask audit verify`` on the installation: every read is in the chain.
+
+The floor reads the database the app reads: with ``--database-url`` PostgreSQL, so the floor
+also pays a round trip to a server on the same two cores (until 2026-12-04 the floor always
+read a SQLite file in its own process; ``--floor-on-sqlite`` measures that way again).
 
 The machine's load average is printed beside the numbers: compare only within one run.
 """
@@ -34,6 +39,7 @@ import http.client
 import os
 import random
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -221,6 +227,27 @@ def load(clients: list[Client], paths: list[str], seconds: float) -> tuple[float
     return sum(counts) / elapsed, sum(errors), every[int(len(every) * 0.95) - 1]
 
 
+def cpu_seconds(pids: set[int]) -> dict[str, float]:
+    """CPU seconds (user + system) so far: of the processes ``pids`` and their children
+    ("server"), of PostgreSQL's processes ("postgres": all of them, the machine's), and of
+    this process, the client ("client")."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {"server": 0.0, "postgres": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1].split()
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        if int(stat.parent.name) in pids or int(fields[1]) in pids:  # the process, its children
+            found["server"] += used
+        elif name.startswith("postgres"):
+            found["postgres"] += used
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {**found, "client": own.ru_utime + own.ru_stime}
+
+
 def paired(
     clients: list[Client],
     pages: list[str],
@@ -228,17 +255,26 @@ def paired(
     seconds: float,
     pairs: int,
     workers: int,
+    servers: tuple[int, int],
 ) -> None:
     """The load phase: the app and the floor app in turns (app, floor, floor, app, …), each
     for ``seconds / pairs``, so that a load that drifts during the run (another process
     starting or ending) weighs on both alike; prints each turn, and the ratio of the totals
-    (``seconds`` for each)."""
+    (``seconds`` for each), and where the CPU went: milliseconds per request of the server
+    (``servers``: the app's and the floor's process ids, with their workers), PostgreSQL and
+    the client. Those do not depend on the machine's other load as much as req/s do."""
     turn = seconds / pairs
     done: dict[str, list[float]] = {"app": [0.0, 0, 0.0], "floor": [0.0, 0, 0.0]}  # n, errors, p95
+    spent: dict[str, dict[str, float]] = {"app": {}, "floor": {}}
     for i in range(2 * pairs):
         which = "app" if i % 4 in (0, 3) else "floor"
         group, paths = (clients, pages) if which == "app" else (floor_clients, ["/"])
+        pid = servers[0] if which == "app" else servers[1]
+        before = cpu_seconds({pid})
         rps, errors, p95 = load(group, paths, turn)
+        after = cpu_seconds({pid})
+        for part, used in after.items():
+            spent[which][part] = spent[which].get(part, 0.0) + used - before[part]
         total = done[which]
         total[0] += rps * turn
         total[1] += errors
@@ -251,6 +287,10 @@ def paired(
             f"{CLIENTS} clients, {name}, {seconds:.0f} s in {pairs} turns: "
             f"{requests / seconds:6.1f} req/s, {failed:.0f} errors, worst p95 {worst:.0f} ms"
         )
+    for which, (requests, _, _) in done.items():
+        used = spent[which].items()
+        per = ", ".join(f"{part} {1000 * seconds / requests:.2f}" for part, seconds in used)
+        print(f"  CPU ms per request, {which}: {per}")
     print(f"fallstelle / floor with {workers} worker(s): {app[0] / floor[0]:.0%} (goal ≥ 50 %)")
 
 
@@ -286,6 +326,10 @@ def main() -> None:
         "--pairs", type=int, default=3,
         help="turns of app and floor in the load phase (default 3: app, floor, floor, app, …)",
     )  # fmt: skip
+    parser.add_argument(
+        "--floor-on-sqlite", action="store_true",
+        help="the floor reads a SQLite file even when the app uses --database-url",
+    )  # fmt: skip
     options = parser.parse_args()
     rounds = list(dict.fromkeys(int(w) for w in options.workers.split(",")))
     base = options.keep or Path(tempfile.mkdtemp(prefix="request-bench-"))
@@ -306,7 +350,11 @@ def main() -> None:
     flask(env, "init")  # a kept installation is brought to this version's schema
     accounts = make_counsellors(env, CLIENTS)
     floor_dir = Path(tempfile.mkdtemp(prefix="floor-"))
+    floor_db = str(floor_dir / "floor.db")
+    if options.database_url and not options.floor_on_sqlite:
+        floor_db = options.database_url
     print(f"cases: {options.cases:,}; database: {options.database_url or 'SQLite'}; "
+          f"floor: {'the same' if floor_db == options.database_url else 'SQLite'}; "
           f"threads per worker: {options.threads}")  # fmt: skip
     clients: list[Client] = []
     try:
@@ -316,7 +364,7 @@ def main() -> None:
             server = start([sys.executable, "run.py", "--port", str(port), *served], env,
                            base / "server.log")  # fmt: skip
             floor = start([sys.executable, str(ROOT / "benchmarks" / "floor_app.py"),
-                           str(floor_dir / "floor.db"), str(floor_port), *served],
+                           floor_db, str(floor_port), *served],
                           env, floor_dir / "floor.log")  # fmt: skip
             try:
                 wait_ready(port, server)
@@ -342,7 +390,8 @@ def main() -> None:
                         p50, p95 = single(clients[0], paths, 200)
                         print(f"  {label:10} p50 {p50:6.1f}  p95 {p95:6.1f}")
                 floor_clients = [Client(floor_port) for _ in range(CLIENTS)]
-                paired(clients, pages, floor_clients, options.seconds, options.pairs, workers)
+                paired(clients, pages, floor_clients, options.seconds, options.pairs, workers,
+                       (server.pid, floor.pid))  # fmt: skip
             finally:
                 stop(server)
                 stop(floor)
