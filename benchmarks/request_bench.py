@@ -289,7 +289,7 @@ def paired(
         )
     for which, (requests, _, _) in done.items():
         used = spent[which].items()
-        per = ", ".join(f"{part} {1000 * seconds / requests:.2f}" for part, seconds in used)
+        per = ", ".join(f"{part} {1000 * cpu / requests:.2f}" for part, cpu in used)
         print(f"  CPU ms per request, {which}: {per}")
     print(f"fallstelle / floor with {workers} worker(s): {app[0] / floor[0]:.0%} (goal ≥ 50 %)")
 
