@@ -36,12 +36,12 @@ Retention (LOG-10, issue 13) lives in :mod:`audit.retention`.
 from __future__ import annotations
 
 import hmac
-from dataclasses import astuple, replace
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Update, bindparam, event, func, insert, select, update
+from sqlalchemy import Connection, Row, Update, bindparam, event, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from fallstelle import db
@@ -50,7 +50,6 @@ from fallstelle.audit.events import Event
 from fallstelle.audit.models import (
     AuditCheckpoint,
     AuditEvent,
-    AuditHead,
     checkpoints_table,
     events_table,
     head_table,
@@ -233,13 +232,13 @@ def _move_statement(names: tuple[str, ...]) -> Update:
     return found
 
 
-def _lock_head(session: Session | Connection) -> AuditHead:
-    """Take the chain lock and return the head row (detached values, not tracked)."""
-    row = session.execute(_HEAD).one()
-    return AuditHead(**row._asdict())
+def _lock_head(session: Session | Connection) -> Row[Any]:
+    """Take the chain lock and return the head row (its columns as attributes: the row
+    itself, not an ``AuditHead``, whose construction cost more than the query)."""
+    return session.execute(_HEAD).one()
 
 
-def _checked_head(session: Session | Connection, chain_key: bytes) -> AuditHead:
+def _checked_head(session: Session | Connection, chain_key: bytes) -> Row[Any]:
     """Take the chain lock; return the head row if the chain key wrote it.
 
     Raises:
@@ -258,7 +257,7 @@ def _checked_head(session: Session | Connection, chain_key: bytes) -> AuditHead:
 
 
 def _move_head(
-    session: Session, chain_key: bytes, head: AuditHead | None = None, **values: Any
+    session: Session, chain_key: bytes, head: Row[Any] | None = None, **values: Any
 ) -> None:
     """Set the head to ``values`` (seq, entry_hash, epoch, …) with a fresh MAC; the witness
     gets it when ``session`` commits.
@@ -270,7 +269,7 @@ def _move_head(
     session.info[NEW_HEAD] = _move_head_on(conn, chain_key, head, **values)
 
 
-def _move_head_on(conn: Connection, chain_key: bytes, head: AuditHead, **values: Any) -> chain.Head:
+def _move_head_on(conn: Connection, chain_key: bytes, head: Row[Any], **values: Any) -> chain.Head:
     new = {**{k: getattr(head, k) for k in ("seq", "epoch", "entry_hash")}, **values}
     mac = chain.head_mac(chain_key, new["seq"], new["epoch"], bytes(new["entry_hash"]))
     moved = {**values, "mac": mac}
@@ -334,11 +333,12 @@ def append_on(conn: Connection, info: Mapping[str, Any], events: Sequence[Event]
 
 
 def _columns(ev: Event) -> tuple[Any, ...]:
-    # Row order: actor_id, actor_role, action, object_type, object_id, outcome, reason,
-    # request_id, client. Event order: action, outcome, actor_id, actor_role, object_type,
-    # object_id, reason, request_id, client.
-    action, outcome, actor_id, actor_role, object_type, object_id, *rest = astuple(ev)
-    return (actor_id, actor_role, action, object_type, object_id, outcome, *rest)
+    # Row order (chain.Row): actor_id, actor_role, action, object_type, object_id, outcome,
+    # reason, request_id, client.
+    # Attributes, not ``dataclasses.astuple``: that copies every value deeply (issue 15).
+    e = ev
+    return (e.actor_id, e.actor_role, e.action, e.object_type, e.object_id, e.outcome, e.reason,
+            e.request_id, e.client)  # fmt: skip
 
 
 def _insert_checkpoints(conn: Connection, checkpoints: list[chain.Checkpoint]) -> None:
