@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -86,12 +88,19 @@ _E, _I = CaseEntry.__table__.c, CaseIdentity.__table__.c
 #: A case that is only read: its sealed rows as plain values, by Core statements built once
 #: (a statement built per call, its cache key and the ORM's execution path cost more than
 #: the query; issue 15).
-_READ_ENTRIES = (
-    select(_E.id, _E.kind, _E.payload)
-    .where(_E.case_id == bindparam("case_id"))
-    .order_by(_E.created_at)
-)
-_READ_IDENTITIES = select(_I.person_id, _I.payload).where(_I.case_id == bindparam("case_id"))
+class _Person(NamedTuple):
+    person_id: uuid.UUID
+    payload: bytes
+
+
+#: Entries and persons in one statement (one round trip less per case page): a person's row
+#: has no kind; entries come in the order they were made.
+_READ_SEALED = union_all(
+    select(_E.id, _E.kind, _E.payload, _E.created_at.label("made")).where(
+        _E.case_id == bindparam("case_id")
+    ),
+    select(_I.person_id, null(), _I.payload, null()).where(_I.case_id == bindparam("case_id")),
+).order_by(literal_column("made"))
 
 
 class CaseWork:
@@ -145,9 +154,12 @@ class CaseWork:
         details = cipher.open(CaseDetails, sealing.CASES, str(case.id), case.payload)
         work = cls(session, case, cipher, details, keys)
         work.reading = reading
+        entries: Sequence[Any]
+        people: Sequence[Any]
         if reading:
-            entries = session.execute(_READ_ENTRIES, {"case_id": case.id}).all()
-            people = session.execute(_READ_IDENTITIES, {"case_id": case.id}).all()
+            rows = session.execute(_READ_SEALED, {"case_id": case.id}).all()
+            entries = [row for row in rows if row.kind is not None]
+            people = [_Person(row.id, row.payload) for row in rows if row.kind is None]
         else:
             entries = list(
                 session.scalars(
@@ -163,11 +175,11 @@ class CaseWork:
             row_id = sealing.entry_row_id(row.kind, row.id)
             data = cipher.open(KINDS[row.kind], sealing.ENTRIES, row_id, row.payload)
             if not reading:
-                work._rows[row.id] = row  # type: ignore[assignment]
+                work._rows[row.id] = row
             work.entries[row.id] = EntryView(row.id, row.kind, data)
         for ident in people:
             if not reading:
-                work._identity_rows[ident.person_id] = ident  # type: ignore[assignment]
+                work._identity_rows[ident.person_id] = ident
             work.identities[ident.person_id] = cipher.open(
                 Identity, sealing.IDENTITIES, str(ident.person_id), ident.payload
             )

@@ -259,6 +259,21 @@ def test_opening_a_case_runs_at_most_fifteen_statements(
     assert not any("vocab_terms" in s for s in counter.statements), counter.statements
 
 
+def test_a_case_page_reads_its_entries_and_persons_in_one_statement(
+    client: FlaskClient, store: Store
+) -> None:
+    """Issue 15: every statement costs a round trip and the ORM's execution path; the sealed
+    rows of a case that is only read come in one statement (entries in their order)."""
+    location = open_case(client)
+    _add_entries(client, location, 3)
+    client.get(location)
+    with StatementCounter([store.engine, store.read_engine]) as counter:
+        page = client.get(location).get_data(as_text=True)
+    sealed = [s for s in counter.statements if "case_entries" in s or "case_identities" in s]
+    assert len(sealed) == 1, sealed
+    assert page.index("Notiz 0") < page.index("Notiz 1") < page.index("Notiz 2")
+
+
 def test_a_case_is_checked_and_decrypted_once_on_a_validation_error(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
