@@ -24,11 +24,16 @@ from fallstelle.auth.permissions import Permission
 from fallstelle.auth.service import OFFICES
 from fallstelle.cases.errors import CaseNotFound, NotAllowed
 from fallstelle.cases.models import Case, CaseCounsellor
+from fallstelle.catalogue import cache
 
 #: A case that is only read, with its co-counsellors joined in: built once (a statement
-#: built per call, and its cache key, cost more than the query; issue 15).
+#: built per call, and its cache key, cost more than the query; issue 15). The catalogue's
+#: version comes along (the case is opened with the office's vocabulary next, which would
+#: read it in a statement of its own).
 _READ_CASE = (
-    select(Case).options(joinedload(Case.co_counsellors)).where(Case.id == bindparam("case_id"))
+    select(Case, cache.version_column())
+    .options(joinedload(Case.co_counsellors))
+    .where(Case.id == bindparam("case_id"))
 )
 
 
@@ -97,7 +102,10 @@ def require_case(
     """
     require(session, actor, permission, action)
     if reading:
-        case = session.execute(_READ_CASE, {"case_id": case_id}).unique().scalar_one_or_none()
+        row = session.execute(_READ_CASE, {"case_id": case_id}).unique().one_or_none()
+        case: Case | None = None if row is None else row[0]
+        if row is not None:
+            cache.note_version(session, row[1])
     else:
         case = session.get(Case, case_id)
     if case is None or not may_see(session, actor, case):

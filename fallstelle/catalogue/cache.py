@@ -48,6 +48,17 @@ def current_version(session: Session) -> int:
     return version
 
 
+def version_column() -> Any:
+    """The version as a scalar subquery, for a caller that reads something else per request
+    anyway: it hands the value to :func:`note_version` and saves the statement."""
+    return _VERSION_ROW.scalar_subquery()
+
+
+def note_version(session: Session, version: int | None) -> None:
+    """Take the version as read by the caller's statement in this session's transaction."""
+    session.info[_VERSION] = int(version or 0)
+
+
 def bump(session: Session) -> None:
     """Mark the catalogue changed (in the caller's transaction): every copy is stale now."""
     session.execute(

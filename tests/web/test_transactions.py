@@ -13,15 +13,16 @@ import datetime as dt
 import re
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, event, func, select, text
 
-from fallstelle import clock
+from fallstelle import clock, db
 from fallstelle.audit import Event
 from fallstelle.audit.models import AuditEvent
 from fallstelle.auth.errors import NotAllowed
@@ -259,11 +260,12 @@ def test_opening_a_case_runs_at_most_fifteen_statements(
     assert not any("vocab_terms" in s for s in counter.statements), counter.statements
 
 
-def test_a_case_page_reads_its_entries_and_persons_in_one_statement(
+def test_a_case_page_reads_its_sealed_rows_and_the_catalogue_version_with_few_statements(
     client: FlaskClient, store: Store
 ) -> None:
     """Issue 15: every statement costs a round trip and the ORM's execution path; the sealed
-    rows of a case that is only read come in one statement (entries in their order)."""
+    rows of a case that is only read come in one statement (entries in their order), the
+    catalogue's version with the case row."""
     location = open_case(client)
     _add_entries(client, location, 3)
     client.get(location)
@@ -271,7 +273,39 @@ def test_a_case_page_reads_its_entries_and_persons_in_one_statement(
         page = client.get(location).get_data(as_text=True)
     sealed = [s for s in counter.statements if "case_entries" in s or "case_identities" in s]
     assert len(sealed) == 1, sealed
+    # The catalogue's version (is the vocabulary kept in this process current?) comes with
+    # the case row, not in a statement of its own.
+    assert not any(s.startswith("SELECT catalogue_version") for s in counter.statements)
     assert page.index("Notiz 0") < page.index("Notiz 1") < page.index("Notiz 2")
+
+
+def test_a_vocabulary_change_by_another_process_shows_on_the_next_case_page(
+    client: FlaskClient, store: Store
+) -> None:
+    """The process keeps the vocabulary until the catalogue's version moves; the version now
+    comes with the case row, so it must still be read on every page. Another process (its
+    own engine: this one's copies are untouched) renames a term the page shows and bumps
+    the version, as a migration or an admin elsewhere would."""
+    location = open_case(client)
+    page = client.get(location).get_data(as_text=True)
+    other = db.make_engine(store.settings)
+    try:
+        with other.begin() as conn:
+            terms = conn.execute(text("SELECT id, label_de FROM vocab_terms")).all()
+            counts = Counter(label for _, label in terms)
+            shown = next(
+                (i, label) for i, label in terms if counts[label] == 1 and f">{label}<" in page
+            )
+            conn.execute(
+                text("UPDATE vocab_terms SET label_de = 'Umbenannt-Begriff' WHERE id = :i"),
+                {"i": shown[0]},
+            )
+            conn.execute(text("UPDATE catalogue_version SET version = version + 1"))
+    finally:
+        other.dispose()
+    again = client.get(location).get_data(as_text=True)
+    assert "Umbenannt-Begriff" in again
+    assert f">{shown[1]}<" not in again
 
 
 def test_a_case_is_checked_and_decrypted_once_on_a_validation_error(
