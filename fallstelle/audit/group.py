@@ -155,7 +155,9 @@ class GroupCommit:
         engine: Engine = self._sessions.kw["bind"]
         info: dict[str, Any] = self._sessions.kw["info"]
         try:
-            with self._between_processes(), engine.begin() as conn:
+            # The connection is taken from the pool before the writers' lock: the lock is
+            # held for the transaction only.
+            with engine.connect() as conn, self._between_processes(), conn.begin():
                 head = append_on(conn, info, [ev for ticket in batch for ev in ticket.events])
             self.batches += 1
             offer_head(info, head)
