@@ -3,11 +3,13 @@
 Sixteen demo cases (a fixed seed, so the same contacts, interventions, deadlines, closures,
 persons and consents every time) and one case with a follow-up just saved (its "saved"
 message, the "mark as done" form) are read at a fixed day, in German and English, as the
-page, the print view and a filtered timeline. Each page, with its CSRF tokens masked and
-its UUIDs numbered in order of appearance (they are random per run), must hash to the value
-pinned here, which the page had before the rendering was made faster. A change to the case
-page that is meant to change it updates the pins: run with ``FALLSTELLE_PIN_PAGES=<dir>`` to
-write the pages there (compare them with the old ones) and print the new hashes.
+page, the print view, a filtered timeline and the list of entries. Each page, with its CSRF
+tokens masked and its UUIDs numbered in order of appearance (they are random per run; the
+list of entries, whose entries of one day come in any order, is compared as its sorted
+lines without ids), must hash to the value pinned here, which the page had before the
+rendering was made faster. A change to the case page that is meant to change it updates
+the pins: run with ``FALLSTELLE_PIN_PAGES=<dir>`` to write the pages there (compare them
+with the old ones) and print the new hashes.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from tests.web.test_cases import form_page, version_on
 
 TOKEN = re.compile(r'(name="[\w-]*csrf_token"[^>]*value=")[^"]+"')
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+UUID_SEEN = re.compile(r"uuid-\d+")
 UNTIL = dt.date(2026, 6, 30)
 DAY = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC)
 
@@ -54,6 +57,9 @@ PINS: dict[str, str] = {
     "de-14": "5969a222aeda16934bbbd4e8a5ceda7e0803d4d24e6f83f16ec313341263ca2d",
     "de-15": "42d49ffc3ae964a3f4260954db03bbe860264033dc7e541a48949adf37fcf440",
     "de-16": "89a07e8e179cb26820fb79672bbea5991594e2d67e9b5769b975981a014a766a",
+    "de-17": "32a53468c5cf2a3128777b1c7f0075affae46bcb67650c72e69d2852486d681f",
+    "de-18": "dd6a8b099cfffba085a0b58d291f111bba6b498529154f283e122c75546b261f",
+    "de-19": "aaf58268175b824001286fa28d5b70f3a26198f6e7bfe695759f739d8dfd66d3",
     "de-saved": "f676ec54230246847b75b6aaa8633ce5604a5a73855898533d7584bc1bf18a37",
     "en-00": "47da2353856724b48d3209ae66ea923d8dfa0524bd5c3c3da01fd36b2d683540",
     "en-01": "513ee3db1007060031710db0785bf0e69dec52581e2dcd83bce93f4612136f59",
@@ -72,6 +78,9 @@ PINS: dict[str, str] = {
     "en-14": "28c0879f2d485acd79bc8bed8c4f3dd384fd4830caa49945df4e35b22db9e6c4",
     "en-15": "ddbf5e05ad077ddaac4eff83f3900b290a194e46c6fc1457336c4eddbe61b1f3",
     "en-16": "ada6c20f75ef593f95c00239e0eadfa554f3e204d23f83164f123043e168530b",
+    "en-17": "c1c040631b226361b192a98cca30ffb18e7d9e53388be90de09b19dc6f5a3c72",
+    "en-18": "72c7793cce579bab89943834b877eaae53e242e24c3cee1a1c9c02b38e3d2580",
+    "en-19": "6b918c409925fcf5a7fda478feb400601ac8803fce655c53a78bdc69c3509263",
     "en-saved": "60afd54507e6eaf6c2d8fa908d3391278ab8ac7313c307af9fb5da40c9209000",
 }
 
@@ -88,10 +97,14 @@ def _pages(client: FlaskClient, cases: list[str], saved: str) -> dict[str, str]:
         client.set_cookie("lang", language)
         paths = [f"/faelle/{c}" for c in cases]
         paths += [f"/faelle/{cases[0]}?druck=1", f"/faelle/{cases[1]}?zeige=kontakt"]
+        paths += [f"/faelle/{c}/eintraege" for c in cases[:3]]  # the entry list's links too
         for i, path in enumerate(paths):
             response = client.get(path)
             assert response.status_code == 200, path
-            pages[f"{language}-{i:02}"] = _normalised(response.get_data(as_text=True))
+            page = _normalised(response.get_data(as_text=True))
+            if path.endswith("/eintraege"):  # entries of one day come in any order
+                page = "\n".join(sorted(UUID_SEEN.sub("uuid", page).splitlines()))
+            pages[f"{language}-{i:02}"] = page
         response = client.get(saved)
         assert response.status_code == 200
         pages[f"{language}-saved"] = _normalised(response.get_data(as_text=True))
