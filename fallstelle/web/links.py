@@ -9,7 +9,8 @@ endpoint differ only in their variables, so
 :class:`LinkBuilder` asks ``flask.url_for`` once per endpoint, set of argument names and
 script root, with a stand-in value for each variable, and cuts the answer into the fixed
 text around the stand-ins; later links join that text with each value as the rule's own
-converter writes it (``to_url``: the same quoting, the same numbers).
+converter writes it (``to_url``: the same quoting, the same numbers; a UUID object's text is
+remembered, since a case page writes its case's id into some forty links).
 
 Only the plain case takes the short way: a request is active, the endpoint is absolute
 and has one rule without defaults, the arguments hold every variable of the rule, no value
@@ -61,6 +62,10 @@ _QUERY_PLAIN = re.compile(r"[A-Za-z0-9_.~!$'()*,/:;?@-]*\Z").match
 _ANCHOR_PLAIN = re.compile(r"[A-Za-z0-9_.~%!#$&'()*+,/:;=?@-]*\Z").match
 
 
+#: A pattern not made yet (None is a pattern that cannot be made).
+_UNKNOWN: Any = object()
+
+
 class Pattern(NamedTuple):
     """A link's fixed text with its variables, in order of appearance, and its query."""
 
@@ -85,9 +90,8 @@ class LinkBuilder:
             return url_for(endpoint, **values)
         anchor = values.pop("_anchor", None)
         key = (endpoint, tuple(values), context.url_adapter.script_name)
-        if key in self._patterns:
-            pattern = self._patterns[key]
-        else:
+        pattern: Pattern | None = self._patterns.get(key, _UNKNOWN)
+        if pattern is _UNKNOWN:
             if len(self._patterns) >= LIMIT:
                 self._patterns.clear()
             pattern = self._patterns[key] = self._pattern(endpoint, key[1])
@@ -158,7 +162,7 @@ def _writer(converter: BaseConverter) -> Callable[[Any], str]:
     """How the converter writes a value: its ``to_url``, with a short way for the common
     values (a UUID's text; a string of unreserved characters, which ``quote`` leaves as it is)."""
     if type(converter) is UUIDConverter:
-        return str  # UUIDConverter.to_url
+        return _uuid_text  # UUIDConverter.to_url: str(value)
     if type(converter) in (UnicodeConverter, PathConverter):
         to_url = converter.to_url
 
@@ -169,6 +173,26 @@ def _writer(converter: BaseConverter) -> Callable[[Any], str]:
 
         return segment
     return converter.to_url
+
+
+#: id(UUID) → (the UUID, its text): a case page writes its case's id into some forty links,
+#: and ``UUID.__str__`` formats it anew each time. Kept by identity (the entry holds the
+#: object, so its id is not reused while kept); at most LIMIT, then it starts over.
+_UUID_TEXTS: dict[int, tuple[uuid.UUID, str]] = {}
+
+
+def _uuid_text(value: Any) -> str:
+    """``str(value)``, remembered for UUID objects."""
+    if type(value) is not uuid.UUID:
+        return str(value)
+    found = _UUID_TEXTS.get(id(value))
+    if found is not None and found[0] is value:
+        return found[1]
+    if len(_UUID_TEXTS) >= LIMIT:
+        _UUID_TEXTS.clear()
+    text = str(value)
+    _UUID_TEXTS[id(value)] = (value, text)
+    return text
 
 
 def _stand_in(converter: BaseConverter, i: int) -> Any:

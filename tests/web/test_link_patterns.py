@@ -127,3 +127,14 @@ def test_every_word_as_query_and_anchor_is_written_as_werkzeug_writes_it(
                 asked = {"case_id": case, **values, "_anchor": anchor}
                 for _ in range(2):
                     assert links.url_for("cases.show", **asked) == url_for("cases.show", **asked)
+
+
+def test_a_remembered_uuid_text_belongs_to_its_object() -> None:
+    """The texts are kept by ``id()``: an id reused by a new UUID must not give the old text."""
+    from fallstelle.web import links as module
+
+    for _ in range(3 * LIMIT):  # freed UUIDs' ids are reused at once; the memo starts over
+        found = uuid.uuid4()
+        assert module._uuid_text(found) == str(found) == module._uuid_text(found)
+    assert module._uuid_text("not-a-uuid") == "not-a-uuid"
+    assert len(module._UUID_TEXTS) <= LIMIT
