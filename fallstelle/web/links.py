@@ -12,15 +12,17 @@ text around the stand-ins; later links join that text with each value as the rul
 converter writes it (``to_url``: the same quoting, the same numbers; a UUID object's text is
 remembered, since a case page writes its case's id into some forty links).
 
-Only the plain case takes the short way: a request is active, the endpoint is absolute
-and has one rule without defaults, the arguments hold every variable of the rule, no value
-is None, a list or a tuple, every converter is one whose stand-in can be built (UUID,
-integer, string, path), and no ``url_defaults`` function is registered. Other arguments
-become the query as Werkzeug writes it (strings and integers only; ``_anchor`` is quoted as
-Flask quotes it; a query or anchor of characters that quoting leaves alone is written as it
-is: the case page's seven timeline filter links spent more on ``urlencode`` than on the
-rest of the link). Everything else — ``_external``, relative endpoints, unknown endpoints
-(and their ``BuildError``) — goes to ``flask.url_for`` as before.
+Only the plain case takes the short way: a request is active, the endpoint is absolute and
+either is asked without arguments (one fixed link per script root, whatever its rules: the
+footer's handbook link went to Flask on every page) or has one rule without defaults, the
+arguments hold every variable of the rule, no value is None, a list or a tuple, every
+converter is one whose stand-in can be built (UUID, integer, string, path), and no
+``url_defaults`` function is registered. Other arguments become the query as Werkzeug writes
+it (strings and integers only; ``_anchor`` is quoted as Flask quotes it; a query or anchor
+of characters that quoting leaves alone is written as it is: the case page's seven timeline
+filter links spent more on ``urlencode`` than on the rest of the link). Everything else —
+``_external``, relative endpoints, unknown endpoints (and their ``BuildError``) — goes to
+``flask.url_for`` as before.
 ``tests/web/test_link_patterns.py`` compares both ways for every rule of the app.
 """
 
@@ -120,6 +122,11 @@ class LinkBuilder:
         if any(n[:1] == "_" for n in names):
             return None
         rules = url_map._rules_by_endpoint.get(endpoint, [])
+        fixed = not url_map.host_matching and not any(r.subdomain for r in rules)
+        if not names and rules and fixed:
+            # No arguments: one fixed link per script root, whichever rule builds it (the
+            # handbook's "/hilfe/" is a rule with defaults beside "/hilfe/<chapter>").
+            return Pattern(url_for(endpoint), (), ())
         if len(rules) != 1:
             return None
         rule = rules[0]

@@ -138,3 +138,25 @@ def test_a_remembered_uuid_text_belongs_to_its_object() -> None:
         assert module._uuid_text(found) == str(found) == module._uuid_text(found)
     assert module._uuid_text("not-a-uuid") == "not-a-uuid"
     assert len(module._UUID_TEXTS) <= LIMIT
+
+
+@pytest.mark.parametrize("script_root", ["", "/fallstelle"])
+def test_a_link_without_arguments_is_flasks_for_every_endpoint(
+    app: Flask, script_root: str
+) -> None:
+    """Rules with defaults too (the handbook's start page): the link Flask builds, kept."""
+    links = LinkBuilder(app)
+    endpoints = {
+        r.endpoint for r in app.url_map.iter_rules() if r.arguments <= set(r.defaults or {})
+    }
+    assert "handbook.page" in endpoints
+    with app.test_request_context("/", base_url="http://localhost" + script_root):
+        for _ in range(2):
+            for endpoint in sorted(endpoints):
+                assert links.url_for(endpoint) == url_for(endpoint), endpoint
+                assert links.url_for(endpoint, _anchor="a b") == url_for(endpoint, _anchor="a b")
+            assert links.url_for("handbook.page", chapter="x y") == url_for(
+                "handbook.page", chapter="x y"
+            )
+    made = [p for key, p in links._patterns.items() if key[:2] == ("handbook.page", ())]
+    assert made and None not in made  # the short way
