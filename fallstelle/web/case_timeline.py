@@ -14,9 +14,9 @@ from typing import Any
 
 from fallstelle.cases.page import CasePage
 from fallstelle.cases.sections import Attachment, Contact, Deadline, FollowUp, Intervention
-from fallstelle.web.i18n import N_, gettext
+from fallstelle.web.i18n import N_
 
-# URL word → (entry kind, message id of the filter's label)
+# URL word → (entry kind, message id of the filter's label: the template translates it)
 FILTERS: dict[str, tuple[str, str]] = {
     "kontakt": ("contact", N_("Contacts")),
     "intervention": ("intervention", N_("Interventions")),
@@ -25,11 +25,6 @@ FILTERS: dict[str, tuple[str, str]] = {
     "frist": ("deadline", N_("Deadlines")),
     "wiedervorlage": ("follow_up", N_("Follow-ups")),
 }
-
-
-def filters() -> dict[str, tuple[str, str]]:
-    """URL word → (entry kind, the filter's label in this request's language)."""
-    return {word: (kind, gettext(message)) for word, (kind, message) in FILTERS.items()}
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from fallstelle.cases.sections import CaseDetails, Identity, Incident, Person
 from fallstelle.catalogue import rule_admin, vocab
 from fallstelle.clock import today
 from fallstelle.web.case_forms import NewCaseForm, SearchForm
-from fallstelle.web.case_timeline import filters, timeline
+from fallstelle.web.case_timeline import FILTERS, timeline
 from fallstelle.web.guard import require
 from fallstelle.web.i18n import select_locale
 from fallstelle.web.pipeline import context
@@ -156,7 +156,7 @@ def show(case_id: uuid.UUID) -> Page:
     return render_template(
         "cases/show.html", page=page, view=page.view, words=page.vocabulary,
         names=page.staff, rule_names=page.rule_names(lang), today=today(), lang=lang,
-        events=timeline(page, shown), filters=filters(), shown=shown,
+        events=timeline(page, shown), filters=FILTERS, shown=shown,
         closed=page.view.case.status == "abgeschlossen",
         printing=request.args.get("druck") == "1",
     )  # fmt: skip
