@@ -12,19 +12,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from fallstelle.cases.page import CasePage
 from fallstelle.cases.sections import Attachment, Contact, Deadline, FollowUp, Intervention
+from fallstelle.web.i18n import N_
 
-# URL word → (entry kind, label of the filter)
-FILTERS: dict[str, tuple[str, Any]] = {
-    "kontakt": ("contact", _l("Contacts")),
-    "intervention": ("intervention", _l("Interventions")),
-    "status": ("status", _l("Status changes")),
-    "dokument": ("attachment", _l("Documents")),
-    "frist": ("deadline", _l("Deadlines")),
-    "wiedervorlage": ("follow_up", _l("Follow-ups")),
+# URL word → (entry kind, message id of the filter's label: the template translates it)
+FILTERS: dict[str, tuple[str, str]] = {
+    "kontakt": ("contact", N_("Contacts")),
+    "intervention": ("intervention", N_("Interventions")),
+    "status": ("status", N_("Status changes")),
+    "dokument": ("attachment", N_("Documents")),
+    "frist": ("deadline", N_("Deadlines")),
+    "wiedervorlage": ("follow_up", N_("Follow-ups")),
 }
 
 

@@ -28,19 +28,30 @@ COOKIE = "lang"
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 
 
+def N_(message: str) -> str:  # babel's default keyword: "translate later"
+    """Mark ``message`` for the catalogue; :func:`gettext` translates it where it is shown.
+
+    Unlike a lazy string (``_l``), whose every use goes through Flask-Babel's whole lookup,
+    the shown text costs one lookup in this request's catalogue (issue 15: the case page's
+    status badge, status changes and timeline filters)."""
+    return message
+
+
+#: Workflow status → message id of its name.
 STATUS_LABELS = {
-    "anfrage": _l("enquiry"),
-    "in_beratung": _l("in counselling"),
-    "intervention_laufend": _l("intervention running"),
-    "ruhend": _l("dormant"),
-    "abgeschlossen": _l("closed"),
-    "wiederaufgenommen": _l("reopened"),
+    "anfrage": N_("enquiry"),
+    "in_beratung": N_("in counselling"),
+    "intervention_laufend": N_("intervention running"),
+    "ruhend": N_("dormant"),
+    "abgeschlossen": N_("closed"),
+    "wiederaufgenommen": N_("reopened"),
 }
 
 
 def status_label(status: str) -> str:
     """The German (or English) name of a workflow status."""
-    return str(STATUS_LABELS.get(status, status))
+    message = STATUS_LABELS.get(status)
+    return status if message is None else gettext(message)
 
 
 def select_locale() -> str:

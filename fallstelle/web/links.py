@@ -9,15 +9,20 @@ endpoint differ only in their variables, so
 :class:`LinkBuilder` asks ``flask.url_for`` once per endpoint, set of argument names and
 script root, with a stand-in value for each variable, and cuts the answer into the fixed
 text around the stand-ins; later links join that text with each value as the rule's own
-converter writes it (``to_url``: the same quoting, the same numbers).
+converter writes it (``to_url``: the same quoting, the same numbers; a UUID object's text is
+remembered, since a case page writes its case's id into some forty links).
 
-Only the plain case takes the short way: a request is active, the endpoint is absolute
-and has one rule without defaults, the arguments hold every variable of the rule, no value
-is None, a list or a tuple, every converter is one whose stand-in can be built (UUID,
-integer, string, path), and no ``url_defaults`` function is registered. Other arguments
-become the query as Werkzeug writes it (strings and integers only; ``_anchor`` is quoted as
-Flask quotes it). Everything else — ``_external``, relative endpoints, unknown endpoints
-(and their ``BuildError``) — goes to ``flask.url_for`` as before.
+Only the plain case takes the short way: a request is active, the endpoint is absolute and
+either is asked without arguments (one fixed link per script root, whatever its rules: the
+footer's handbook link went to Flask on every page) or has one rule without defaults, the
+arguments hold every variable of the rule, no value is None, a list or a tuple, every
+converter is one whose stand-in can be built (UUID, integer, string, path), and no
+``url_defaults`` function is registered. Other arguments become the query as Werkzeug writes
+it (strings and integers only; ``_anchor`` is quoted as Flask quotes it; a query or anchor
+of characters that quoting leaves alone is written as it is: the case page's seven timeline
+filter links spent more on ``urlencode`` than on the rest of the link). Everything else —
+``_external``, relative endpoints, unknown endpoints (and their ``BuildError``) — goes to
+``flask.url_for`` as before.
 ``tests/web/test_link_patterns.py`` compares both ways for every rule of the app.
 """
 
@@ -51,6 +56,16 @@ _QUERY_TYPES = frozenset({str, int})
 _NOT_ONE = (list, tuple)
 #: What Flask lets stand in an anchor unquoted (``Flask.url_for``).
 ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+#: Text that ``quote_plus(…, safe=QUERY_SAFE)`` and ``quote(…, safe=ANCHOR_SAFE)`` leave as
+#: it is (ASCII letters and digits, ``_.-~`` and their safe characters): such a query or
+#: anchor is written as it is, without ``urlencode`` and ``quote`` (a case page's seven
+#: timeline filter links spent more on those than on the rest of the link).
+_QUERY_PLAIN = re.compile(r"[A-Za-z0-9_.~!$'()*,/:;?@-]*\Z").match
+_ANCHOR_PLAIN = re.compile(r"[A-Za-z0-9_.~%!#$&'()*+,/:;=?@-]*\Z").match
+
+
+#: A pattern not made yet (None is a pattern that cannot be made).
+_UNKNOWN: Any = object()
 
 
 class Pattern(NamedTuple):
@@ -77,9 +92,8 @@ class LinkBuilder:
             return url_for(endpoint, **values)
         anchor = values.pop("_anchor", None)
         key = (endpoint, tuple(values), context.url_adapter.script_name)
-        if key in self._patterns:
-            pattern = self._patterns[key]
-        else:
+        pattern: Pattern | None = self._patterns.get(key, _UNKNOWN)
+        if pattern is _UNKNOWN:
             if len(self._patterns) >= LIMIT:
                 self._patterns.clear()
             pattern = self._patterns[key] = self._pattern(endpoint, key[1])
@@ -95,9 +109,9 @@ class LinkBuilder:
             query = [(name, values[name]) for name in pattern.query]
             if any(type(value) not in _QUERY_TYPES for _, value in query):
                 return url_for(endpoint, _anchor=anchor, **values)
-            link += "?" + urlencode(query, safe=QUERY_SAFE)
+            link += "?" + _query(query)
         if anchor is not None:
-            link += "#" + quote(anchor, safe=ANCHOR_SAFE)
+            link += "#" + (anchor if _ANCHOR_PLAIN(anchor) else quote(anchor, safe=ANCHOR_SAFE))
         return link
 
     def _pattern(self, endpoint: str, names: tuple[str, ...]) -> Pattern | None:
@@ -108,6 +122,11 @@ class LinkBuilder:
         if any(n[:1] == "_" for n in names):
             return None
         rules = url_map._rules_by_endpoint.get(endpoint, [])
+        fixed = not url_map.host_matching and not any(r.subdomain for r in rules)
+        if not names and rules and fixed:
+            # No arguments: one fixed link per script root, whichever rule builds it (the
+            # handbook's "/hilfe/" is a rule with defaults beside "/hilfe/<chapter>").
+            return Pattern(url_for(endpoint), (), ())
         if len(rules) != 1:
             return None
         rule = rules[0]
@@ -139,11 +158,18 @@ class LinkBuilder:
         return Pattern(pieces[0], slots, tuple(n for n in names if n not in rule.arguments))
 
 
+def _query(query: list[tuple[str, Any]]) -> str:
+    """``urlencode(query, safe=QUERY_SAFE)`` for strings and integers."""
+    if all(_QUERY_PLAIN(name) and (type(v) is int or _QUERY_PLAIN(v)) for name, v in query):
+        return "&".join(f"{name}={v}" for name, v in query)
+    return urlencode(query, safe=QUERY_SAFE)
+
+
 def _writer(converter: BaseConverter) -> Callable[[Any], str]:
     """How the converter writes a value: its ``to_url``, with a short way for the common
     values (a UUID's text; a string of unreserved characters, which ``quote`` leaves as it is)."""
     if type(converter) is UUIDConverter:
-        return str  # UUIDConverter.to_url
+        return _uuid_text  # UUIDConverter.to_url: str(value)
     if type(converter) in (UnicodeConverter, PathConverter):
         to_url = converter.to_url
 
@@ -154,6 +180,26 @@ def _writer(converter: BaseConverter) -> Callable[[Any], str]:
 
         return segment
     return converter.to_url
+
+
+#: id(UUID) → (the UUID, its text): a case page writes its case's id into some forty links,
+#: and ``UUID.__str__`` formats it anew each time. Kept by identity (the entry holds the
+#: object, so its id is not reused while kept); at most LIMIT, then it starts over.
+_UUID_TEXTS: dict[int, tuple[uuid.UUID, str]] = {}
+
+
+def _uuid_text(value: Any) -> str:
+    """``str(value)``, remembered for UUID objects."""
+    if type(value) is not uuid.UUID:
+        return str(value)
+    found = _UUID_TEXTS.get(id(value))
+    if found is not None and found[0] is value:
+        return found[1]
+    if len(_UUID_TEXTS) >= LIMIT:
+        _UUID_TEXTS.clear()
+    text = str(value)
+    _UUID_TEXTS[id(value)] = (value, text)
+    return text
 
 
 def _stand_in(converter: BaseConverter, i: int) -> Any:

@@ -17,7 +17,8 @@ from werkzeug.routing.converters import AnyConverter, IntegerConverter, UUIDConv
 
 from fallstelle.web.links import LIMIT, LinkBuilder
 
-WORDS = ["kontakt", "a b", "ä/ö?x#y%z", "100%", "x:y@z;=&+", "..", "Ünïcödé straße"]
+WORDS = ["kontakt", "a b", "ä/ö?x#y%z", "100%", "x:y@z;=&+", "..", "Ünïcödé straße",
+         "a-b_c.d~e!$'()*,/:;?@", "-7", "", "x\ny", "Ä"]  # fmt: skip
 
 
 def _values(rule: Any, round_: int) -> dict[str, Any]:
@@ -111,3 +112,51 @@ def test_templates_use_the_pattern_links(app: Flask) -> None:
         page = render_template_string("{{ url_for('cases.show', case_id=c) }}", c=case)
         assert page == f"/faelle/{case}"
     assert builder._patterns  # the template's link went the short way
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_every_word_as_query_and_anchor_is_written_as_werkzeug_writes_it(
+    app: Flask, word: str
+) -> None:
+    """Plain words skip ``urlencode`` and ``quote``; the others still take them."""
+    links = LinkBuilder(app)
+    case = uuid.uuid4()
+    with app.test_request_context("/faelle"):
+        for values in ({"zeige": word}, {"zeige": word, "seite": 3, "n": -2}, {word or "x": 1}):
+            for anchor in (None, word):
+                asked = {"case_id": case, **values, "_anchor": anchor}
+                for _ in range(2):
+                    assert links.url_for("cases.show", **asked) == url_for("cases.show", **asked)
+
+
+def test_a_remembered_uuid_text_belongs_to_its_object() -> None:
+    """The texts are kept by ``id()``: an id reused by a new UUID must not give the old text."""
+    from fallstelle.web import links as module
+
+    for _ in range(3 * LIMIT):  # freed UUIDs' ids are reused at once; the memo starts over
+        found = uuid.uuid4()
+        assert module._uuid_text(found) == str(found) == module._uuid_text(found)
+    assert module._uuid_text("not-a-uuid") == "not-a-uuid"
+    assert len(module._UUID_TEXTS) <= LIMIT
+
+
+@pytest.mark.parametrize("script_root", ["", "/fallstelle"])
+def test_a_link_without_arguments_is_flasks_for_every_endpoint(
+    app: Flask, script_root: str
+) -> None:
+    """Rules with defaults too (the handbook's start page): the link Flask builds, kept."""
+    links = LinkBuilder(app)
+    endpoints = {
+        r.endpoint for r in app.url_map.iter_rules() if r.arguments <= set(r.defaults or {})
+    }
+    assert "handbook.page" in endpoints
+    with app.test_request_context("/", base_url="http://localhost" + script_root):
+        for _ in range(2):
+            for endpoint in sorted(endpoints):
+                assert links.url_for(endpoint) == url_for(endpoint), endpoint
+                assert links.url_for(endpoint, _anchor="a b") == url_for(endpoint, _anchor="a b")
+            assert links.url_for("handbook.page", chapter="x y") == url_for(
+                "handbook.page", chapter="x y"
+            )
+    made = [p for key, p in links._patterns.items() if key[:2] == ("handbook.page", ())]
+    assert made and None not in made  # the short way
