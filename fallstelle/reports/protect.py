@@ -152,6 +152,7 @@ def protect(
     # (``Programs``), every filling of it stays one, and a target's verdict there stays too
     alone, register_lp = Memory(), Programs(known, base)
     excused: dict[tuple[tuple[tuple[Var, int], ...], int], bool] = {}
+    alone_seconds = 0.0
     for rounds in range(1, MAX_ROUNDS + 1):
         if rounds > 1:  # round 1 checks the suppression the truth was read for
             release = suppress_release(tables, policy, forced)
@@ -165,9 +166,11 @@ def protect(
         failures = failing(union, base, k, wanted, limit=20, memory=memory)
         if failures:  # failures the register has without this release are not its fault
             blame = [f.target for f in failures if (f.target.form, f.target.width) not in excused]
+            alone_started = time.perf_counter()
             narrow = {(f.target.form, f.target.width) for f in failing(
                 register_lp.shown, register_lp.truth, k, blame, memory=alone,
                 programs=register_lp)} if known and blame else set()  # fmt: skip
+            alone_seconds += time.perf_counter() - alone_started
             excused |= {(t.form, t.width): (t.form, t.width) in narrow for t in blame}
             old |= {f.target.name for f in failures if excused[f.target.form, f.target.width]}
             failures = [f for f in failures if f.target.name not in old]
@@ -177,7 +180,9 @@ def protect(
             print("protect", period.code, offices, "round", rounds, "known", len(known),
                   "failures", [(f.target.name, f.target.truth, f.lo, f.hi) for f in failures[:3]],
                   f"{time.perf_counter() - started:.1f}s", "LPs", memory.solves,
-                  "fillings reused", memory.reused, file=sys.stderr)  # fmt: skip
+                  "fillings reused", memory.reused, "register alone: LPs built",
+                  register_lp.built, "verdicts", len(excused), f"{alone_seconds:.2f}s",
+                  file=sys.stderr)  # fmt: skip
         if not failures:
             return Protected(release, new, rounds, frozenset(forced))
         chosen = complements.choose(failures, [*known, *earlier], new, base)
