@@ -41,8 +41,9 @@ of its LP (checked against every equation and bound); they certify before any LP
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import highspy
@@ -50,7 +51,7 @@ import numpy as np
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import csr_matrix, hstack, identity, vstack  # type: ignore[import-untyped]
 
-from fallstelle.reports.register import Var
+from fallstelle.reports.register import Shown, Var
 from fallstelle.reports.tables import CellId
 
 if TYPE_CHECKING:
@@ -114,6 +115,37 @@ class Memory:
                 out.append(y)
         self.reused = len(out)
         return np.column_stack(out) if out else np.zeros((len(program.index), 0))
+
+
+class Programs:
+    """The attacker's LPs of one fixed ``shown`` and ``truth``, built once per group of offices.
+
+    ``protect`` checks the stored register alone (which failures are not the new release's
+    fault) in every repair round that has failures; the register and its truth do not change
+    within the loop, so neither does its LP. The object holds its own copies (a tuple, a
+    read-only mapping): :func:`.union_check.failing` accepts it only with exactly these
+    objects, so an LP of another register can never be reused. A group's LP is rebuilt when a
+    target names an unknown it lacks (a target's other cells enter as free unknowns).
+    """
+
+    def __init__(self, shown: Sequence[Shown], truth: Mapping[Var, int]) -> None:
+        self.shown: tuple[Shown, ...] = tuple(shown)
+        self.truth: Mapping[Var, int] = MappingProxyType(dict(truth))
+        self._lps: dict[frozenset[int], Program] = {}
+        self.built = 0  # LPs built (for the tests and the debug output)
+
+    def get(
+        self,
+        offices: Collection[int],
+        wanted: Sequence[Target],
+        build: Callable[[Collection[int], Sequence[Target]], Program],
+    ) -> Program:
+        key = frozenset(offices)
+        program = self._lps.get(key)
+        if program is None or any(x not in program.index for t in wanted for x, _ in t.form):
+            program = self._lps[key] = build(offices, wanted)
+            self.built += 1
+        return program
 
 
 def _forms(program: Program, wanted: Sequence[Target]) -> csr_matrix:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from fallstelle.reports import complements, frozen, identities, register
-from fallstelle.reports.certify import Memory
+from fallstelle.reports.certify import Memory, Programs
 from fallstelle.reports.disclosure import (
     DisclosureError,
     Policy,
@@ -148,8 +148,11 @@ def protect(
     old: set[str] = set()
     started = time.perf_counter()
     memory = Memory()  # the fillings found so far: most stay feasible as the release hides more
-    # the register alone is one LP for the whole loop: every filling of it stays one
-    alone = Memory()
+    # the register alone is the same LP for the whole loop: built once per group of offices
+    # (``Programs``), every filling of it stays one, and a target's verdict there stays too
+    alone, register_lp = Memory(), Programs(known, base)
+    excused: dict[tuple[tuple[tuple[Var, int], ...], int], bool] = {}
+    alone_seconds = 0.0
     for rounds in range(1, MAX_ROUNDS + 1):
         if rounds > 1:  # round 1 checks the suppression the truth was read for
             release = suppress_release(tables, policy, forced)
@@ -162,9 +165,14 @@ def protect(
                   if t.name not in old and t.form and t.form[0][0][0] in live]  # fmt: skip
         failures = failing(union, base, k, wanted, limit=20, memory=memory)
         if failures:  # failures the register has without this release are not its fault
-            blame = [f.target for f in failures]
-            before = failing(known, base, k, blame, memory=alone) if known else []
-            old |= {f.target.name for f in before}
+            blame = [f.target for f in failures if (f.target.form, f.target.width) not in excused]
+            alone_started = time.perf_counter()
+            narrow = {(f.target.form, f.target.width) for f in failing(
+                register_lp.shown, register_lp.truth, k, blame, memory=alone,
+                programs=register_lp)} if known and blame else set()  # fmt: skip
+            alone_seconds += time.perf_counter() - alone_started
+            excused |= {(t.form, t.width): (t.form, t.width) in narrow for t in blame}
+            old |= {f.target.name for f in failures if excused[f.target.form, f.target.width]}
             failures = [f for f in failures if f.target.name not in old]
             if not failures:
                 continue
@@ -172,7 +180,9 @@ def protect(
             print("protect", period.code, offices, "round", rounds, "known", len(known),
                   "failures", [(f.target.name, f.target.truth, f.lo, f.hi) for f in failures[:3]],
                   f"{time.perf_counter() - started:.1f}s", "LPs", memory.solves,
-                  "fillings reused", memory.reused, file=sys.stderr)  # fmt: skip
+                  "fillings reused", memory.reused, "register alone: LPs built",
+                  register_lp.built, "verdicts", len(excused), f"{alone_seconds:.2f}s",
+                  file=sys.stderr)  # fmt: skip
         if not failures:
             return Protected(release, new, rounds, frozenset(forced))
         chosen = complements.choose(failures, [*known, *earlier], new, base)

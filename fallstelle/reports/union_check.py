@@ -46,7 +46,7 @@ from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-untyped]
 
 from fallstelle.reports import versions
-from fallstelle.reports.certify import Memory, certify, grouped
+from fallstelle.reports.certify import Memory, Programs, certify, grouped
 from fallstelle.reports.identities import Form, system
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
@@ -361,13 +361,17 @@ def failing(
     limit: int | None = None,
     backend: str = "highspy",
     memory: Memory | None = None,
+    programs: Programs | None = None,
 ) -> list[Failure]:
     """Return the targets of ``wanted`` whose range, given ``shown``, is too narrow.
 
     Capped sweeps certify most targets, the rest get their own LPs (:mod:`.certify`).
     ``memory``: the fillings earlier rounds of the same repair loop found (``protect``); those
-    still feasible here certify before any LP is solved.
+    still feasible here certify before any LP is solved. ``programs``: LPs built before for
+    exactly this ``shown`` and ``truth`` (its own copies, passed as they are), reused.
     """
+    if programs is not None and (shown is not programs.shown or truth is not programs.truth):
+        raise ValueError("programs were built for another register")
     out: list[Failure] = []
     for offices in components(shown, wanted):  # offices no shown number links: separate LPs
         here = [t for t in wanted if t.form and t.form[0][0][0] in offices]
@@ -380,7 +384,7 @@ def failing(
             here = grouped(build, offices, here, memory=memory, make_failure=Failure)
         if not here:
             continue
-        program = build(offices, here)
+        program = build(offices, here) if programs is None else programs.get(offices, here, build)
         out += certify(program, here, limit=None if limit is None else limit - len(out),
                        memory=memory, make_failure=Failure)  # fmt: skip
     return out

@@ -133,3 +133,69 @@ def test_a_worker_without_a_job_exits_quietly() -> None:
         timeout=60,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+
+
+# -- the German hyphenation dictionary, parsed once (issue 10, build time) ------------------
+
+
+def test_the_dictionary_loaded_ahead_is_the_one_the_reports_use() -> None:
+    """WeasyPrint asks pyphen for the document's ``lang``; the worker must load that file
+    ahead, not another one with the same patterns (de_DE was loaded, de_AT used)."""
+    import re
+
+    import pyphen
+
+    lang = re.search(r'<html lang="([^"]+)"', (pdf.REPORTS_DIR / "base.html").read_text())
+    assert lang is not None
+    used = pyphen.LANGUAGES[pyphen.language_fallback(lang.group(1))]
+    ahead = pyphen.LANGUAGES[pyphen.language_fallback(pdf.pdf_worker.HYPHENATION_LANG)]
+    assert ahead == used
+
+
+def test_the_parsed_dictionary_is_cached_and_equal_to_a_fresh_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyphen
+
+    from fallstelle.reports.pdf_worker import load_hyphenation
+
+    path = pyphen.LANGUAGES[pyphen.language_fallback("de")]
+    fresh = pyphen.HyphDict(path)
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    assert load_hyphenation("de", tmp_path) == "parsed"
+    assert load_hyphenation("de", tmp_path) == "loaded"
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    assert load_hyphenation("de", tmp_path) == "cached"
+    cached = pyphen.hdcache[path]
+    assert (cached.patterns, cached.maxlen, cached.cache) == (fresh.patterns, fresh.maxlen, {})
+    assert pyphen.Pyphen(lang="de").inserted("Beschwerdebrief") == "Be-schwer-de-brief"
+
+
+@pytest.mark.parametrize("damage", ["stale", "truncated", "garbage"])
+def test_a_stale_or_damaged_cache_is_parsed_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    import json
+
+    import pyphen
+
+    from fallstelle.reports.pdf_worker import load_hyphenation
+
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    load_hyphenation("de", tmp_path)
+    (file,) = tmp_path.glob("hyph-*.json")
+    text = file.read_text(encoding="utf-8")
+    if damage == "stale":  # another dictionary file or pyphen version: another key
+        data = json.loads(text)
+        data["key"] += "0"
+        data["patterns"] = {"ab1c": [2, [1]]}
+        file.write_text(json.dumps(data), encoding="utf-8")
+    elif damage == "truncated":
+        file.write_text(text[: len(text) // 2], encoding="utf-8")
+    else:
+        file.write_text('{"key": 1, "patterns": [3]}', encoding="utf-8")
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    assert load_hyphenation("de", tmp_path) == "parsed"
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    assert load_hyphenation("de", tmp_path) == "cached"  # written anew
+    assert len(pyphen.hdcache[pyphen.LANGUAGES["de"]].patterns) > 60_000
