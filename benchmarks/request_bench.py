@@ -229,10 +229,10 @@ def load(clients: list[Client], paths: list[str], seconds: float) -> tuple[float
 
 def cpu_seconds(pids: set[int]) -> dict[str, float]:
     """CPU seconds (user + system) so far: of the processes ``pids`` and their children
-    ("server"), of PostgreSQL's processes ("postgres": all of them, the machine's), and of
-    this process, the client ("client")."""
+    ("server", and its system part), of PostgreSQL's processes ("postgres": all of them, the
+    machine's), and of this process, the client ("client")."""
     tick = os.sysconf("SC_CLK_TCK")
-    found = {"server": 0.0, "postgres": 0.0}
+    found = {"server": 0.0, "of it system": 0.0, "postgres": 0.0}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -242,6 +242,7 @@ def cpu_seconds(pids: set[int]) -> dict[str, float]:
         used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
         if int(stat.parent.name) in pids or int(fields[1]) in pids:  # the process, its children
             found["server"] += used
+            found["of it system"] += int(fields[12]) / tick  # the kernel's part (stime)
         elif name.startswith("postgres"):
             found["postgres"] += used
     own = resource.getrusage(resource.RUSAGE_SELF)
