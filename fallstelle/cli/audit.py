@@ -19,7 +19,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from fallstelle.audit import Event, chain, queries, record, retention, service
+from fallstelle.audit import Event, chain, queries, record, retention, service, witness
 from fallstelle.cli.progress import progress
 from fallstelle.cli.setup import open_or_exit
 from fallstelle.db import utcnow
@@ -55,6 +55,7 @@ def _read_checkpoints(files: tuple[Path, ...]) -> list[tuple[str, chain.Checkpoi
 def verify_command(files: tuple[Path, ...]) -> None:
     """Recompute the hash chain and check every signed and saved checkpoint."""
     store = open_or_exit()
+    witness.flush_all()  # a head this process committed, not yet written by its timer thread
     saved = _read_checkpoints(files)
     public = store.keys.audit_signing_key.public_key()
     with progress("Verifying") as bar:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
+from fallstelle.audit import witness
 from fallstelle.store import Store
 from tests.audit.helpers import append, lift_triggers, rows, sql
 
@@ -23,6 +25,30 @@ def test_verify_an_intact_log(app: Flask, store: Store) -> None:
         "audit log intact: 5 events (seq 1-5); no signed checkpoint due yet; the witness matches\n"
     )
     assert rows(store)[-1].action == "audit.verify"  # verifying is itself audited
+
+
+class _SlowTimer:
+    """A witness timer thread that has not run yet (a loaded machine)."""
+
+    daemon = False
+
+    def __init__(self, *_args: object) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+
+def test_verify_sees_the_head_this_process_committed_before_its_timer_ran(
+    app: Flask, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The witness is written on a timer thread after each commit; ``verify`` in the same
+    process must not race it (seen on a loaded CI machine: "no witness file")."""
+    monkeypatch.setattr(witness.threading, "Timer", _SlowTimer)
+    append(store, 5)
+    code, out = run(app, "verify")
+    assert code == 0
+    assert out.endswith("the witness matches\n"), out
 
 
 def test_verify_a_damaged_log(app: Flask, store: Store) -> None:
