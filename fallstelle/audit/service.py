@@ -332,11 +332,10 @@ def append_on(conn: Connection, info: Mapping[str, Any], events: Sequence[Event]
     return new_head
 
 
-def _columns(ev: Event) -> tuple[Any, ...]:
+def _columns(e: Event) -> tuple[Any, ...]:
     # Row order (chain.Row): actor_id, actor_role, action, object_type, object_id, outcome,
     # reason, request_id, client.
     # Attributes, not ``dataclasses.astuple``: that copies every value deeply (issue 15).
-    e = ev
     return (e.actor_id, e.actor_role, e.action, e.object_type, e.object_id, e.outcome, e.reason,
             e.request_id, e.client)  # fmt: skip
 

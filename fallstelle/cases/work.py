@@ -85,16 +85,17 @@ def index_bits(session: Session, office_id: int) -> int:
 
 _BITS = "fallstelle.cases.index_bits"
 _E, _I = CaseEntry.__table__.c, CaseIdentity.__table__.c
-#: A case that is only read: its sealed rows as plain values, by Core statements built once
-#: (a statement built per call, its cache key and the ORM's execution path cost more than
-#: the query; issue 15).
 class _Person(NamedTuple):
+    """A person's sealed row as read with the entries (:data:`_READ_SEALED`)."""
+
     person_id: uuid.UUID
     payload: bytes
 
 
-#: Entries and persons in one statement (one round trip less per case page): a person's row
-#: has no kind; entries come in the order they were made.
+#: A case that is only read: its sealed rows as plain values, by a Core statement built once
+#: (a statement built per call, its cache key and the ORM's execution path cost more than
+#: the query; issue 15). Entries and persons come in one statement (one round trip less per
+#: case page): a person's row has no kind; entries come in the order they were made.
 _READ_SEALED = union_all(
     select(_E.id, _E.kind, _E.payload, _E.created_at.label("made")).where(
         _E.case_id == bindparam("case_id")
