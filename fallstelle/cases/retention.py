@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from fallstelle import crypto
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
+from fallstelle.catalogue import cache
 from fallstelle.cases import access, attachments, history, sealing
 from fallstelle.cases.erasure import Register, erase_case, remove_files
 from fallstelle.cases.errors import Invalid, NotAllowed
@@ -76,6 +77,13 @@ def case_due(closed_on: dt.date, periods: Periods) -> dt.date:
 
 
 def periods_of(session: Session, office_id: int) -> Periods:
+    """An office's periods, kept with the catalogue (``catalogue.cache``): every case page
+    shows them, and the catalogue's version already comes with the case row, so a page
+    reads them only after :func:`set_periods` (which bumps the version) changed them."""
+    return cache.cached(session, ("retention", office_id), lambda: _read(session, office_id))
+
+
+def _read(session: Session, office_id: int) -> Periods:
     row = session.execute(_PERIODS, {"o": office_id}).first()
     return Periods(row.identifying_months, row.case_years) if row is not None else Periods()
 
@@ -105,6 +113,7 @@ def set_periods(session: Session, actor: Actor, office_id: int, periods: Periods
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
+    cache.bump(session)  # every process's copy of the periods is stale now
     access.audit(session, actor, "retention.policy", str(office_id))
 
 

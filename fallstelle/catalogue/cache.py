@@ -1,4 +1,5 @@
-"""The catalogue as each process keeps it: vocabularies per office and the deadline rules.
+"""The catalogue as each process keeps it: vocabularies per office, the deadline rules and
+each office's retention periods (``cases.retention.periods_of``, which bumps on a change).
 
 Imports SQLAlchemy and this room's models. A case page needs about 340 vocabulary terms and
 every rule; reading them on every request was 20 of its 41 SQL statements. Here they are read

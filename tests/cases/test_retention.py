@@ -203,6 +203,8 @@ def test_a_legal_hold_stops_both(
 
 
 def test_an_office_sets_its_own_periods(store: Store, world: World) -> None:
+    with store.sessions() as s:  # this process keeps the periods until they change
+        assert retention.periods_of(s, world.office_a) == Periods()
     with store.sessions() as s, s.begin():
         retention.set_periods(s, world.admin, world.office_a, Periods(3, 1))
     with store.sessions() as s, s.begin(), pytest.raises(NotAllowed):

@@ -27,6 +27,7 @@ from fallstelle.audit import Event
 from fallstelle.audit.models import AuditEvent
 from fallstelle.auth.errors import NotAllowed
 from fallstelle.auth.models import Office, WebSession
+from fallstelle.cases import retention
 from fallstelle.cases import work as case_work
 from fallstelle.runtime import get_runtime
 from fallstelle.store import Store
@@ -306,6 +307,35 @@ def test_a_vocabulary_change_by_another_process_shows_on_the_next_case_page(
     again = client.get(location).get_data(as_text=True)
     assert "Umbenannt-Begriff" in again
     assert f">{shown[1]}<" not in again
+
+
+def test_a_case_page_reads_the_retention_periods_only_when_they_changed(
+    client: FlaskClient, store: Store
+) -> None:
+    """An office's retention periods are kept with the catalogue (one statement less on
+    every case page); a change by another process bumps the catalogue's version, and the
+    next page shows the new periods."""
+    location = open_case(client)
+    client.get(location)
+    with StatementCounter([store.engine, store.read_engine]) as counter:
+        assert client.get(location).status_code == 200
+    assert not any("retention_policies" in s for s in counter.statements), counter.statements
+    other = db.make_engine(store.settings)
+    try:
+        with other.begin() as conn:
+            office = conn.execute(text("SELECT office_id FROM cases")).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO retention_policies (office_id, identifying_months, case_years,"
+                    " updated_at) VALUES (:o, 7, 9, CURRENT_TIMESTAMP)"
+                ),
+                {"o": office},
+            )
+            conn.execute(text("UPDATE catalogue_version SET version = version + 1"))
+    finally:
+        other.dispose()
+    with store.sessions() as s:
+        assert retention.periods_of(s, office) == retention.Periods(7, 9)
 
 
 def test_a_case_is_checked_and_decrypted_once_on_a_validation_error(
