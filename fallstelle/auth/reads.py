@@ -11,22 +11,40 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
-from fallstelle.auth.models import Membership, Office, User, UserRole
+from fallstelle.auth.models import Membership, Office, User, UserRole, WebSession
 from fallstelle.auth.permissions import Role
 
 _user, _role, _member, _office = (m.__table__.c for m in (User, UserRole, Membership, Office))
 
+_session = WebSession.__table__.c
+#: An actor's columns: the user's flags, a role, a membership's office and its policies.
+_ACTOR = (
+    _user.active, _user.enrolled_at, _user.password_hash, _role.role,
+    _office.id, _office.case_visibility, _office.counsellors_may_report,
+)  # fmt: skip
+#: The number of columns of a row of :data:`SESSION_ROWS` before the actor's.
+SESSION_COLUMNS = 4
+
 #: ``user_id`` → the user's flags, each role × each membership with its office's policies.
 ACTOR_ROWS = (
-    select(
-        _user.active, _user.enrolled_at, _user.password_hash, _role.role,
-        _office.id, _office.case_visibility, _office.counsellors_may_report,
-    )
+    select(*_ACTOR)
     .select_from(User.__table__)
     .outerjoin(UserRole.__table__, _role.user_id == _user.id)
     .outerjoin(Membership.__table__, _member.user_id == _user.id)
     .outerjoin(Office.__table__, _office.id == _member.office_id)
     .where(_user.id == bindparam("user_id"))
+)  # fmt: skip
+
+#: ``digest`` → a session row (data, last seen, created, user id), joined with the rows of
+#: :data:`ACTOR_ROWS` of its user: a signed-in request reads both, one after the other.
+SESSION_ROWS = (
+    select(_session.data, _session.last_seen_at, _session.created_at, _session.user_id, *_ACTOR)
+    .select_from(WebSession.__table__)
+    .outerjoin(User.__table__, _user.id == _session.user_id)
+    .outerjoin(UserRole.__table__, _role.user_id == _user.id)
+    .outerjoin(Membership.__table__, _member.user_id == _user.id)
+    .outerjoin(Office.__table__, _office.id == _member.office_id)
+    .where(_session.id_hash == bindparam("digest"))
 )  # fmt: skip
 
 #: ``office_id`` → its staff (id, display name, whether a counsellor), by name.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -49,7 +50,16 @@ OFFICES = "fallstelle.auth.offices"
 def load_actor(session: Session, user_id: str) -> Actor | None:
     """Return the actor of an active, enrolled user, or None (one SQL statement of plain
     rows: the user's flags, each role × each membership with its office's policies)."""
-    rows = session.execute(reads.ACTOR_ROWS, {"user_id": user_id}).all()
+    return actor_from_rows(
+        session, user_id, session.execute(reads.ACTOR_ROWS, {"user_id": user_id}).all()
+    )
+
+
+def actor_from_rows(
+    session: Session, user_id: str, rows: Sequence[Sequence[Any]]
+) -> Actor | None:
+    """:func:`load_actor` from rows of ``reads.ACTOR_ROWS`` read in ``session``'s current
+    transaction (the session row's statement reads them too: ``sessions.Loaded``)."""
     if not rows:
         return None
     active, enrolled_at, password_hash = rows[0][:3]

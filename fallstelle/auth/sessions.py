@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.orm import Session
 
+from fallstelle.auth import reads
 from fallstelle.auth.models import WebSession
 from fallstelle.db import as_utc
 
@@ -35,17 +37,14 @@ TOUCH_AFTER = dt.timedelta(minutes=1)
 
 
 class Loaded(NamedTuple):
-    """What a request needs of its session row (plain values, no ORM object)."""
+    """What a request needs of its session row (plain values, no ORM object), and the rows of
+    its user's actor (``reads.ACTOR_ROWS``, read with it: see ``service.actor_from_rows``)."""
 
     data: str
     last_seen_at: dt.datetime
     created_at: dt.datetime
-
-
-#: The row of a session id as a Core statement built once: building it per call (and its
-#: cache key), and the ORM's execution path, cost more than the query (issue 15).
-_C = WebSession.__table__.c
-_ROW = select(_C.data, _C.last_seen_at, _C.created_at).where(_C.id_hash == bindparam("digest"))
+    user_id: str | None = None
+    actor_rows: Sequence[Sequence[Any]] = ()
 
 
 def load(
@@ -59,14 +58,16 @@ def load(
 ) -> tuple[Loaded | None, str]:
     """Return the session row and ``ok``, or None and ``unknown`` / ``expired``.
 
-    An expired row is deleted (unless ``delete`` is False: a read-only look). One SELECT of
-    three columns, built once: this runs on every request.
+    An expired row is deleted (unless ``delete`` is False: a read-only look). One SELECT,
+    built once, that also reads the rows of the session's user's actor: this runs on every
+    request, and a signed-in one would read those next (issue 15).
     """
     digest = hash_id(raw)
-    found = session.execute(_ROW, {"digest": digest}).first()
-    if found is None:
+    found = session.execute(reads.SESSION_ROWS, {"digest": digest}).all()
+    if not found:
         return None, "unknown"
-    row = Loaded(*found)
+    first, cut = found[0], reads.SESSION_COLUMNS
+    row = Loaded(*first[:cut], actor_rows=[r[cut:] for r in found])  # type: ignore[misc]
     if now - as_utc(row.last_seen_at) > idle or now - as_utc(row.created_at) > absolute:
         if delete:
             session.execute(sa_delete(WebSession).where(WebSession.id_hash == digest))

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
-from fallstelle.auth.service import load_actor
+from fallstelle.auth.service import actor_from_rows, load_actor
 from fallstelle.runtime import get_runtime
 from fallstelle.web.pipeline import context
 
@@ -50,7 +50,12 @@ def load_signed_in_actor(db: Session) -> Actor | None:
     uid = session.get("uid")
     if not uid or session.get("stage") != "full":
         return None
-    actor = load_actor(db, uid)
+    read = g.pop("fallstelle_session_actor", None)
+    if read is not None and read[0] is db and read[1] == uid:
+        # Read with the session row in this request's transaction (a read request).
+        actor = actor_from_rows(db, uid, read[2])
+    else:  # a change loads it in its own writing transaction
+        actor = load_actor(db, uid)
     if actor is None:  # disabled or reset meanwhile
         session.clear()
     return actor

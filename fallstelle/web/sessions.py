@@ -85,7 +85,9 @@ class ServerSessionInterface(SessionInterface):
                     last_seen=as_utc(row.last_seen_at),
                 )  # fmt: skip
                 # The same read transaction serves the request if it only reads
-                # (``web.pipeline``): one session and connection per page, not two.
+                # (``web.pipeline``): one session and connection per page, not two; and
+                # the actor's rows, read with the session row, serve it there.
+                g.fallstelle_session_actor = (db, row.user_id, row.actor_rows)
                 g.fallstelle_read_session, db = db, None
                 return found
         finally:

@@ -309,6 +309,27 @@ def test_a_vocabulary_change_by_another_process_shows_on_the_next_case_page(
     assert f">{shown[1]}<" not in again
 
 
+def test_a_read_finds_its_session_and_its_actor_in_one_statement(
+    client: FlaskClient, store: Store
+) -> None:
+    """Every signed-in request reads its session row and then its actor; a read request
+    (in the same read transaction) gets both from one statement. A change loads the actor
+    again in its own writing transaction (a user disabled meanwhile is not let in)."""
+    location = open_case(client)
+    client.get(location)
+    with StatementCounter([store.engine, store.read_engine]) as counter:
+        assert client.get(location).status_code == 200
+    users = [s for s in counter.statements if "users.active" in s]
+    assert len(users) == 1 and "web_sessions" in users[0], counter.statements
+    with StatementCounter([store.engine, store.read_engine]) as counter:
+        response = client.post(
+            f"{location}/status", data={"csrf_token": csrf(client, location), "status": "x"}
+        )
+    assert response.status_code in (200, 302, 400), response.status_code
+    users = [s for s in counter.statements if "users.active" in s]
+    assert any("web_sessions" not in s for s in users), counter.statements
+
+
 def test_a_case_page_reads_the_retention_periods_only_when_they_changed(
     client: FlaskClient, store: Store
 ) -> None:
