@@ -38,8 +38,13 @@ class Office(Base):
     counsellors_may_report: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[UTCDateTime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Moves with every change of the office's staff list (``auth.staff``); not the
+    #: optimistic lock of the office's own fields (``version``). Only the database sets it
+    #: (an ORM insert leaves it out, so the code runs against older revisions too).
+    staff_version: Mapped[int] = mapped_column(Integer, server_default="0")
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy API
+    #: ``eager_defaults`` off: an insert does not read ``staff_version`` back (RETURNING).
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": False}  # noqa: RUF012
 
 
 class User(Base):

@@ -17,10 +17,11 @@ from fallstelle.auth.permissions import Role
 _user, _role, _member, _office = (m.__table__.c for m in (User, UserRole, Membership, Office))
 
 _session = WebSession.__table__.c
-#: An actor's columns: the user's flags, a role, a membership's office and its policies.
+#: An actor's columns: the user's flags, a role, a membership's office, its policies and the
+#: version of its staff list (``staff``).
 _ACTOR = (
     _user.active, _user.enrolled_at, _user.password_hash, _role.role,
-    _office.id, _office.case_visibility, _office.counsellors_may_report,
+    _office.id, _office.case_visibility, _office.counsellors_may_report, _office.staff_version,
 )  # fmt: skip
 #: The number of columns of a row of :data:`SESSION_ROWS` before the actor's.
 SESSION_COLUMNS = 4

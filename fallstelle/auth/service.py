@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fallstelle.audit import Event, record
-from fallstelle.auth import login, reads, sessions
+from fallstelle.auth import login, reads, sessions, staff
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.errors import Conflict, Invalid, NotAllowed
 from fallstelle.auth.models import (
@@ -68,14 +68,17 @@ def actor_from_rows(
     roles: set[Role] = set()
     visibility: dict[int, str] = {}
     reporting: set[int] = set()
-    for *_, role, office_id, case_visibility, may_report in rows:
+    versions: dict[int, int] = {}
+    for *_, role, office_id, case_visibility, may_report, staff_version in rows:
         if role is not None:
             roles.add(Role(role))
         if office_id is not None:
             visibility[office_id] = case_visibility
+            versions[office_id] = staff_version
             if may_report:
                 reporting.add(office_id)
     session.info[OFFICES] = visibility
+    staff.note_versions(session, versions)
     return Actor.for_user(user_id, frozenset(roles), frozenset(visibility), frozenset(reporting))
 
 
@@ -223,8 +226,12 @@ def _set_roles_and_offices(
     needs_office = {Role.COUNSELLOR.value, Role.MANAGEMENT.value} & set(wanted_roles)
     if needs_office and not wanted_offices:
         raise Invalid("offices", "office_required")
+    before = {m.office_id for m in user.memberships} if user.id is not None else set()
     user.roles = [UserRole(role=r) for r in wanted_roles]
     user.memberships = [Membership(office_id=o) for o in wanted_offices]
+    # Name, roles and offices are what offices' staff lists show: old and new offices' copies
+    # are stale now (the name is set before this is called).
+    staff.bump(session, before | set(wanted_offices))
 
 
 def create_user(
@@ -352,13 +359,10 @@ def staff_names(session: Session, actor: Actor, office_ids: Iterable[int]) -> di
         NotAllowed: the actor may not read cases.
     """
     _require(actor, Permission.CASE_READ)
-    rows = session.execute(
-        select(User.id, User.display_name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.office_id.in_(sorted(set(office_ids))))
-        .order_by(User.display_name)
-    )
-    return {user_id: name for user_id, name in rows}
+    names: dict[str, str] = {}
+    for office_id in sorted(set(office_ids)):
+        names.update(staff.of_office(session, office_id).names)
+    return dict(sorted(names.items(), key=lambda item: item[1]))
 
 
 def office_staff(
@@ -370,14 +374,8 @@ def office_staff(
         NotAllowed: the actor may not read cases.
     """
     _require(actor, Permission.CASE_READ)
-    rows = session.execute(reads.OFFICE_STAFF, {"office_id": office_id})
-    names: dict[str, str] = {}
-    counsellors: set[str] = set()
-    for user_id, name, counsellor in rows:
-        names[user_id] = name
-        if counsellor:
-            counsellors.add(user_id)
-    return names, frozenset(counsellors)
+    found = staff.of_office(session, office_id)
+    return dict(found.names), found.counsellors
 
 
 def office_names(session: Session, office_ids: Iterable[int]) -> dict[int, str]:

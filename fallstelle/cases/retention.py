@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 from fallstelle import crypto
 from fallstelle.auth.actor import Actor
 from fallstelle.auth.permissions import Permission
-from fallstelle.catalogue import cache
 from fallstelle.cases import access, attachments, history, sealing
 from fallstelle.cases.erasure import Register, erase_case, remove_files
 from fallstelle.cases.errors import Invalid, NotAllowed
@@ -41,6 +40,7 @@ from fallstelle.cases.models.lifecycle import DEFAULT_CASE_YEARS, DEFAULT_IDENTI
 from fallstelle.cases.sections import Attachment, CaseDetails, Person
 from fallstelle.cases.service import open_for_write
 from fallstelle.cases.work import CaseWork
+from fallstelle.catalogue import cache
 from fallstelle.clock import today
 from fallstelle.db import utcnow
 from fallstelle.keyfiles import KeyMaterial
