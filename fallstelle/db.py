@@ -113,7 +113,9 @@ def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
     connection, issue 15). In READ COMMITTED every statement reads its own snapshot anyway,
     so the transaction block kept no two reads consistent with each other; a read that
     needs one snapshot asks for it (``REPEATABLE READ``, as ``audit.queries`` and the
-    backup do), which starts a transaction block as before.
+    backup do), which starts a transaction block as before. What PostgreSQL allows only
+    inside a block — a server-side cursor, a savepoint — opens one (read only too), and the
+    session's commit or rollback ends it.
     """
     # hide_parameters: a failing statement must not copy field values into the log.
     # pool_size: as many kept connections as a worker has threads; with SQLAlchemy's default
@@ -126,6 +128,7 @@ def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
     if read_only and not settings.is_sqlite:
         event.listen(engine, "connect", _pg_read_only)
         event.listen(engine, "before_cursor_execute", _pg_block_for_server_cursor)
+        event.listen(engine, "savepoint", _pg_block_for_savepoint)
     if not settings.is_sqlite:  # a file does not drop connections; a server may
         event.listen(engine, "checkin", _note_checkin)
         event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
@@ -206,8 +209,19 @@ def _pg_block_for_server_cursor(
     """Begin a (READ ONLY) transaction block for a server-side cursor (``yield_per``,
     ``stream_results``): PostgreSQL declares one only inside a block. The session's commit
     or rollback ends it as usual (psycopg sends them whenever a block is open)."""
+    if getattr(cursor, "name", None):
+        _pg_open_block(conn)
+
+
+def _pg_block_for_savepoint(conn: Any, _name: str) -> None:
+    """Begin a (READ ONLY) transaction block for a savepoint (``Session.begin_nested``: a
+    read view's ``attempt``), which PostgreSQL also takes only inside a block."""
+    _pg_open_block(conn)
+
+
+def _pg_open_block(conn: Any) -> None:
     driver = conn.connection.driver_connection
-    if getattr(cursor, "name", None) and driver.info.transaction_status == _PG_IDLE:
+    if driver.info.transaction_status == _PG_IDLE:
         driver.execute("BEGIN")
 
 

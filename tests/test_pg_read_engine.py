@@ -6,7 +6,8 @@ statement takes its own snapshot anyway, so the block kept no reads consistent w
 other. The read engine now runs its statements in autocommit, each in its own transaction,
 and the connection's ``default_transaction_read_only`` keeps every one of them READ ONLY: a
 read request that tried to write still fails loudly. A server-side cursor (``yield_per``,
-the audit console's CSV export) needs a transaction block: it gets one.
+the audit console's CSV export) and a savepoint (a read view's ``attempt``, e.g. the
+report revision's preview) need a transaction block: they get one.
 """
 
 from __future__ import annotations
@@ -55,3 +56,16 @@ def test_a_streamed_read_gets_a_transaction_block(pg_store: Store) -> None:
         assert driver is not None
         assert driver.info.transaction_status.name == "IDLE"
         assert conn.execute(text("SHOW transaction_read_only")).scalar() == "on"
+
+
+def test_a_savepoint_in_a_read_gets_a_transaction_block(pg_store: Store) -> None:
+    with pg_store.read_sessions() as session, session.begin():
+        with session.begin_nested():
+            assert session.scalar(text("SELECT 1")) == 1
+        with pytest.raises(ZeroDivisionError), session.begin_nested():
+            raise ZeroDivisionError  # undone to the savepoint; the read goes on
+        assert session.scalar(text("SHOW transaction_read_only")) == "on"
+    with pg_store.read_engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        assert driver.info.transaction_status.name == "IDLE"
