@@ -220,8 +220,10 @@ def _pg_block_for_savepoint(conn: Any, _name: str) -> None:
 
 
 def _pg_open_block(conn: Any) -> None:
+    # Only in autocommit: a connection set to REPEATABLE READ for one snapshot
+    # (``audit.queries``) begins its own block, with its isolation level, as usual.
     driver = conn.connection.driver_connection
-    if driver.info.transaction_status == _PG_IDLE:
+    if driver.autocommit and driver.info.transaction_status == _PG_IDLE:
         driver.execute("BEGIN")
 
 

@@ -69,3 +69,14 @@ def test_a_savepoint_in_a_read_gets_a_transaction_block(pg_store: Store) -> None
         driver = conn.connection.driver_connection
         assert driver is not None
         assert driver.info.transaction_status.name == "IDLE"
+
+
+def test_a_repeatable_read_on_the_read_engine_keeps_its_isolation_level(pg_store: Store) -> None:
+    """``audit.queries`` reads one snapshot: REPEATABLE READ, which the block must keep."""
+    with pg_store.read_engine.connect() as conn:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin_nested():  # a savepoint first: the driver begins the block itself
+            level = conn.execute(text("SHOW transaction_isolation")).scalar()
+        assert level == "repeatable read"
+        assert conn.execute(text("SHOW transaction_read_only")).scalar() == "on"
+        conn.rollback()
