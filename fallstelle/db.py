@@ -105,9 +105,17 @@ def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
 
     ``read_only``: an engine for requests that only read (their audit events go through
     ``audit.group``). Its transactions cannot write — SQLite's ``query_only`` pragma,
-    PostgreSQL's ``READ ONLY`` transactions — so a read request that tried to write would
-    fail loudly in the tests instead of queueing for the write lock; and on SQLite they
-    begin DEFERRED, so readers never wait for a writer (WAL).
+    PostgreSQL's ``default_transaction_read_only`` — so a read request that tried to write
+    would fail loudly in the tests instead of queueing for the write lock; on SQLite they
+    begin DEFERRED, so readers never wait for a writer (WAL). On PostgreSQL the read engine
+    runs in autocommit: each statement is its own READ ONLY transaction, and a page's reads
+    send no ``BEGIN`` and ``COMMIT`` (two of a case page's eight round trips on its read
+    connection, issue 15). In READ COMMITTED every statement reads its own snapshot anyway,
+    so the transaction block kept no two reads consistent with each other; a read that
+    needs one snapshot asks for it (``REPEATABLE READ``, as ``audit.queries`` and the
+    backup do), which starts a transaction block as before. What PostgreSQL allows only
+    inside a block — a server-side cursor, a savepoint — opens one (read only too), and the
+    session's commit or rollback ends it.
     """
     # hide_parameters: a failing statement must not copy field values into the log.
     # pool_size: as many kept connections as a worker has threads; with SQLAlchemy's default
@@ -115,8 +123,12 @@ def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
     # new SQLite connection runs its pragmas and prepares every statement again).
     options: dict[str, Any] = {"hide_parameters": True, "pool_size": POOL_SIZE}
     if read_only and not settings.is_sqlite:
-        options["execution_options"] = {"postgresql_readonly": True}
+        options["isolation_level"] = "AUTOCOMMIT"
     engine = create_engine(settings.database_url, **options)
+    if read_only and not settings.is_sqlite:
+        event.listen(engine, "connect", _pg_read_only)
+        event.listen(engine, "before_cursor_execute", _pg_block_for_server_cursor)
+        event.listen(engine, "savepoint", _pg_block_for_savepoint)
     if not settings.is_sqlite:  # a file does not drop connections; a server may
         event.listen(engine, "checkin", _note_checkin)
         event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
@@ -140,9 +152,10 @@ def end_read(session: Session) -> None:
     """End a read-only transaction with COMMIT, not ROLLBACK: its engine cannot write
     (:func:`make_engine` with ``read_only``), so both keep nothing, but psycopg answers every
     ROLLBACK by dropping the connection's prepared statements (``DEALLOCATE ALL``), and a
-    read request ends one on every page: PostgreSQL then parsed and planned each of a page's
-    statements again, on every request (issue 15). ORM changes that were never flushed (a
-    read has none) are discarded as before, by a rollback."""
+    read request ended one on every page: PostgreSQL then parsed and planned each of a
+    page's statements again, on every request (issue 15). (In autocommit, PostgreSQL's read
+    engine, the COMMIT is sent only where a block is open: a streamed read's.) ORM changes
+    that were never flushed (a read has none) are discarded as before, by a rollback."""
     if not session.in_transaction():
         return
     if session.new or session.dirty or session.deleted:
@@ -150,6 +163,9 @@ def end_read(session: Session) -> None:
     else:
         session.commit()
 
+
+#: psycopg's ``TransactionStatus.IDLE``: no transaction block open.
+_PG_IDLE = 0
 
 #: A pooled server connection idle for longer than this is pinged before it is handed out.
 PING_AFTER_IDLE = dt.timedelta(seconds=5).total_seconds()
@@ -178,6 +194,37 @@ def _ping_if_idle(dialect: Dialect, dbapi_conn: Any, record: Any, _proxy: Any) -
         dialect.do_ping(dbapi_conn)  # what pool_pre_ping does (outside a transaction)
     except Exception as exc:  # whatever the driver raises: connect afresh
         raise DisconnectionError() from exc
+
+
+def _pg_read_only(dbapi_conn: Any, _record: Any) -> None:
+    """Make every transaction of a new read connection READ ONLY, also the one each
+    statement runs in under autocommit (a write fails: SQLSTATE 25006)."""
+    dbapi_conn.execute("SET default_transaction_read_only = on")
+    dbapi_conn.commit()  # kept even if the driver had begun a transaction for it
+
+
+def _pg_block_for_server_cursor(
+    conn: Any, cursor: Any, _statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    """Begin a (READ ONLY) transaction block for a server-side cursor (``yield_per``,
+    ``stream_results``): PostgreSQL declares one only inside a block. The session's commit
+    or rollback ends it as usual (psycopg sends them whenever a block is open)."""
+    if getattr(cursor, "name", None):
+        _pg_open_block(conn)
+
+
+def _pg_block_for_savepoint(conn: Any, _name: str) -> None:
+    """Begin a (READ ONLY) transaction block for a savepoint (``Session.begin_nested``: a
+    read view's ``attempt``), which PostgreSQL also takes only inside a block."""
+    _pg_open_block(conn)
+
+
+def _pg_open_block(conn: Any) -> None:
+    # Only in autocommit: a connection set to REPEATABLE READ for one snapshot
+    # (``audit.queries``) begins its own block, with its isolation level, as usual.
+    driver = conn.connection.driver_connection
+    if driver.autocommit and driver.info.transaction_status == _PG_IDLE:
+        driver.execute("BEGIN")
 
 
 def _sqlite_query_only(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
