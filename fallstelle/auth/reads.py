@@ -9,7 +9,9 @@ read rows that the requests running them have not changed.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
 
 from fallstelle.auth.models import Membership, Office, User, UserRole, WebSession
 from fallstelle.auth.permissions import Role
@@ -26,27 +28,28 @@ _ACTOR = (
 #: The number of columns of a row of :data:`SESSION_ROWS` before the actor's.
 SESSION_COLUMNS = 4
 
+def _roles_and_offices(statement: Select[Any]) -> Select[Any]:
+    """``statement`` (which reads ``users``) joined with each role × each membership and its
+    office: the rows of an actor (``service.actor_from_rows``)."""
+    return (
+        statement.outerjoin(UserRole.__table__, _role.user_id == _user.id)
+        .outerjoin(Membership.__table__, _member.user_id == _user.id)
+        .outerjoin(Office.__table__, _office.id == _member.office_id)
+    )
+
+
 #: ``user_id`` → the user's flags, each role × each membership with its office's policies.
-ACTOR_ROWS = (
-    select(*_ACTOR)
-    .select_from(User.__table__)
-    .outerjoin(UserRole.__table__, _role.user_id == _user.id)
-    .outerjoin(Membership.__table__, _member.user_id == _user.id)
-    .outerjoin(Office.__table__, _office.id == _member.office_id)
-    .where(_user.id == bindparam("user_id"))
-)  # fmt: skip
+ACTOR_ROWS = _roles_and_offices(select(*_ACTOR).select_from(User.__table__)).where(
+    _user.id == bindparam("user_id")
+)
 
 #: ``digest`` → a session row (data, last seen, created, user id), joined with the rows of
 #: :data:`ACTOR_ROWS` of its user: a signed-in request reads both, one after the other.
-SESSION_ROWS = (
+SESSION_ROWS = _roles_and_offices(
     select(_session.data, _session.last_seen_at, _session.created_at, _session.user_id, *_ACTOR)
     .select_from(WebSession.__table__)
     .outerjoin(User.__table__, _user.id == _session.user_id)
-    .outerjoin(UserRole.__table__, _role.user_id == _user.id)
-    .outerjoin(Membership.__table__, _member.user_id == _user.id)
-    .outerjoin(Office.__table__, _office.id == _member.office_id)
-    .where(_session.id_hash == bindparam("digest"))
-)  # fmt: skip
+).where(_session.id_hash == bindparam("digest"))
 
 #: ``office_id`` → its staff (id, display name, whether a counsellor), by name.
 OFFICE_STAFF = (
