@@ -24,8 +24,9 @@ class Account:
     password: str
     secret: str
 
-    def code(self, offset: int = 0) -> str:
-        return pyotp.TOTP(self.secret).at(time.time() + 30 * offset)
+    def code(self, offset: int = 0, at: float | None = None) -> str:
+        """The code ``offset`` time steps after ``at`` (default: now)."""
+        return pyotp.TOTP(self.secret).at((time.time() if at is None else at) + 30 * offset)
 
 
 def auth_request(store: Store) -> login.Request:

@@ -6,7 +6,7 @@ import random
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fallstelle.reports import disclosure_lp
@@ -23,18 +23,23 @@ from .factories import axis, feasible_values, table
     counts=st.lists(st.lists(st.integers(0, 9), min_size=3, max_size=3), min_size=2, max_size=3),
     k=st.integers(3, 5),
 )
+@example(counts=[[0, 0, 0], [0, 4, 1], [1, 9, 0]], k=3)  # the old bound failed here (CI, PG)
 def test_lp_intervals_equal_the_brute_force_integer_range(counts: list[list[int]], k: int) -> None:
     # One two-way table with margins is totally unimodular: LP bounds are integer bounds.
     pub = suppress(table(counts), Policy(k=k))
-    cap = sum(map(sum, counts)) + 8
+    slack = 8
+    cap = sum(map(sum, counts)) + slack
     intervals = feasible_intervals([(pub.table, pub.lower_bounds())])
     found = feasible_values(pub, cap)
     for pos, values in found.items():
         iv = intervals[pub.table.cell(pos).cell_id]
         assert iv.exact
         assert iv.lo == min(values)
-        if iv.hi is None:  # unbounded: the search reaches its cap, less the lower bounds
-            assert max(values) >= cap - len(found)
+        if iv.hi is None:
+            # Unbounded: some ray of 0/1 steps (a circuit of a totally unimodular system)
+            # raises this cell by one and no cell by more, so from the true filling (no cell
+            # above the grand total) the search climbs at least ``slack`` steps under its cap.
+            assert max(values) >= pub.table.cell(pos).value + slack
         else:
             assert iv.hi == max(values)
 

@@ -36,10 +36,12 @@ def password_step(
     )
 
 
-def sign_in(client: FlaskClient, account: Account, offset: int = 0) -> TestResponse:
+def sign_in(
+    client: FlaskClient, account: Account, offset: int = 0, at: float | None = None
+) -> TestResponse:
     first = password_step(client, account)
     assert first.status_code == 302, first.get_data(as_text=True)
-    second = post(client, "/anmelden/code", {"code": account.code(offset)})
+    second = post(client, "/anmelden/code", {"code": account.code(offset, at)})
     assert second.status_code == 302 and second.headers["Location"] == "/", second.status_code
     return second
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -66,22 +67,25 @@ def test_a_case_opened_by_mistake_is_deleted_with_reason_and_typed_number(
     assert client.get(location).status_code == 404
 
 
-def test_erasure_on_request_needs_a_fresh_code(
-    client: FlaskClient, store: Store, anna: Account
-) -> None:
+def test_erasure_on_request_needs_a_fresh_code(app: Flask, store: Store, anna: Account) -> None:
+    # The code that signed in is remembered by its time, not recomputed: a test that crosses
+    # a 30-second boundary must still offer the very code it used (CI failed on this once).
+    signed_in_at = time.time()
+    client = app.test_client()
+    sign_in(client, anna, at=signed_in_at)
     location = open_case(client)
     path = f"{location}/loeschen-auf-antrag"
     number = _number(store)
     data = {**_form(client, path, "erase"), "erase-what": "case",
             "erase-case_number": number, "erase-confirm": "y"}  # fmt: skip
-    refused = client.post(path, data={**data, "erase-code": anna.code(0)})  # used to sign in
+    refused = client.post(path, data={**data, "erase-code": anna.code(at=signed_in_at)})
     assert refused.status_code == 400
     with store.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 1
         failed = s.scalars(select(AuditEvent.outcome).where(
             AuditEvent.action == "auth.step_up")).all()  # fmt: skip
     assert failed == ["failed"]
-    done = client.post(path, data={**data, "erase-code": anna.code(1)})
+    done = client.post(path, data={**data, "erase-code": anna.code(1, signed_in_at)})
     assert done.status_code == 302, done.get_data(as_text=True)[-1500:]
     with store.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
