@@ -45,6 +45,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fallstelle.audit import pg_append
 from fallstelle.audit.events import Event
 from fallstelle.audit.service import append_on, offer_head
 
@@ -157,8 +158,12 @@ class GroupCommit:
         try:
             # The connection is taken from the pool before the writers' lock: the lock is
             # held for the transaction only.
-            with engine.connect() as conn, self._between_processes(), conn.begin():
-                head = append_on(conn, info, [ev for ticket in batch for ev in ticket.events])
+            events = [ev for ticket in batch for ev in ticket.events]
+            if engine.dialect.name == "postgresql":
+                head = pg_append.append(engine, info, events)  # one message, see there
+            else:
+                with engine.connect() as conn, self._between_processes(), conn.begin():
+                    head = append_on(conn, info, events)
             self.batches += 1
             offer_head(info, head)
         except BaseException as exc:  # handed to every waiting request, then re-raised there

@@ -54,6 +54,7 @@ from fallstelle.audit.models import (
     events_table,
     head_table,
 )
+from fallstelle.audit.rows import chained
 from fallstelle.db import utcnow
 from fallstelle.keyfiles import KeyMaterial
 
@@ -245,15 +246,21 @@ def _checked_head(session: Session | Connection, chain_key: bytes) -> Row[Any]:
         ChainDamaged: the head's MAC does not match (a cut tail, a forged head).
     """
     head = _lock_head(session)
+    check_head(chain_key, head)
+    return head
+
+
+def check_head(chain_key: bytes, head: Any) -> None:
+    """Raise :class:`ChainDamaged` unless the chain key wrote ``head`` (seq, epoch,
+    entry_hash, mac), or it is a new log's (seq 0, no MAC: a schema created without the key)."""
     if head.mac is None and head.seq == 0:
-        return head  # a new log whose schema was created without the key (tests of migrations)
+        return
     expected = chain.head_mac(chain_key, head.seq, head.epoch, bytes(head.entry_hash))
     if head.mac is None or not hmac.compare_digest(bytes(head.mac), expected):
         raise ChainDamaged(
             "the audit log's head has no valid MAC (was the log cut?): nothing is appended "
             "until `flask --app fallstelle audit verify` has been run and its finding handled"
         )
-    return head
 
 
 def _move_head(
@@ -306,38 +313,16 @@ def append_on(conn: Connection, info: Mapping[str, Any], events: Sequence[Event]
         ChainDamaged: the head was not written with the chain key.
         TypeError: an event is not an :class:`Event`.
     """
-    if not all(isinstance(ev, Event) for ev in events):
-        raise TypeError("append_on() takes fallstelle.audit.Event objects")
     keys = _keys(info)
     head = _checked_head(conn, keys.audit_chain_key)
-    when = chain.format_time(utcnow())
-    rows: list[chain.Row] = []
-    prev = bytes(head.entry_hash)
-    for offset, ev in enumerate(events, start=1):
-        draft = chain.Row._make(
-            (head.seq + offset, head.epoch, when, *_columns(ev), prev, b"", None)
-        )
-        prev = chain.entry_hash(prev, draft)
-        rows.append(
-            draft._replace(entry_hash=prev, mac=chain.entry_mac(keys.audit_chain_key, prev))
-        )
+    rows, checkpoints, new_head = chained(keys, info.get(SIGNER), head, events)
     conn.execute(_INSERT_EVENTS, [row._asdict() for row in rows])
-    new_head = _move_head_on(
-        conn, keys.audit_chain_key, head, seq=rows[-1].seq, entry_hash=prev, last_time=when
-    )
-    signer: tuple[Ed25519PrivateKey, int] | None = info.get(SIGNER)
-    key, every = signer or (keys.audit_signing_key, DEFAULT_EVERY)
-    due = [r for r in rows if r.seq % every == 0]
-    _insert_checkpoints(conn, [chain.sign(key, r.seq, r.epoch, r.entry_hash, when) for r in due])
+    _move_head_on(
+        conn, keys.audit_chain_key, head,
+        seq=new_head.seq, entry_hash=new_head.entry_hash, last_time=rows[-1].time,
+    )  # fmt: skip
+    _insert_checkpoints(conn, checkpoints)
     return new_head
-
-
-def _columns(e: Event) -> tuple[Any, ...]:
-    # Row order (chain.Row): actor_id, actor_role, action, object_type, object_id, outcome,
-    # reason, request_id, client.
-    # Attributes, not ``dataclasses.astuple``: that copies every value deeply (issue 15).
-    return (e.actor_id, e.actor_role, e.action, e.object_type, e.object_id, e.outcome, e.reason,
-            e.request_id, e.client)  # fmt: skip
 
 
 def _insert_checkpoints(conn: Connection, checkpoints: list[chain.Checkpoint]) -> None:

@@ -8,19 +8,22 @@ and stores nothing of it.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from fallstelle import db
-from fallstelle.audit import Event, record, service, witness
+from fallstelle.audit import Event, pg_append, record, service, witness
 from fallstelle.audit.group import GroupCommit
 from fallstelle.store import Store
 from tests.audit.helpers import flush_witness, rows, verify
@@ -104,7 +107,7 @@ def _fails_every_request(group: GroupCommit) -> list[BaseException]:
         start.wait()
         try:
             group.append([Event("case.read", object_id=str(n))])
-        except OSError as exc:
+        except Exception as exc:  # OSError from a listener; PostgreSQL's error from a trigger
             failures.append(exc)
 
     _run([threading.Thread(target=read, args=(n,)) for n in range(THREADS)])
@@ -119,12 +122,8 @@ def test_a_failed_commit_fails_every_request_in_its_batch_and_stores_nothing(
     store: Store,
 ) -> None:
     """The database refuses the COMMIT itself (a full disk): every reader gets the error."""
-    engine = store.sessions.kw["bind"]
-    event.listen(engine, "commit", _disk_full)
-    try:
+    with _refused(store, "commit"):
         failures = _fails_every_request(GroupCommit(store.sessions))
-    finally:
-        event.remove(engine, "commit", _disk_full)
     assert len(failures) == THREADS
     assert rows(store) == []
     assert verify(store).startswith("audit log intact: 0 events")
@@ -134,15 +133,80 @@ def test_a_batch_that_fails_halfway_stores_nothing(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Events inserted and the head moved, then the checkpoint's insert fails: no event of the
-    batch stays, the head stays where it was, and the next batch appends from it."""
-    monkeypatch.setattr(service, "_insert_checkpoints", _disk_full)
+    batch stays, the head stays where it was, and the next batch appends from it. (On
+    PostgreSQL the head's move fails, after the events' insert, in the same message.)"""
     group = GroupCommit(store.sessions)
-    assert len(_fails_every_request(group)) == THREADS
+    with _refused(store, "halfway", monkeypatch):
+        assert len(_fails_every_request(group)) == THREADS
     assert rows(store) == []
-    monkeypatch.undo()
     group.append([Event("case.read", object_id="after")])
     assert [r.seq for r in rows(store)] == [1]
     assert verify(store).startswith("audit log intact: 1 events")
+
+
+@contextlib.contextmanager
+def _refused(
+    store: Store, when: str, monkeypatch: pytest.MonkeyPatch | None = None
+) -> Iterator[None]:
+    """Make the database refuse a batch at its COMMIT, or halfway (events inserted, then the
+    checkpoints' insert on SQLite, the head's move on PostgreSQL, fail): on SQLite through a
+    listener and the append's own function, on PostgreSQL (one message, see
+    ``audit.pg_append``) through triggers that the server runs, as a full disk would fail it."""
+    engine = store.sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        if when == "commit":
+            event.listen(engine, "commit", _disk_full)
+        else:
+            assert monkeypatch is not None
+            monkeypatch.setattr(service, "_insert_checkpoints", _disk_full)
+        try:
+            yield
+        finally:
+            if when == "commit":
+                event.remove(engine, "commit", _disk_full)
+            elif monkeypatch is not None:
+                monkeypatch.undo()
+        return
+    trigger = (
+        "CREATE CONSTRAINT TRIGGER t_refuse AFTER INSERT ON audit_events "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse()"
+        if when == "commit"
+        else "CREATE TRIGGER t_refuse BEFORE UPDATE ON audit_head "
+        "FOR EACH ROW EXECUTE FUNCTION refuse()"
+    )
+    table = "audit_events" if when == "commit" else "audit_head"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
+        )
+        conn.exec_driver_sql(trigger)
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TRIGGER t_refuse ON {table}")
+            conn.exec_driver_sql("DROP FUNCTION refuse()")
+
+
+def _hold_first_batch(store: Store, hold: Callable[[], None]) -> Callable[[], None]:
+    """Run ``hold`` inside the first batch's write, before it commits; returns the undo."""
+    engine = store.sessions.kw["bind"]
+    if engine.dialect.name == "postgresql":
+        original = pg_append._send
+
+        def send(*args: Any) -> Any:
+            hold()
+            return original(*args)
+
+        pg_append._send = send  # type: ignore[assignment]
+        return lambda: setattr(pg_append, "_send", original)
+
+    def listener(*_args: object) -> None:
+        hold()
+
+    event.listen(engine, "commit", listener)
+    return lambda: event.remove(engine, "commit", listener)
 
 
 def test_a_batch_is_written_without_an_orm_session(store: Store) -> None:
@@ -223,15 +287,14 @@ def test_events_handed_in_early_are_written_by_whoever_waits(store: Store) -> No
 
     held: list[object] = []
 
-    def hold(*_args: object) -> None:
+    def hold() -> None:
         """The first batch's commit waits for ``gate`` (a batch in flight)."""
-        held.append(_args)
+        held.append(None)
         if len(held) == 1:
             writing.set()
             assert gate.wait(10)
 
-    engine = store.sessions.kw["bind"]
-    event.listen(engine, "commit", hold)
+    undo = _hold_first_batch(store, hold)
     group = GroupCommit(store.sessions)
     first = threading.Thread(target=group.append, args=([Event("case.read", object_id="a")],))
     first.start()
@@ -243,7 +306,7 @@ def test_events_handed_in_early_are_written_by_whoever_waits(store: Store) -> No
     first.join(10)
     waiting.join(10)  # the lead went to the waiting request, not to the rendering one
     assert not waiting.is_alive()
-    event.remove(engine, "commit", hold)
+    undo()
     assert [r.object_id for r in rows(store)] == ["a", "early", "b"]
     group.wait(early)  # written meanwhile: returns at once
 
