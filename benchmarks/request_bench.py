@@ -249,6 +249,20 @@ def cpu_seconds(pids: set[int]) -> dict[str, float]:
     return {**found, "client": own.ru_utime + own.ru_stime}
 
 
+def wal_syncs(database_url: str) -> tuple[int, float] | None:
+    """PostgreSQL's WAL flushes so far and their milliseconds (``pg_stat_wal``; the time only
+    with ``track_wal_io_timing = on``), or None on SQLite: each durable commit of the app's
+    audit batches is one, so syncs per request show how many events a batch carried."""
+    if not database_url:
+        return None
+    import psycopg
+
+    url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT wal_sync, wal_sync_time FROM pg_stat_wal").fetchone()
+    return (int(row[0]), float(row[1])) if row else None
+
+
 def paired(
     clients: list[Client],
     pages: list[str],
@@ -257,6 +271,7 @@ def paired(
     pairs: int,
     workers: int,
     servers: tuple[int, int],
+    database_url: str = "",
 ) -> None:
     """The load phase: the app and the floor app in turns (app, floor, floor, app, …), each
     for ``seconds / pairs``, so that a load that drifts during the run (another process
@@ -267,13 +282,17 @@ def paired(
     turn = seconds / pairs
     done: dict[str, list[float]] = {"app": [0.0, 0, 0.0], "floor": [0.0, 0, 0.0]}  # n, errors, p95
     spent: dict[str, dict[str, float]] = {"app": {}, "floor": {}}
+    syncs = [0, 0.0]  # the app's turns: WAL flushes, their milliseconds
     for i in range(2 * pairs):
         which = "app" if i % 4 in (0, 3) else "floor"
         group, paths = (clients, pages) if which == "app" else (floor_clients, ["/"])
         pid = servers[0] if which == "app" else servers[1]
-        before = cpu_seconds({pid})
+        before, wal_before = cpu_seconds({pid}), wal_syncs(database_url)
         rps, errors, p95 = load(group, paths, turn)
-        after = cpu_seconds({pid})
+        after, wal_after = cpu_seconds({pid}), wal_syncs(database_url)
+        if which == "app" and wal_before and wal_after:
+            syncs[0] += wal_after[0] - wal_before[0]
+            syncs[1] += wal_after[1] - wal_before[1]
         for part, used in after.items():
             spent[which][part] = spent[which].get(part, 0.0) + used - before[part]
         total = done[which]
@@ -292,6 +311,10 @@ def paired(
         used = spent[which].items()
         per = ", ".join(f"{part} {1000 * cpu / requests:.2f}" for part, cpu in used)
         print(f"  CPU ms per request, {which}: {per}")
+    if syncs[0]:
+        timed = f", {syncs[1] / syncs[0]:.2f} ms each" if syncs[1] else ""
+        print(f"  PostgreSQL WAL flushes during the app's turns: {syncs[0] / app[0]:.2f} per "
+              f"request{timed}")  # fmt: skip
     print(f"fallstelle / floor with {workers} worker(s): {app[0] / floor[0]:.0%} (goal ≥ 50 %)")
 
 
@@ -392,7 +415,7 @@ def main() -> None:
                         print(f"  {label:10} p50 {p50:6.1f}  p95 {p95:6.1f}")
                 floor_clients = [Client(floor_port) for _ in range(CLIENTS)]
                 paired(clients, pages, floor_clients, options.seconds, options.pairs, workers,
-                       (server.pid, floor.pid))  # fmt: skip
+                       (server.pid, floor.pid), options.database_url)  # fmt: skip
             finally:
                 stop(server)
                 stop(floor)

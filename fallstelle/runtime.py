@@ -85,10 +85,15 @@ class Runtime:
                 self._store.close()
 
 
-def _writer_lock(settings: Settings) -> Path | None:
-    """The file the group commits of several processes take in turn (SQLite only)."""
+def _writer_lock(settings: Settings) -> Path:
+    """The file the group commits of several processes on this machine take in turn (next
+    to a SQLite database, else in the data directory). On PostgreSQL the chain lock alone
+    keeps the chain whole; the file makes a waiting process collect what arrives meanwhile
+    into its next batch instead of waiting in the database with a smaller one."""
     database = sqlite_path(settings)
-    return None if database is None else database.with_name(database.name + "-writer.lock")
+    if database is None:
+        return settings.data_dir / "audit-writer.lock"
+    return database.with_name(database.name + "-writer.lock")
 
 
 def get_runtime(app: Flask | None = None) -> Runtime:

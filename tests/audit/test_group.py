@@ -9,6 +9,7 @@ and stores nothing of it.
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import threading
@@ -319,3 +320,51 @@ def test_withdrawn_events_are_not_written(store: Store) -> None:
     group.wait(written)
     assert group.withdraw(written) is None  # too late: already in the log
     assert [r.object_id for r in rows(store)] == ["shown-page"]
+
+
+def test_a_leader_takes_its_batch_when_its_turn_has_come(store: Store, tmp_path: Path) -> None:
+    """Another process writes (it holds the writers' lock file): the requests that arrive
+    while this process's leader waits for its turn go into the leader's batch, one commit
+    for all (before, the leader had taken its batch before the wait: two commits)."""
+    import fcntl
+
+    lock = tmp_path / "writer.lock"
+    group = GroupCommit(store.sessions, lock)
+    other = os.open(lock, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other, fcntl.LOCK_EX)  # the other process's batch
+    try:
+        first = threading.Thread(target=group.append, args=([Event("case.read", object_id="a")],))
+        first.start()
+        deadline = time.monotonic() + 10
+        while not group._leading and time.monotonic() < deadline:  # the leader waits its turn
+            time.sleep(0.01)
+        later = [group.submit([Event("case.read", object_id=n)]) for n in ("b", "c", "d")]
+        waiting = [threading.Thread(target=group.wait, args=(t,)) for t in later]
+        for t in waiting:
+            t.start()
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    for t in (first, *waiting):
+        t.join(10)
+    assert group.batches == 1
+    assert [r.object_id for r in rows(store)] == ["a", "b", "c", "d"]
+
+
+def test_a_lock_file_that_cannot_be_opened_costs_the_order_not_the_reads(
+    store: Store, tmp_path: Path
+) -> None:
+    """The writers' lock file only orders the processes; when it cannot be opened (its
+    directory is gone), every read is still written and none waits for ever (a leader that
+    died on it once left every other reader of its process waiting)."""
+    group = GroupCommit(store.sessions, tmp_path / "gone" / "writer.lock")
+    threads = [
+        threading.Thread(target=group.append, args=([Event("case.read", object_id=str(n))],))
+        for n in range(THREADS)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert not any(t.is_alive() for t in threads)
+    assert sorted(r.object_id for r in rows(store)) == sorted(str(n) for n in range(THREADS))
