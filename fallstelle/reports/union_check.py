@@ -48,6 +48,7 @@ from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-u
 from fallstelle.reports import versions
 from fallstelle.reports.certify import Memory, Programs, certify, grouped
 from fallstelle.reports.identities import Form, system
+from fallstelle.reports.partners import restricted
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
 
@@ -57,6 +58,10 @@ from fallstelle.reports.tables import CellId
 #: each, but the rest still needs some 20 sweeps over the whole LP (8 offices: 210 s CPU
 #: grouped, 183 s in one LP; ``benchmarks/pooled_bench.py``, docs/statistics-protection.md).
 GROUPS_FROM: int | None = None
+#: Linked offices from which targets are first certified in restrictions of the LP — each
+#: office alone, then with partner offices (:func:`.partners.restricted`); only what they leave
+#: goes to the whole LP, which alone decides failures. Measured: docs/statistics-protection.md.
+PARTNERS_FROM: int | None = 6
 
 
 @dataclass(frozen=True)
@@ -380,7 +385,10 @@ def failing(
         linked = [s for s in shown if _offices(s) <= offices]
         part = {v: n for v, n in truth.items() if v[0] in offices}
         build = partial(_held, linked, part, offices, backend)
-        if GROUPS_FROM is not None and len(part) >= GROUPS_FROM:  # small groups first
+        if PARTNERS_FROM is not None and len(offices) >= PARTNERS_FROM:
+            here = restricted(build, offices, here, linked, part, memory=memory,
+                              make_failure=Failure)  # fmt: skip
+        elif GROUPS_FROM is not None and len(part) >= GROUPS_FROM:  # small groups first
             here = grouped(build, offices, here, memory=memory, make_failure=Failure)
         if not here:
             continue
