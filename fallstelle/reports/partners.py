@@ -40,8 +40,10 @@ if TYPE_CHECKING:
 
 #: At most this many partner offices beside a target's own office (one LP of 1 + PARTNERS).
 PARTNERS = 3
-#: Whether a partner LP also gives each target its sweeps left open its own max/min LP.
-SINGLE = True
+#: Below this many unknowns a partner LP also gives each target its sweeps left open its own
+#: max/min LP (tiny LPs, where two idle sweeps end early); on real ones (an office: ~11,000
+#: unknowns) that took 1,700 LPs on the pooled year of 8 offices, against sweeps alone.
+SINGLE_BELOW = 2_000
 #: Whether the partner LPs are tried at all (the tests switch them off to show they matter).
 USE_PARTNERS = True
 
@@ -67,8 +69,9 @@ def _in(
         parts = [replace(t, form=tuple((x, c) for x, c in t.form if x[0] in group))
                  for t in mine]  # fmt: skip
         whole = {id(p): t for p, t in zip(parts, mine, strict=True)}
-        stuck = certify(build(group, parts), parts, memory=memory, make_failure=make_failure,
-                        single=single)  # fmt: skip
+        program = build(group, parts)
+        stuck = certify(program, parts, memory=memory, make_failure=make_failure,
+                        single=single and len(program.index) < SINGLE_BELOW)  # fmt: skip
         left += [whole[id(f.target)] for f in stuck]
     return left
 
@@ -153,5 +156,5 @@ def restricted(
     batches = _batches(left, hidden, truth)
     batches = [(g, m) for g, m in batches if len(g) < len(offices)]  # the whole LP: later
     tried = {id(t) for _, members in batches for t in members}
-    return _in(build, batches, memory, make_failure, SINGLE) + [
+    return _in(build, batches, memory, make_failure, single=True) + [
         t for t in left if id(t) not in tried]  # fmt: skip
