@@ -108,7 +108,9 @@ class Memory:
         """The kept fillings that are fillings of ``program``'s LP (columns; variables that
         a filling did not know are 0 in it). A filling of a restriction to fewer offices
         (:mod:`.partners`) is lifted: the offices it held are at their truth."""
-        out, maps, offices = [], {}, program.offices
+        out: list[np.ndarray] = []
+        maps: dict[int, np.ndarray] = {}
+        offices = program.offices
         mine = [f for f in self.fillings if f[0] == offices]
         for where, index, x in mine + [f for f in self.fillings if f[0] < offices]:
             if len(out) >= MAX_KEPT:
