@@ -252,6 +252,17 @@ def certify(
     return failures
 
 
+def unproven(program: Program, wanted: Sequence[Target], memory: Memory) -> list[Target]:
+    """The targets of ``wanted`` that the kept fillings still feasible in ``program`` do not
+    certify (no LP is solved)."""
+    fillings = memory.feasible(program)
+    if not fillings.shape[1]:
+        return list(wanted)
+    values = _forms(program, wanted) @ np.column_stack([program.truth, fillings])
+    wide = values.max(axis=1) - values.min(axis=1)
+    return [t for t, w in zip(wanted, wide, strict=True) if w < t.width - 1e-6]
+
+
 def grouped(
     build: Callable[[Collection[int], Sequence[Target]], Program],
     offices: Collection[int],

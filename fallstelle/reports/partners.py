@@ -31,7 +31,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from fallstelle.reports.certify import Memory, certify
+from fallstelle.reports.certify import Memory, certify, unproven
 from fallstelle.reports.register import Shown, Var
 from fallstelle.reports.tables import CellId
 
@@ -145,9 +145,14 @@ def restricted(
     *,
     memory: Memory | None = None,
     make_failure: MakeFailure,
+    whole: Program | None = None,
 ) -> list[Target]:
     """The targets of ``wanted`` that no restriction tried here certifies (for the whole LP):
-    each office alone, then each open target's office with its partners (module doc)."""
+    each office alone, then each open target's office with its partners (module doc).
+    ``whole``: the whole LP, whose fillings kept from earlier repair rounds certify first
+    (without them every round would try the same restrictions again)."""
+    if whole is not None and memory is not None and memory.fillings:
+        wanted = unproven(whole, wanted, memory)
     alone = [(frozenset({o}), [t for t in wanted if _home(t) == o]) for o in sorted(offices)]
     left = _in(build, [(g, m) for g, m in alone if m], memory, make_failure)
     if not left or not USE_PARTNERS:
