@@ -57,10 +57,10 @@ from fallstelle.reports.tables import CellId
 #: 92 % are certified office by office, but the rest still needs some 20 sweeps over the whole
 #: LP (210 s CPU grouped, 183 s in one LP; docs/statistics-protection.md).
 GROUPS_FROM: int | None = None
-#: Linked offices from which targets are first certified in restrictions of the LP — each
-#: office alone, then with partner offices (:func:`.partners.restricted`); only what they leave
-#: goes to the whole LP, which alone decides failures. Measured: docs/statistics-protection.md.
-PARTNERS_FROM: int | None = 6
+#: Linked offices from which targets are first certified in restrictions (:mod:`.partners`);
+#: the rest goes to the whole LP, which alone decides failures. Off (None): on the pooled year
+#: of 8 offices ~2 % still need the whole LP and the build got slower (see the docs).
+PARTNERS_FROM: int | None = None
 
 
 @dataclass(frozen=True)
