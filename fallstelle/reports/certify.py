@@ -58,7 +58,8 @@ if TYPE_CHECKING:
     from fallstelle.reports.union_check import Failure, Program, Target
 
 INF = highspy.kHighsInf
-#: Fillings a repair loop keeps for its later rounds (each a vector over the LP's unknowns).
+#: Fillings a repair loop keeps for its later rounds per set of offices (each a vector over
+#: the LP's unknowns).
 MAX_KEPT = 400
 #: A sweep certifying fewer targets than this counts as idle (two idle ones end the sweeps):
 #: a sweep costs about as much as four or five LPs of one target each. On LPs below
@@ -95,22 +96,30 @@ class Memory:
     fillings: list[tuple[frozenset[int], dict[Var, int], np.ndarray]] = field(default_factory=list)
     solves: int = 0  # LPs over all rounds (for the debug output and the benchmark)
     reused: int = 0  # kept fillings still feasible in the last round
+    kept: dict[frozenset[int], int] = field(default_factory=dict)
 
     def add(self, program: Program, x: np.ndarray) -> None:
-        if len(self.fillings) < MAX_KEPT:
+        kept = self.kept.get(program.offices, 0)
+        if kept < MAX_KEPT:  # per set of offices: a restriction's LP keeps its own
+            self.kept[program.offices] = kept + 1
             self.fillings.append((program.offices, program.index, x.copy()))
 
     def feasible(self, program: Program) -> np.ndarray:
         """The kept fillings that are fillings of ``program``'s LP (columns; variables that
-        a filling did not know are 0 in it)."""
-        out, maps, offices = [], {}, program.offices
-        for where, index, x in self.fillings:
-            if where != offices:
-                continue
+        a filling did not know are 0 in it). A filling of a restriction to fewer offices
+        (:mod:`.partners`) is lifted: the offices it held are at their truth."""
+        out: list[np.ndarray] = []
+        maps: dict[int, np.ndarray] = {}
+        offices = program.offices
+        mine = [f for f in self.fillings if f[0] == offices]
+        for where, index, x in mine + [f for f in self.fillings if f[0] < offices]:
+            if len(out) >= MAX_KEPT:
+                break
             if id(index) not in maps:
                 maps[id(index)] = np.array([index.get(v, -1) for v in program.index])
             pos = maps[id(index)]
-            y = np.where(pos >= 0, x[np.maximum(pos, 0)], 0.0)
+            rest = program.truth if where < offices else 0.0
+            y = np.where(pos >= 0, x[np.maximum(pos, 0)], rest)
             if _fits(program, y):
                 out.append(y)
         self.reused = len(out)
@@ -241,6 +250,17 @@ def certify(
                 break
     memory.solves += program.solves - start
     return failures
+
+
+def unproven(program: Program, wanted: Sequence[Target], memory: Memory) -> list[Target]:
+    """The targets of ``wanted`` that the kept fillings still feasible in ``program`` do not
+    certify (no LP is solved)."""
+    fillings = memory.feasible(program)
+    if not fillings.shape[1]:
+        return list(wanted)
+    values = _forms(program, wanted) @ np.column_stack([program.truth, fillings])
+    wide = values.max(axis=1) - values.min(axis=1)
+    return [t for t, w in zip(wanted, wide, strict=True) if w < t.width - 1e-6]
 
 
 def grouped(

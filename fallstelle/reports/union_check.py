@@ -48,15 +48,19 @@ from scipy.sparse import csc_matrix, csr_matrix, vstack  # type: ignore[import-u
 from fallstelle.reports import versions
 from fallstelle.reports.certify import Memory, Programs, certify, grouped
 from fallstelle.reports.identities import Form, system
+from fallstelle.reports.partners import restricted
 from fallstelle.reports.register import RUNNING, Shown, Var
 from fallstelle.reports.tables import CellId
 
 #: Base cells of linked offices from which their targets are first certified in small groups
-#: of offices (:func:`.certify.grouped`). Off (None): on the pooled funding year of 4 and 8
-#: offices it did not pay — 92 % of the targets are certified office by office in 1–2 s CPU
-#: each, but the rest still needs some 20 sweeps over the whole LP (8 offices: 210 s CPU
-#: grouped, 183 s in one LP; ``benchmarks/pooled_bench.py``, docs/statistics-protection.md).
+#: of offices (:func:`.certify.grouped`). Off (None): on the pooled funding year of 8 offices
+#: 92 % are certified office by office, but the rest still needs some 20 sweeps over the whole
+#: LP (210 s CPU grouped, 183 s in one LP; docs/statistics-protection.md).
 GROUPS_FROM: int | None = None
+#: Linked offices from which targets are first certified in restrictions (:mod:`.partners`);
+#: the rest goes to the whole LP, which alone decides failures. Off (None): on the pooled year
+#: of 8 offices ~2 % still need the whole LP and the build got slower (see the docs).
+PARTNERS_FROM: int | None = None
 
 
 @dataclass(frozen=True)
@@ -380,11 +384,17 @@ def failing(
         linked = [s for s in shown if _offices(s) <= offices]
         part = {v: n for v, n in truth.items() if v[0] in offices}
         build = partial(_held, linked, part, offices, backend)
-        if GROUPS_FROM is not None and len(part) >= GROUPS_FROM:  # small groups first
+        whole = None
+        if PARTNERS_FROM is not None and len(offices) >= PARTNERS_FROM:
+            whole = build(offices, here) if programs is None else programs.get(offices, here, build)
+            here = restricted(build, offices, here, linked, part, memory=memory,
+                              make_failure=Failure, whole=whole)  # fmt: skip
+        elif GROUPS_FROM is not None and len(part) >= GROUPS_FROM:  # small groups first
             here = grouped(build, offices, here, memory=memory, make_failure=Failure)
         if not here:
             continue
-        program = build(offices, here) if programs is None else programs.get(offices, here, build)
+        program = whole or (build(offices, here) if programs is None else
+                            programs.get(offices, here, build))  # fmt: skip
         out += certify(program, here, limit=None if limit is None else limit - len(out),
                        memory=memory, make_failure=Failure)  # fmt: skip
     return out

@@ -56,8 +56,9 @@ def _offices_with_one_total_each(offices: int) -> tuple[list[Shown], dict[Var, i
 
 
 def test_one_sweep_certifies_many_targets_sharing_a_published_total(
-    programs: list[Program],
+    programs: list[Program], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(union_check, "PARTNERS_FROM", None)  # the sweeps of one LP
     shown, truth = _offices_with_one_total_each(30)
     wanted = targets(shown, truth, K)
     assert len(wanted) == 30 * 11

@@ -43,6 +43,7 @@ def test_a_pooled_year_of_many_offices_is_certified_office_by_office(
     programs: list[Program], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(union_check, "GROUPS_FROM", 100)
+    monkeypatch.setattr(union_check, "PARTNERS_FROM", None)  # groups, not partners
     monkeypatch.setattr(certify, "SINGLE_IN_GROUPS", True)  # each office's LP to the end
     shown, truth = _quarters(16, 6, 1)
     wanted = targets(shown, truth, K)
@@ -113,6 +114,7 @@ def test_each_sweep_starts_from_scratch(
     presolve 903 (HiGHS as pinned in requirements.txt). The LP here is tiny; sweeps of a
     pooled LP that large run presolve (``certify.PRESOLVE_FROM``), and so does this one."""
     monkeypatch.setattr(union_check, "GROUPS_FROM", None)  # one LP of all six offices
+    monkeypatch.setattr(union_check, "PARTNERS_FROM", None)
     monkeypatch.setattr(certify, "PRESOLVE_FROM", 0)
     shown, truth = _quarters(6, 6, 1)
     assert failing(shown, truth, K, targets(shown, truth, K)) == []
