@@ -171,8 +171,6 @@ class GroupCommit:
         engine: Engine = self._sessions.kw["bind"]
         info: dict[str, Any] = self._sessions.kw["info"]
         try:
-            # The connection is taken from the pool before the writers' lock: the lock is
-            # held for the transaction only.
             events = [ev for ticket in batch for ev in ticket.events]
             if engine.dialect.name == "postgresql":
                 head = pg_append.append(engine, info, events)  # one message, see there

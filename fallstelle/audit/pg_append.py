@@ -114,12 +114,6 @@ def append(engine: Engine, info: Mapping[str, Any], events: Sequence[Event]) -> 
     return new
 
 
-def forget(engine: Engine) -> None:
-    """Drop this process's guess for ``engine`` (the next append reads the head first)."""
-    with _GUESSES_LOCK:
-        _GUESSES.pop(engine, None)
-
-
 def _checked(chain_key: bytes, row: Any) -> chain.Head:
     head = chain.Head(row[0], row[1], bytes(row[2]), None if row[3] is None else bytes(row[3]))
     check_head(chain_key, head)

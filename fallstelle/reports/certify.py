@@ -284,26 +284,36 @@ def grouped(
     order, open_ = sorted(offices), list(wanted)
     size = 1
     while open_ and size < len(order):
-        left: list[Target] = []
-        for start in range(0, len(order), size):
-            group = set(order[start : start + size])
-            mine = [t for t in open_ if t.form[0][0][0] in group]
-            if not mine:
-                continue
-            parts = [replace(t, form=tuple((x, c) for x, c in t.form if x[0] in group))
-                     for t in mine]  # fmt: skip
-            whole = {id(p): t for p, t in zip(parts, mine, strict=True)}
-            stuck = certify(
-                build(group, parts),
-                parts,
-                memory=memory,
-                make_failure=make_failure,
-                single=SINGLE_IN_GROUPS,
-            )
-            left += [whole[id(f.target)] for f in stuck]
-        open_ = left
+        groups = [frozenset(order[start : start + size]) for start in range(0, len(order), size)]
+        batches = [(g, [t for t in open_ if t.form[0][0][0] in g]) for g in groups]
+        open_ = within(build, [(g, m) for g, m in batches if m], memory=memory,
+                       make_failure=make_failure, single=lambda _: SINGLE_IN_GROUPS)  # fmt: skip
         size *= 2
     return open_
+
+
+def within(
+    build: Callable[[Collection[int], Sequence[Target]], Program],
+    batches: Sequence[tuple[frozenset[int], Sequence[Target]]],
+    *,
+    memory: Memory | None,
+    make_failure: Callable[[Target, float, float, frozenset[CellId]], Failure],
+    single: Callable[[Program], bool],
+) -> list[Target]:
+    """The targets that their batch's restriction (the offices outside its group held at their
+    truth) leaves open; a target enters with only its cells inside the group (the rest is
+    constant). ``single(program)``: whether targets its sweeps leave open get LPs of their own.
+    Shared by :func:`grouped` and :mod:`.partners`."""
+    left: list[Target] = []
+    for group, mine in batches:
+        parts = [replace(t, form=tuple((x, c) for x, c in t.form if x[0] in group))
+                 for t in mine]  # fmt: skip
+        whole = {id(p): t for p, t in zip(parts, mine, strict=True)}
+        program = build(group, parts)
+        stuck = certify(program, parts, memory=memory, make_failure=make_failure,
+                        single=single(program))  # fmt: skip
+        left += [whole[id(f.target)] for f in stuck]
+    return left
 
 
 class _Sweeps:

@@ -1,8 +1,8 @@
 """Certifying the targets of a pooled release office by office, with partner offices for room.
 
 Owns :func:`restricted`: the targets of a big union LP (many offices linked by pooled
-releases) that small restrictions of it certify, without the whole LP. Imports NumPy-free
-helpers of :mod:`.certify` only; no database, no solver of its own.
+releases) that small restrictions of it certify, without the whole LP. Imports helpers of
+:mod:`.certify` only; no database, no solver of its own.
 
 **Why it is sound**: a *restriction* of the attacker's LP holds every office outside a small
 set ``S`` at its truth (``Program(..., fixed=...)``). A filling of the restriction, with the
@@ -21,17 +21,18 @@ target the partners are the offices with the most of that cell (base cells of th
 quarter, unit and fact that a hidden number of one office covers), until their true counts
 together reach twice the width, at most :data:`PARTNERS` of them. Targets of one office are
 batched while their partners together stay within :data:`PARTNERS`; every batch is one LP of
-at most ``1 + PARTNERS`` offices. So the work grows with the number of offices, not with the
-size of the whole LP. Measured: docs/statistics-protection.md ("Partners").
+at most ``1 + PARTNERS`` offices. The intent was work that grows with the number of offices,
+not with the size of the whole LP; measured, it did not pay: on the pooled year of 8 offices
+~2 % of the targets still need the whole LP and the build got slower, so it is off by default
+(:data:`.union_check.PARTNERS_FROM`; docs/statistics-protection.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from fallstelle.reports.certify import Memory, certify, unproven
+from fallstelle.reports.certify import Memory, unproven, within
 from fallstelle.reports.register import Shown, Var
 from fallstelle.reports.tables import CellId
 
@@ -62,18 +63,9 @@ def _in(
     make_failure: MakeFailure,
     single: bool = False,
 ) -> list[Target]:
-    """The targets that their batch's restriction (offices outside it at their truth) leaves
-    open; a target enters with only its cells inside the batch (the rest is constant)."""
-    left: list[Target] = []
-    for group, mine in batches:
-        parts = [replace(t, form=tuple((x, c) for x, c in t.form if x[0] in group))
-                 for t in mine]  # fmt: skip
-        whole = {id(p): t for p, t in zip(parts, mine, strict=True)}
-        program = build(group, parts)
-        stuck = certify(program, parts, memory=memory, make_failure=make_failure,
-                        single=single and len(program.index) < SINGLE_BELOW)  # fmt: skip
-        left += [whole[id(f.target)] for f in stuck]
-    return left
+    """The targets that their batch's restriction leaves open (:func:`.certify.within`)."""
+    return within(build, batches, memory=memory, make_failure=make_failure,
+                  single=lambda program: single and len(program.index) < SINGLE_BELOW)  # fmt: skip
 
 
 def _hidden_cells(shown: Sequence[Shown]) -> dict[tuple[str, str, str], set[int]]:
