@@ -19,6 +19,12 @@ release is counted and named, not an error.
 
     python -m benchmarks.release_scale_bench [--offices 40] [--cases 250] [--register 500]
                                              [--keep NEW_DIR] [--database-url URL] [--no-pooled]
+                                             [--builds 2026,2026-H1,...] [--resume KEPT_DIR]
+
+``--builds`` builds only the named releases of office 1 (``PERIOD`` or ``PERIOD:campaign``, in
+the order given; ``none`` for none), e.g. to keep an installation with the year built and then
+time one half-year against copies of it: ``--resume COPY --builds 2026-H1`` reopens a kept
+installation (SQLite) and skips the inserts and the filling of the register.
 """
 
 from __future__ import annotations
@@ -34,8 +40,9 @@ from sqlalchemy import func, select
 
 from benchmarks.aggregate_bench import bulk_insert, installation, offices
 from fallstelle.auth.actor import Actor
+from fallstelle.auth.models import Office
 from fallstelle.reports import service
-from fallstelle.reports.models import RegisterEntry
+from fallstelle.reports.models import RegisterEntry, ReportRelease
 from fallstelle.reports.protect import ReleaseRefused
 from fallstelle.store import Store
 
@@ -102,19 +109,30 @@ def fill(store: Store, ids: list[int], target: int) -> None:
     print(f"  filled: {size} entries, {refused} refused previews while filling")
 
 
-def releases(store: Store, ids: list[int], pooled: bool = True) -> None:
+def releases(
+    store: Store, ids: list[int], pooled: bool = True, builds: list[str] | None = None
+) -> None:
     plan = [(p, [ids[0]], "funding") for p in PERIODS]
     plan.append(("2026", [ids[0]], "campaign"))
+    if builds is not None:  # only these, in this order
+        plan = [(b.split(":")[0], [ids[0]], [*b.split(":"), "funding"][1]) for b in builds]
+        pooled = False
     if pooled:  # last: one LP over every office (80 minutes and more for 40 offices)
         plan += [(p, ids, "funding") for p in PERIODS[:3]]
     for period, chosen, template in plan:
+        steps: dict[str, float] = {}
+        built: list[ReportRelease] = []
         with store.sessions() as session, session.begin():
-            seconds, outcome = _timed(lambda s=session, p=period, c=chosen, t=template:
-                                      service.build_release(s, Actor.operator(), period=p,
-                                                            office_ids=c, template=t))  # fmt: skip
+            seconds, outcome = _timed(lambda s=session, p=period, c=chosen, t=template, b=built,
+                                      w=steps: b.append(service.build_release(
+                                          s, Actor.operator(), period=p, office_ids=c,
+                                          template=t, timings=w)))  # fmt: skip
         who = "office 1" if len(chosen) == 1 else f"{len(chosen)} offices"
         print(f"  build {template:8s} {period:8s} {who:11s} {seconds:6.2f} s ({outcome}), "
               f"register {_entries(store)}, peak RSS {_rss_mb():.0f} MB", flush=True)  # fmt: skip
+        if built:  # where the time went, and what was stored (to compare two runs)
+            digests = f"pdf {built[0].pdf_sha256[:12]}, csv {built[0].csv_sha256[:12]}"
+            print("    " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()) + "; " + digests)
 
 
 def main() -> None:
@@ -127,7 +145,17 @@ def main() -> None:
     parser.add_argument(
         "--no-pooled", action="store_true", help="office 1's 8 releases only, no pooled ones"
     )
+    parser.add_argument("--builds", help="office 1's releases to build, comma-separated")
+    parser.add_argument("--resume", type=Path, help="a kept installation: no inserts, no filling")
     args = parser.parse_args()
+    builds = None if args.builds is None else [b for b in args.builds.split(",") if b != "none"]
+    if args.resume:
+        for store in installation(args.resume, args.database_url):
+            with store.sessions() as session:
+                ids = sorted(session.scalars(select(Office.id).where(Office.code.like("S%"))))
+            print(f"resumed {args.resume}: {len(ids)} offices, register {_entries(store)}")
+            releases(store, ids, pooled=not args.no_pooled, builds=builds)
+        return
     directory = args.keep or Path(tempfile.mkdtemp(prefix="release-scale-"))
     if args.keep and args.keep.exists() and any(args.keep.iterdir()):
         parser.error(f"{args.keep} is not empty: the register must start empty")
@@ -143,7 +171,7 @@ def main() -> None:
         print("1. register grows (funding previews of offices 2 …):")
         fill(store, ids, args.register)
         print("2. the 11 releases of office 1 and the pooled offices, against the full register:")
-        releases(store, ids, pooled=not args.no_pooled)
+        releases(store, ids, pooled=not args.no_pooled, builds=builds)
 
 
 if __name__ == "__main__":

@@ -273,7 +273,7 @@ def choose(
     if _DEBUG:
         print("complements", len(failures), "targets,", choice.lps, "LPs:", len(choice.cells),
               "cells,", len(choice.impossible), "impossible,", len(choice.undecided),
-              "undecided", file=sys.stderr)  # fmt: skip
+              "undecided;", model.n, "unknowns", file=sys.stderr)  # fmt: skip
     return choice
 
 

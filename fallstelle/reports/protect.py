@@ -72,6 +72,11 @@ def truth(session: Session, shown: Sequence[Shown]) -> dict[Var, int]:
     return frozen.truth(session, identities.closure(v for s in shown for v in s.expand()))
 
 
+def _within(shown: Sequence[Shown], offices: set[int]) -> list[Shown]:
+    """The numbers of ``shown`` over ``offices`` only."""
+    return [s for s in shown if all(o in offices for t in s.terms for o in t[0])]
+
+
 def _family(fact: str) -> set[str]:
     if fact.startswith("pair:"):
         return set(fact[5:].split("=", 1)[0].split("*"))
@@ -143,6 +148,12 @@ def protect(
     forced = set(register.hidden_ids([*known, *earlier])) & ids_here
     release = suppress_release(tables, policy, forced)
     new = register.shown_numbers(session, release, offices, period)
+    # only the offices the new release is linked to (by any shown number, over the whole
+    # register) take part: every identity stays within one office, so the rest of the
+    # register is a separate LP that no choice here can change. The same every round (a
+    # release shows the same cell ids, hidden or not).
+    live = set().union(*(g for g in components([*known, *earlier, *new]) if g & set(offices)))
+    known, earlier = _within(known, live), _within(earlier, live)
     base = truth(session, [*known, *earlier, *new])
     k = policy.required_width
     old: set[str] = set()
@@ -159,10 +170,7 @@ def protect(
             new = register.shown_numbers(session, release, offices, period)
         check_release(release)  # the release on its own first (cheap, remembered)
         union = [*known, *earlier, *new]
-        # targets of offices the new release is not linked to keep their range: not checked
-        live = set().union(*(g for g in components(union) if g & set(offices)))
-        wanted = [t for t in targets(union, base, k)
-                  if t.name not in old and t.form and t.form[0][0][0] in live]  # fmt: skip
+        wanted = [t for t in targets(union, base, k) if t.name not in old and t.form]
         failures = failing(union, base, k, wanted, limit=20, memory=memory)
         if failures:  # failures the register has without this release are not its fault
             blame = [f.target for f in failures if (f.target.form, f.target.width) not in excused]
