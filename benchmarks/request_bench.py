@@ -25,6 +25,11 @@ pre-forked waitress workers, ``cli.workers``), and measures over loopback:
    gave ratios from 42 % to 57 % on the same code;
 3. afterwards ``flask audit verify`` on the installation: every read is in the chain.
 
+Before the turns of each round both servers get ``--warmup`` seconds (5) of the same load,
+not counted: each worker process compiles its templates and fills its caches on its first
+requests, and a round's first turn of the app ran cold (2 workers on SQLite, quiet machine:
+281 req/s in the cold first turn, 418 and 405 in the two after it; the floor 729–739 in all).
+
 The floor reads the database the app reads: with ``--database-url`` PostgreSQL, so the floor
 also pays a round trip to a server on the same two cores (until 2026-12-04 the floor always
 read a SQLite file in its own process; ``--floor-on-sqlite`` measures that way again).
@@ -351,6 +356,10 @@ def main() -> None:
         help="turns of app and floor in the load phase (default 3: app, floor, floor, app, …)",
     )  # fmt: skip
     parser.add_argument(
+        "--warmup", type=float, default=5.0,
+        help="seconds of load on each server before the turns, not counted (default 5)",
+    )  # fmt: skip
+    parser.add_argument(
         "--floor-on-sqlite", action="store_true",
         help="the floor reads a SQLite file even when the app uses --database-url",
     )  # fmt: skip
@@ -414,6 +423,11 @@ def main() -> None:
                         p50, p95 = single(clients[0], paths, 200)
                         print(f"  {label:10} p50 {p50:6.1f}  p95 {p95:6.1f}")
                 floor_clients = [Client(floor_port) for _ in range(CLIENTS)]
+                if options.warmup > 0:  # every worker process compiles its templates, fills
+                    # its caches and its connections' statement caches on its first requests
+                    for group, paths in ((clients, pages), (floor_clients, ["/"])):
+                        load(group, paths, options.warmup)
+                    print(f"  warm-up: {options.warmup:.0f} s each, not counted")
                 paired(clients, pages, floor_clients, options.seconds, options.pairs, workers,
                        (server.pid, floor.pid), options.database_url)  # fmt: skip
             finally:
