@@ -89,7 +89,8 @@ def _writer_lock(settings: Settings) -> Path:
     """The file the group commits of several processes on this machine take in turn (next
     to a SQLite database, else in the data directory). On PostgreSQL the chain lock alone
     keeps the chain whole; the file makes a waiting process collect what arrives meanwhile
-    into its next batch instead of waiting in the database with a smaller one."""
+    into its next batch instead of waiting in the database with a smaller one, and carries
+    the last writer's head as a hint for the next one (``audit.pg_append.read_hint``)."""
     database = sqlite_path(settings)
     if database is None:
         return settings.data_dir / "audit-writer.lock"

@@ -82,12 +82,7 @@ def test_a_cut_tail_stops_a_batch_even_when_the_process_remembers_the_head(
     assert [r.object_id for r in rows(store)] == ["0", "1", "2"]
 
 
-def test_a_head_another_writer_moved_is_taken_from_under_the_lock(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A write request appends through its own transaction between two batches: the second
-    batch's guess misses, nothing of that attempt is written, and the next attempt appends
-    after the head the lock returned."""
+def _counting_sends(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     sent: list[bool] = []
     original = pg_append._send
 
@@ -97,6 +92,16 @@ def test_a_head_another_writer_moved_is_taken_from_under_the_lock(
         return result
 
     monkeypatch.setattr(pg_append, "_send", send)
+    return sent
+
+
+def test_a_head_another_writer_moved_is_taken_from_under_the_lock(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write request appends through its own transaction between two batches: the second
+    batch's guess misses, nothing of that attempt is written, and the next attempt appends
+    after the head the lock returned."""
+    sent = _counting_sends(monkeypatch)
     group = GroupCommit(store.sessions)
     group.append([Event("case.read", object_id="first")])
     with store.sessions() as session:
@@ -150,19 +155,6 @@ def _two_workers(store: Store, lock: Path) -> tuple[list[GroupCommit], Any]:
     other_engine = db.make_engine(store.settings)
     other = db.make_sessionmaker(other_engine, store.sessions.kw["info"])  # keys, settings
     return [GroupCommit(store.sessions, lock), GroupCommit(other, lock)], other_engine
-
-
-def _counting_sends(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    sent: list[bool] = []
-    original = pg_append._send
-
-    def send(*args: object) -> tuple[object, bool]:
-        result = original(*args)  # type: ignore[arg-type]
-        sent.append(result[1])
-        return result
-
-    monkeypatch.setattr(pg_append, "_send", send)
-    return sent
 
 
 def test_two_workers_taking_turns_send_one_message_per_batch(
