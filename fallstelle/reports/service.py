@@ -144,8 +144,9 @@ def _suppressed(
     ids: tuple[int, ...],
     policy: Policy,
     shown: _Shown,
+    keys: Sequence[str] | None = None,
 ) -> tuple[list[Suppressed], tuple[str, ...]] | None:
-    """Count and suppress; with the check across releases on, from frozen quarters."""
+    """Count and suppress the tables ``keys`` (all by default), from frozen quarters."""
     if policy.union_check:
         frozen.freeze(session, actor.user_id, ids, period.quarters)
         agg = aggregate(session, period, ids, FrozenCount)
@@ -155,7 +156,8 @@ def _suppressed(
         return None
     try:
         earlier = [s for _period, numbers in shown.parts for s in numbers]  # this build's
-        done = protect(session, agg.tables, policy, ids, period, shown.known, earlier)
+        tables = [t for t in agg.tables if keys is None or t.key in keys]
+        done = protect(session, tables, policy, ids, period, shown.known, earlier)
     except ValueError as err:  # a safety net: load_versions reads contradictions as legacy
         raise (RegisterContradiction(str(err)) if "contradicts" in str(err) else err) from None
     shown.parts.append((period.code, done.shown))
@@ -229,11 +231,10 @@ def _view(
     if template != "funding":
         view = campaign_view(release, meta, headlines=layout.HEADLINES, charts=layout.CHARTS)
         return view, release
-    before = _suppressed(session, actor, when.previous_year(), ids, policy, shown)
+    prev = when.previous_year()  # shows its trend tables only: only they are checked, recorded
+    before = _suppressed(session, actor, prev, ids, policy, shown, layout.TREND_KEYS)
     lap("previous year")
-    previous = (
-        None if before is None else PreviousRelease(when.previous_year().code, tuple(before[0]))
-    )
+    previous = None if before is None else PreviousRelease(prev.code, tuple(before[0]))
     sections = layout.sections_for([pub.table.key for pub in release])
     if activities is None:
         activities = _load_activities(session, when, ids)

@@ -15,7 +15,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from fallstelle.reports import frozen, identities, protect, register, service
+from fallstelle.reports import frozen, identities, periods, protect, register, service
+from fallstelle.reports.aggregate import aggregate
+from fallstelle.reports.disclosure import Policy, suppress_release
+from fallstelle.reports.models import FrozenCount
 from fallstelle.reports.register import Shown, Var
 from fallstelle.store import Store
 from tests.auth.factories import make_office
@@ -83,14 +86,37 @@ def test_a_failure_an_earlier_part_of_the_same_build_causes_is_not_excused(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Defence in depth: with the boundary cell unseen again (the check reading the truth of
-    # the shown cells only, as before), the 2026 part pins it; the comparison year's hidden
-    # "running at the end of 2025" = 1 must then count as this build's failure, not as one
-    # the register already had — the preview is refused rather than shown.
+    # the shown cells only, as before), the 2026 part pins it; a later part of the same build
+    # that hides "running at the end of 2025" = 1 must then count it as this build's failure,
+    # not as one the register already had, and be refused. (The funding report's comparison
+    # year was such a part until it showed its trend tables only, without running counts;
+    # here the part shows every table of 2025, through ``protect`` directly.)
     office = _office(store)
 
     def narrow(session: object, shown: Sequence[Shown]) -> dict[Var, int]:
         return frozen.truth(session, {v for s in shown for v in s.expand()})  # type: ignore[arg-type]
 
     monkeypatch.setattr(protect, "truth", narrow)
-    _preview(store, office, "2026", "funding")
-    assert _attack(store) == []
+    boundary = (office, "2025-Q4", "laufend", "n")
+    with store.sessions() as session:
+        parts: list[Shown] = []
+        for code in ("2026", "2025"):
+            period = periods.parse(code)
+            frozen.freeze(session, None, [office], period.quarters)
+            tables = aggregate(session, period, [office], FrozenCount).tables
+            if code == "2025":
+                assert any(s.value is None and s.expand() == {boundary: 1}
+                           for s in register.shown_numbers(session, suppress_release(
+                               tables, Policy()), [office], period))  # fmt: skip
+                with pytest.raises(protect.ReleaseRefused):
+                    protect.protect(session, tables, Policy(), (office,), period, [], parts)
+                unchecked = Policy(union_check=False)  # what it would have shown
+                parts += protect.protect(session, tables, unchecked, (office,), period, []).shown
+                break
+            parts += protect.protect(session, tables, Policy(), (office,), period, [], []).shown
+        truth = frozen.truth(session, identities.closure(v for s in parts for v in s.expand()))
+        session.rollback()
+    # shown, the two parts would pin it: the failure the later part must not excuse
+    running = [repr(s.cell_id) for s in parts if s.value is None and s.expand() == {boundary: 1}]
+    found = {r.what for r in attacker.pinned(parts, truth, K)}
+    assert found and found <= set(running)  # one cell id of the two that show it
