@@ -204,7 +204,7 @@ def protect(
         # every round hides at least what the last one hid: the per-release suppression,
         # started from a larger set, may choose other complements and publish again a cell it
         # hid before, and then the fillings kept in ``memory`` stop being fillings
-        forced |= more | (register.hidden_ids(new) & ids_here)
+        forced |= more | register.hidden_ids(new)  # ``new`` holds this release's cells only
     raise ReleaseRefused(
         "Dieser Bericht kann nicht veröffentlicht werden: Zusammen mit den bereits gezeigten "
         f"Berichten ließen sich kleine Fallzahlen (unter {policy.k}) zurückrechnen, und es gibt "
